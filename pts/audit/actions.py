@@ -1,0 +1,61 @@
+"""Writing audit rows. Every `do_*`-style action calls `audit_record` inside its own transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import connection, models
+
+from pts.audit.models import AuditEvent
+
+
+def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """A JSON-safe dict of a model's concrete fields (dates as ISO strings), for before/after."""
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        value = field.value_from_object(obj)
+        if isinstance(value, date):
+            value = value.isoformat()
+        elif hasattr(value, "name") and isinstance(field, models.FileField):
+            value = value.name or ""
+        elif value is not None and not isinstance(value, str | int | bool | list | dict):
+            value = str(value)
+        data[field.attname if field.is_relation else field.name] = value
+    return data
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    unit: Any = None,
+    fiscal_year: int | None = None,
+    period: date | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+) -> AuditEvent:
+    """Record one change. Must run inside the transaction that makes the change."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record must be called inside the change's transaction")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        unit=unit,
+        fiscal_year=fiscal_year,
+        period=period,
+        before=before,
+        after=after,
+        note=note,
+    )

@@ -1,0 +1,198 @@
+"""The money ledger: fiscal years, budget categories, and append-only movements in satang.
+
+Balances are never stored: `pts.budget.queries` derives every figure from the movements.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from pts.core import fiscal
+
+
+class FiscalYear(models.Model):
+    """A fiscal year named by its BE year (2566 = 2022-10-01 .. 2023-09-30)."""
+
+    be_year = models.PositiveIntegerField(_("fiscal year (BE)"), unique=True)
+    is_closed = models.BooleanField(_("closed"), default=False)
+
+    class Meta:
+        ordering = ["-be_year"]
+        verbose_name = _("fiscal year")
+        constraints = [
+            models.CheckConstraint(condition=Q(be_year__gte=2500) & Q(be_year__lte=2700), name="fy_be_range")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.be_year}"
+
+    @property
+    def start(self):  # noqa: ANN201 - date
+        return fiscal.fiscal_year_bounds(self.be_year)[0]
+
+    @property
+    def end(self):  # noqa: ANN201 - date
+        return fiscal.fiscal_year_bounds(self.be_year)[1]
+
+    @property
+    def months(self) -> list[fiscal.Month]:
+        return fiscal.fiscal_months(self.be_year)
+
+    def contains(self, day) -> bool:  # noqa: ANN001 - date
+        return self.start <= day <= self.end
+
+
+class Category(models.TextChoices):
+    """The five budget categories, in the order Thai budget documents list them."""
+
+    PERSONNEL = "personnel", _("Personnel (งบบุคลากร)")
+    OPERATING = "operating", _("Operating (งบดำเนินงาน)")
+    CAPITAL = "capital", _("Capital (งบลงทุน)")
+    SUBSIDY = "subsidy", _("Subsidy (งบเงินอุดหนุน)")
+    OTHER = "other", _("Other (งบรายจ่ายอื่น)")
+
+
+class Activity(models.Model):
+    """A project or activity a unit spends on; tags let a scheme target e.g. training costs."""
+
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="activities")
+    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="activities")
+    code = models.CharField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=255)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+
+    scope_path = "unit__path"
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "unit", "code"], name="activity_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ReservationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    COMMITTED = "committed", _("Committed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ReservationForm(models.Model):
+    """The bureau's request form (ใบขอใช้เงินงบประมาณ): a group earmarks money before spending.
+
+    The money itself is in the ledger (a reservation movement, released by a reservation-release
+    movement when committed or cancelled); `status` records how the form ended.
+    """
+
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="reservations")
+    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="reservations")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT)
+    number = models.CharField(_("form number"), max_length=40)
+    requester = models.CharField(_("requester"), max_length=150)
+    purpose = models.CharField(_("purpose"), max_length=255, blank=True)
+    amount = models.BigIntegerField(_("amount (satang)"))
+    requested_on = models.DateField(_("requested on"))
+    status = models.CharField(max_length=20, choices=ReservationStatus.choices, default=ReservationStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "unit__path"
+
+    class Meta:
+        ordering = ["-requested_on", "-id"]
+        verbose_name = _("reservation form")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="reservation_amount_positive"),
+            models.UniqueConstraint(fields=["fiscal_year", "unit", "number"], name="reservation_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.requester}"
+
+
+class MovementKind(models.TextChoices):
+    ALLOCATION = "allocation", _("Allocation")
+    TRANSFER_OUT = "transfer_out", _("Transfer out")
+    TRANSFER_IN = "transfer_in", _("Transfer in")
+    PULLBACK_OUT = "pullback_out", _("Pull-back (from unit)")
+    PULLBACK_IN = "pullback_in", _("Pull-back (to centre)")
+    RESERVATION = "reservation", _("Reservation")
+    RESERVATION_RELEASE = "reservation_release", _("Reservation released")
+    COMMITMENT = "commitment", _("Commitment")
+    DISBURSEMENT = "disbursement", _("Disbursement")
+    CARRY_OVER_OUT = "carry_over_out", _("Carried over to next year")
+    CARRY_OVER_IN = "carry_over_in", _("Carried over from last year")
+
+
+class CommitmentType(models.TextChoices):
+    PO = "po", _("Purchase order / contract")
+    RESERVATION_WITH_DEBT = "debt_reservation", _("Reservation with debt (CK/CX)")
+
+
+class Movement(models.Model):
+    """One append-only ledger line. Amounts are positive in the kind's natural direction;
+    a correction is a new movement of the same kind with the opposite sign (`reverses` set
+    when it undoes one particular movement). Rows are never updated or deleted.
+    """
+
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="movements")
+    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="movements")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=24, choices=MovementKind.choices)
+    amount = models.BigIntegerField(_("amount (satang)"))
+    effective_date = models.DateField(_("effective date"))
+    document_ref = models.CharField(_("document reference"), max_length=80, blank=True)
+    commitment_type = models.CharField(max_length=20, choices=CommitmentType.choices, blank=True)
+    settles_commitment = models.BooleanField(
+        default=False, help_text="a disbursement paid against an earlier commitment"
+    )
+    reservation = models.ForeignKey(
+        ReservationForm, null=True, blank=True, on_delete=models.PROTECT, related_name="movements"
+    )
+    group = models.UUIDField(null=True, blank=True, db_index=True, help_text="pairs both sides of a transfer")
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    source_report = models.ForeignKey(
+        "reporting.MonthlyReport", null=True, blank=True, on_delete=models.PROTECT, related_name="movements"
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    scope_path = "unit__path"
+
+    class Meta:
+        ordering = ["effective_date", "id"]
+        verbose_name = _("ledger movement")
+        indexes = [
+            models.Index(fields=["fiscal_year", "unit", "effective_date"]),
+            models.Index(fields=["fiscal_year", "effective_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="movement_amount_nonzero"),
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True) | Q(amount__lt=0), name="movement_reversal_is_negative"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="commitment") | ~Q(commitment_type=""), name="movement_commitment_has_type"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.effective_date} {self.kind} {self.amount} {self.unit_id}/{self.category}"
+
+
+def new_group() -> uuid.UUID:
+    return uuid.uuid4()

@@ -1,0 +1,69 @@
+"""`pts`: the console command that fronts every batch job.
+
+Each sub-command lives in its app as a module with `add_arguments(parser)` and
+`run(args) -> int`; it is imported only when called, so `pts score` does not pay for Django.
+`pts manage ...` runs any Django management command (migrate, load_demo, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from typing import NoReturn
+
+# name -> (module, one-line help). Extend, never rename: scripts depend on these.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "score": ("pts.scoring.cli", "score units against a rule set from a CSV file"),
+    "plan": ("pts.procurement.cli", "print a procurement milestone plan on the Thai working-day calendar"),
+}
+
+
+class UsageError(Exception):
+    """A bad command-line argument: printed without a traceback, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: ข้อผิดพลาด / error: {message}\n")
+
+
+def build_parser(names: list[str] | None = None) -> argparse.ArgumentParser:
+    parser = _Parser(prog="pts", description="PTS batch jobs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, (module, help_text) in COMMANDS.items():
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        if names is None or name in names:
+            importlib.import_module(module).add_arguments(sp)
+    sub.add_parser("manage", help="run a Django management command (migrate, load_demo, ...)", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "manage":
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pts.settings")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["pts manage", *argv[1:]])
+        return 0
+    wanted = [argv[0]] if argv and argv[0] in COMMANDS else None
+    parser = build_parser(wanted)
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.run(args))
+    except UsageError as exc:
+        print(f"pts {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

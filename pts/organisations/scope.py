@@ -1,0 +1,108 @@
+"""Per-unit isolation, in one place.
+
+Every view and API that lists or fetches unit-owned rows goes through `visible(user, qs)` or
+`editable(user, qs)`; nothing else decides who sees what. A queryset is scoped through its
+model's `scope_path` attribute: the lookup from the model to its unit's `path`
+(e.g. "unit__path" on a ledger movement, "path" on Org itself).
+
+- administrator (superuser): everything.
+- coordinator of X: sees and changes everything at or below X.
+- executive of X: sees everything at or below X, changes nothing.
+- officer of X: sees and changes X and what is below it (a unit's own figures).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from pts.organisations.models import Membership, Org, Role
+
+if TYPE_CHECKING:
+    from pts.organisations.models import User
+
+M = TypeVar("M", bound=Model)
+
+READ_ROLES = (Role.OFFICER, Role.COORDINATOR, Role.EXECUTIVE)
+WRITE_ROLES = (Role.OFFICER, Role.COORDINATOR)
+
+
+def _roots(user: Any, roles: tuple[str, ...]) -> list[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cache = getattr(user, "_pts_scope_cache", None)
+    if cache is None:
+        cache = list(Membership.objects.filter(user=user).values_list("role", "org__path"))
+        user._pts_scope_cache = cache
+    return [path for role, path in cache if role in roles]
+
+
+def _condition(lookup: str, paths: list[str]) -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{lookup}__startswith": path})
+    return condition
+
+
+def _scope(user: Any, qs: QuerySet[M], roles: tuple[str, ...]) -> QuerySet[M]:
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return qs
+    lookup = getattr(qs.model, "scope_path", None)
+    if lookup is None:
+        raise TypeError(f"{qs.model.__name__} has no scope_path: it cannot be scoped")
+    return qs.filter(_condition(lookup, _roots(user, roles)))
+
+
+def visible(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
+    """The rows of `qs` the user may read."""
+    return _scope(user, qs, READ_ROLES)
+
+
+def editable(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
+    """The rows of `qs` the user may change."""
+    return _scope(user, qs, WRITE_ROLES)
+
+
+def coordinated(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
+    """The rows of `qs` under the user's coordination (coordinator or administrator)."""
+    return _scope(user, qs, (Role.COORDINATOR,))
+
+
+def get_visible(user: Any, qs: QuerySet[M], **lookup: Any) -> M:
+    """One row the user may read, or 404 (never 403: an outsider learns nothing of existence)."""
+    try:
+        return visible(user, qs).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def get_editable(user: Any, qs: QuerySet[M], **lookup: Any) -> M:
+    try:
+        return editable(user, qs).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def get_coordinated(user: Any, qs: QuerySet[M], **lookup: Any) -> M:
+    try:
+        return coordinated(user, qs).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+
+
+def visible_orgs(user: User) -> QuerySet[Org]:
+    return visible(user, Org.objects.all())
+
+
+def is_coordinator(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False) or _roots(user, (Role.COORDINATOR,)))
+
+
+def can_edit_unit(user: Any, unit: Org) -> bool:
+    return editable(user, Org.objects.filter(pk=unit.pk)).exists()
+
+
+def can_coordinate_unit(user: Any, unit: Org) -> bool:
+    return coordinated(user, Org.objects.filter(pk=unit.pk)).exists()

@@ -1,0 +1,104 @@
+"""Form fields that read what Thai users type: Thai digits, thousands separators, BE dates.
+
+Every error names the value and is written in Thai and English.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+
+from pts.core.fiscal import FiscalError, Month, parse_date, parse_month, thai_date
+from pts.core.money import MoneyError, format_baht, parse_satang
+from pts.core.thai import bilingual
+
+
+class AmountField(forms.CharField):
+    """Baht in, integer satang out ("๑,๒๓๔.๕๐" -> 123450). Negative amounts are refused
+    unless allow_negative=True (corrections)."""
+
+    def __init__(self, *, allow_negative: bool = False, allow_zero: bool = True, **kwargs: Any) -> None:
+        self.allow_negative = allow_negative
+        self.allow_zero = allow_zero
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("inputmode", "decimal")
+        self.widget.attrs.setdefault("class", "amount")
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return format_baht(value)
+        return value
+
+    def to_python(self, value: Any) -> int | None:  # type: ignore[override]
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            satang = parse_satang(text)
+        except MoneyError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from exc
+        if satang < 0 and not self.allow_negative:
+            raise forms.ValidationError(
+                bilingual(f"จำนวนเงินติดลบไม่ได้: '{text}'", f"the amount cannot be negative: '{text}'"),
+                code="negative",
+            )
+        if satang == 0 and not self.allow_zero:
+            raise forms.ValidationError(
+                bilingual("จำนวนเงินต้องมากกว่าศูนย์", "the amount must be more than zero"), code="zero"
+            )
+        return satang
+
+
+class ThaiDateField(forms.CharField):
+    """A date typed as 15/11/2566 (BE), 2023-11-15 (CE), "15 พ.ย. 66", Thai digits accepted."""
+
+    def __init__(self, *, min_date: date | None = None, max_date: date | None = None, **kwargs: Any) -> None:
+        self.min_date = min_date
+        self.max_date = max_date
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("help_text", "วว/ดด/ปปปป (พ.ศ.)")
+        super().__init__(**kwargs)
+        self.widget.attrs.setdefault("placeholder", "15/11/2566")
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, date):
+            return f"{value.day:02d}/{value.month:02d}/{value.year + 543}"
+        return value
+
+    def to_python(self, value: Any) -> date | None:  # type: ignore[override]
+        if isinstance(value, date):
+            return value
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            day = parse_date(text)
+        except FiscalError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from exc
+        if (self.min_date and day < self.min_date) or (self.max_date and day > self.max_date):
+            raise forms.ValidationError(
+                bilingual(
+                    f"วันที่ {thai_date(day)} อยู่นอกช่วง {thai_date(self.min_date)} – {thai_date(self.max_date)}",
+                    f"date {day.isoformat()} is outside {self.min_date} – {self.max_date}",
+                ),
+                code="out_of_range",
+            )
+        return day
+
+
+class MonthField(forms.CharField):
+    """A month typed as 2022-10, ต.ค. 65 or ตุลาคม 2565."""
+
+    def to_python(self, value: Any) -> Month | None:  # type: ignore[override]
+        if isinstance(value, Month):
+            return value
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return parse_month(text)
+        except FiscalError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from exc

@@ -1,0 +1,59 @@
+"""Formatting filters, loaded in every template: |baht, |thai_date, |month_label, |percent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django import template
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from pts.core import fiscal
+from pts.core.money import format_baht
+
+register = template.Library()
+
+
+@register.filter
+def baht(satang: int | None) -> str:
+    """Integer satang -> "1,234,567.50"."""
+    return format_baht(satang)
+
+
+@register.filter
+def thai_date(value: date | datetime | None, style: str = "") -> str:
+    """BE dates in Thai ("15 พ.ย. 2566"), CE in English; datetimes get the local time too."""
+    if value is None or value == "":
+        return ""
+    time_part = ""
+    if isinstance(value, datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        time_part = f" {local:%H:%M}"
+        value = local.date()
+    if get_language() == "en":
+        return fiscal.english_date(value) + time_part
+    return fiscal.thai_date(value, long=style == "long") + time_part
+
+
+@register.filter
+def month_label(value: date | fiscal.Month | None) -> str:
+    """"ต.ค. 65" (Thai) or "Oct 2022" (English) for a month."""
+    if value is None:
+        return ""
+    month = value if isinstance(value, fiscal.Month) else fiscal.Month.of(value)
+    if get_language() == "en":
+        return f"{fiscal.MONTH_EN[month.month - 1]} {month.year}"
+    return month.thai_short()
+
+
+@register.filter
+def percent(value: Fraction | Decimal | int | None, places: int = 2) -> str:
+    """An exact ratio already in per cent, rounded half-up for display only."""
+    if value is None:
+        return "–"
+    if isinstance(value, Fraction):
+        value = Decimal(value.numerator) / Decimal(value.denominator)
+    quantum = Decimal(1).scaleb(-int(places))
+    return f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,}"
