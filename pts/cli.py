@@ -66,4 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Re-import so `python -m pts.cli` shares one UsageError class with the sub-command modules.
+    from pts.cli import main as _main
+
+    sys.exit(_main())
