@@ -42,3 +42,15 @@ def world(db) -> World:
         erin=make_user(username="erin", role=Role.EXECUTIVE, org=province),
         root=make_user(username="root", is_superuser=True),
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """argon2 is what production uses; tests only need a hash, and argon2 costs ~0.5 s per persona."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files of a test go to its own temporary directory, never to var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -32,3 +32,22 @@ def make_user(*, username: str | None = None, role: str | None = None, org: Org 
 
 def make_fiscal_year(be_year: int = 2566) -> FiscalYear:
     return FiscalYear.objects.get_or_create(be_year=be_year)[0]
+
+
+def ledger_admin() -> User:
+    """A superuser who records test money (ledger actions need an acting user)."""
+    user = User.objects.filter(username="ledger-admin").first()
+    return user or make_user(username="ledger-admin", is_superuser=True)
+
+
+def make_allocation(*, unit: Org, amount: int = 1_000_000_00, category: str = "operating", actor: User | None = None,
+                    fiscal_year: int = 2566, effective_date: Any = None, **overrides: Any) -> Any:
+    """An ALLOCATION movement through the real action (default 1,000,000.00 baht of operating money)."""
+    from datetime import date
+
+    from pts.budget.actions import allocation_record
+
+    fy = make_fiscal_year(fiscal_year)
+    return allocation_record(actor=actor or ledger_admin(), fiscal_year=fy, unit=unit, category=category,
+                             amount=amount, effective_date=effective_date or date(fy.be_year - 544, 10, 3),
+                             **overrides)

@@ -168,6 +168,10 @@ class Movement(models.Model):
         "reporting.MonthlyReport", null=True, blank=True, on_delete=models.PROTECT, related_name="movements"
     )
     note = models.CharField(_("note"), max_length=255, blank=True)
+    request_key = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False,
+        help_text="the submitting form's one-time key: a second submission replays the first",
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -187,6 +191,9 @@ class Movement(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(kind="commitment") | ~Q(commitment_type=""), name="movement_commitment_has_type"
+            ),
+            models.CheckConstraint(
+                condition=Q(settles_commitment=False) | Q(kind="disbursement"), name="movement_only_disbursements_settle"
             ),
         ]
 

@@ -39,7 +39,7 @@ def org_create(
     if not name_th.strip():
         raise ValidationError({"name_th": bilingual("ต้องระบุชื่อ", "a name is required")})
     org = Org.objects.create(code=code, name_th=name_th.strip(), name_en=name_en.strip(), kind=kind, parent=parent)
-    org.path = f"{parent.path if parent else '/'}{org.pk}/"
+    org.path = f"{parent.path if parent else '/'}{org.pk:08d}/"  # zero-padded: siblings sort in creation order
     org.depth = parent.depth + 1 if parent else 0
     org.save(update_fields=["path", "depth"])
     audit_record(actor=actor, action="org.create", obj=org, unit=org, after=snapshot(org))
@@ -81,3 +81,69 @@ def role_revoke(*, actor: Any, membership: Membership) -> None:
     before = {"user": membership.user.username, "org": membership.org.code, "role": membership.role}
     audit_record(actor=actor, action="role.revoke", obj=membership, unit=membership.org, before=before)
     membership.delete()
+
+
+ORG_AUDITED_FIELDS = ["code", "name_th", "name_en", "kind", "parent", "is_active"]
+USER_AUDITED_FIELDS = ["username", "display_name", "email", "is_superuser", "is_active"]
+
+
+@transaction.atomic
+def org_update(*, actor: Any, org: Org, name_th: str, name_en: str = "", is_active: bool = True) -> Org:
+    """Rename an organisation or mark it inactive. Code, kind and place in the tree never change."""
+    if not name_th.strip():
+        raise ValidationError({"name_th": bilingual("ต้องระบุชื่อ", "a name is required")})
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    before = snapshot(org, ORG_AUDITED_FIELDS)
+    org.name_th, org.name_en, org.is_active = name_th.strip(), name_en.strip(), is_active
+    after = snapshot(org, ORG_AUDITED_FIELDS)
+    if after != before:
+        org.save(update_fields=["name_th", "name_en", "is_active"])
+        audit_record(actor=actor, action="org.update", obj=org, unit=org, before=before, after=after)
+    return org
+
+
+@transaction.atomic
+def user_update(*, actor: Any, user: User, display_name: str, email: str = "", is_active: bool = True) -> User:
+    """Change a person's display name, e-mail or active flag (an inactive person cannot sign in)."""
+    if actor is not None and getattr(actor, "pk", None) == user.pk and not is_active:
+        raise ValidationError(
+            {"is_active": bilingual("ปิดการใช้งานบัญชีของตนเองไม่ได้", "you cannot deactivate your own account")}
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user, USER_AUDITED_FIELDS)
+    user.display_name, user.email, user.is_active = display_name.strip(), email.strip(), is_active
+    after = snapshot(user, USER_AUDITED_FIELDS)
+    if after != before:
+        user.save(update_fields=["display_name", "email", "is_active"])
+        audit_record(actor=actor, action="user.update", obj=user, before=before, after=after)
+    return user
+
+
+def password_problems(password: str, user: User | None = None) -> list[str]:
+    """The password validators' complaints, each in Thai and English (empty when the password is fine)."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.utils import translation
+
+    def messages(language: str) -> list[str]:
+        with translation.override(language):
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                return [str(m) for m in exc.messages]
+        return []
+
+    return [bilingual(th, en) for th, en in zip(messages("th"), messages("en"), strict=True)]
+
+
+@transaction.atomic
+def user_set_password(*, actor: Any, user: User, password: str) -> User:
+    """An administrator sets a new password for someone (the password itself is never audited)."""
+    problems = password_problems(password, user)
+    if problems:
+        raise ValidationError({"password": problems})
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(actor=actor, action="user.password_reset", obj=user,
+                 before={"password": "(old)"}, after={"password": "(new)"})
+    return user

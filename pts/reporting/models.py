@@ -69,6 +69,10 @@ class MonthlyReport(models.Model):
     version = models.PositiveIntegerField(default=1)
     obstacles = models.TextField(_("obstacles and remedies"), blank=True)
     return_reason = models.TextField(_("reason for return"), blank=True)
+    correction_note = models.TextField(
+        _("explanation of a correction"), blank=True,
+        help_text="required when a cumulative figure is below the previously accepted month",
+    )
     first_submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -82,6 +86,11 @@ class MonthlyReport(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The business time of the last change (the action's `now`), shown in the stale-version message.
+    saved_at = models.DateTimeField(_("last saved"), null=True, blank=True)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     scope_path = "unit__path"
 
@@ -90,6 +99,15 @@ class MonthlyReport(models.Model):
         verbose_name = _("monthly report")
         constraints = [
             models.UniqueConstraint(fields=["period", "unit"], name="report_one_per_unit_and_period"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="report_version_positive"),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(first_submitted_at__isnull=False, submitted_at__isnull=False),
+                name="report_submitted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="accepted") | Q(accepted_at__isnull=False, accepted_by__isnull=False),
+                name="report_accepted_has_who_and_when",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -151,6 +169,7 @@ class Evidence(models.Model):
         ordering = ["fiscal_year", "unit", "kind", "month", "-uploaded_at"]
         verbose_name = _("governance evidence")
         constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty"),
             models.CheckConstraint(
                 condition=Q(kind="committee_order", month__isnull=True) | (~Q(kind="committee_order") & Q(month__isnull=False)),
                 name="evidence_month_matches_kind",

@@ -1,13 +1,91 @@
+"""What the base layout needs on every page: the menu for the signed-in person's roles."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url: str
+    active: bool
+
+
+def reverse_or_none(name: str, *args: Any, **kwargs: Any) -> str | None:
+    """The URL of a named route, or None while the app that serves it does not define it yet."""
+    try:
+        return reverse(name, args=args or None, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return None
+
+
+def current_be_year(today: Any = None) -> int | None:
+    """The fiscal year the menu links to: the current one if it exists, else the latest before it, else any."""
+    from django.utils import timezone
+
+    from pts.budget.models import FiscalYear
+    from pts.core.fiscal import fiscal_year_of
+
+    now_fy = fiscal_year_of(today or timezone.localdate())
+    years = FiscalYear.objects.order_by("-be_year").values_list("be_year", flat=True)
+    return years.filter(be_year__lte=now_fy).first() or years.first()
+
+
+# (namespace or url name, url name, label, who sees it, needs be_year)
+_MENU = [
+    ("home", "home", _("Home"), "all", False),
+    ("organisations", "organisations:tree", _("Organisations"), "all", False),
+    ("budget", "budget:overview", _("Budget ledger"), "all", True),
+    ("reporting", "reporting:my_reports", _("Reports"), "all", False),
+    ("procurement", "procurement:index", _("Procurement"), "all", False),
+    ("schemes", "schemes:list", _("Schemes"), "all", False),
+    ("audit", "audit:list", _("Audit trail"), "coordinator", False),
+    ("admin", "organisations:users", pgettext_lazy("menu", "Administration"), "superuser", False),
+]
+
+
+def nav_items(request: HttpRequest) -> list[NavItem]:
+    from pts.organisations.scope import is_coordinator
+
+    user = request.user
+    match = getattr(request, "resolver_match", None)
+    here = (match.namespace or match.url_name) if match else ""
+    if match and match.namespace == "organisations" and match.url_name in (
+        "users", "user_create", "user_edit", "user_password", "role_grant", "role_revoke"
+    ):
+        here = "admin"
+    coordinator = is_coordinator(user)
+    be_year = None
+    items = []
+    for key, name, label, audience, needs_year in _MENU:
+        if audience == "coordinator" and not coordinator:
+            continue
+        if audience == "superuser" and not user.is_superuser:
+            continue
+        if needs_year:
+            be_year = be_year or current_be_year()
+            if be_year is None:
+                continue
+            url = reverse_or_none(name, be_year=be_year)
+        else:
+            url = reverse_or_none(name)
+        if url:
+            items.append(NavItem(label=label, url=url, active=key == here))
+    return items
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """What the base layout needs to draw the menu for the signed-in person."""
     from pts.organisations.scope import is_coordinator
 
     user = getattr(request, "user", None)
-    return {"nav_is_coordinator": bool(user and user.is_authenticated and is_coordinator(user))}
+    if not (user and user.is_authenticated):
+        return {"nav_items": [], "nav_is_coordinator": False}
+    return {"nav_items": nav_items(request), "nav_is_coordinator": is_coordinator(user)}

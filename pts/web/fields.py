@@ -9,13 +9,36 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core import validators
 
 from pts.core.fiscal import FiscalError, Month, parse_date, parse_month, thai_date
 from pts.core.money import MoneyError, format_baht, parse_satang
 from pts.core.thai import bilingual
 
 
-class AmountField(forms.CharField):
+class _TextInField(forms.CharField):
+    """A CharField whose cleaned value is not text: length is checked on the typed text, not the result."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # CharField's length validators run on the cleaned value (an int or a date here), so check the text.
+        self.validators = [
+            v for v in self.validators
+            if not isinstance(v, validators.MaxLengthValidator | validators.MinLengthValidator)
+        ]
+
+    def _text(self, value: Any) -> str:
+        text = forms.CharField.to_python(self, value) or ""
+        if self.max_length is not None and len(text) > self.max_length:
+            raise forms.ValidationError(
+                bilingual(f"ยาวเกิน {self.max_length} ตัวอักษร: '{text[:40]}'",
+                          f"longer than {self.max_length} characters: '{text[:40]}'"),
+                code="max_length",
+            )
+        return text
+
+
+class AmountField(_TextInField):
     """Baht in, integer satang out ("๑,๒๓๔.๕๐" -> 123450). Negative amounts are refused
     unless allow_negative=True (corrections)."""
 
@@ -33,7 +56,7 @@ class AmountField(forms.CharField):
         return value
 
     def to_python(self, value: Any) -> int | None:  # type: ignore[override]
-        text = super().to_python(value)
+        text = self._text(value)
         if text in self.empty_values:
             return None
         try:
@@ -52,7 +75,7 @@ class AmountField(forms.CharField):
         return satang
 
 
-class ThaiDateField(forms.CharField):
+class ThaiDateField(_TextInField):
     """A date typed as 15/11/2566 (BE), 2023-11-15 (CE), "15 พ.ย. 66", Thai digits accepted."""
 
     def __init__(self, *, min_date: date | None = None, max_date: date | None = None, **kwargs: Any) -> None:
@@ -71,7 +94,7 @@ class ThaiDateField(forms.CharField):
     def to_python(self, value: Any) -> date | None:  # type: ignore[override]
         if isinstance(value, date):
             return value
-        text = super().to_python(value)
+        text = self._text(value)
         if text in self.empty_values:
             return None
         try:
@@ -89,13 +112,13 @@ class ThaiDateField(forms.CharField):
         return day
 
 
-class MonthField(forms.CharField):
+class MonthField(_TextInField):
     """A month typed as 2022-10, ต.ค. 65 or ตุลาคม 2565."""
 
     def to_python(self, value: Any) -> Month | None:  # type: ignore[override]
         if isinstance(value, Month):
             return value
-        text = super().to_python(value)
+        text = self._text(value)
         if text in self.empty_values:
             return None
         try:

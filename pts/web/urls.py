@@ -5,6 +5,7 @@ from pts.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    # Django's LogoutView accepts POST only: a link or an image tag cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

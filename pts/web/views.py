@@ -1,8 +1,56 @@
+"""The web shell: the home page per role and sign-in. Error pages are templates (404.html, 403.html, 500.html)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from pts.organisations import queries as org_queries
+from pts.organisations import scope
+from pts.organisations.models import Role
+from pts.web.context_processors import current_be_year
+from pts.web.forms import SignInForm
+
+
+def home_context(user: Any) -> dict[str, Any]:
+    """The home page's sections: an officer's units; a coordinator's or executive's subtrees and schemes."""
+    from pts.schemes.models import Scheme
+
+    roles = org_queries.roles_of(user)
+    overseen = roles[Role.COORDINATOR] + roles[Role.EXECUTIVE]
+    show_schemes = bool(overseen or user.is_superuser)
+    schemes = []
+    if show_schemes:
+        schemes = list(
+            scope.visible(user, Scheme.objects.select_related("fiscal_year", "coordinator_org"))
+            .order_by("-fiscal_year__be_year", "code")[:20]
+        )
+    return {
+        "be_year": current_be_year(),
+        "officer_units": roles[Role.OFFICER],
+        "coordinated": org_queries.subtree_summary(roles[Role.COORDINATOR]),
+        "executive_of": org_queries.subtree_summary(roles[Role.EXECUTIVE]),
+        "schemes": schemes,
+        "show_schemes": show_schemes,
+        "has_role": any(roles.values()),
+    }
 
 
 @login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    context = home_context(request.user)
+    context["today"] = timezone.localdate()
+    return render(request, "web/home.html", context)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True

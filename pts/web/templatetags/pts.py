@@ -1,4 +1,4 @@
-"""Formatting filters, loaded in every template: |baht, |thai_date, |month_label, |percent."""
+"""Formatting filters and tags, in every template: |baht, |bahttext, |thai_date, |month_label, |percent, |unlocalize, {% url_if %}."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django import template
+from django.templatetags.l10n import unlocalize as _l10n_unlocalize
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -57,3 +58,24 @@ def percent(value: Fraction | Decimal | int | None, places: int = 2) -> str:
         value = Decimal(value.numerator) / Decimal(value.denominator)
     quantum = Decimal(1).scaleb(-int(places))
     return f"{Decimal(value).quantize(quantum, rounding=ROUND_HALF_UP):,}"
+
+
+@register.simple_tag
+def url_if(name: str, *args: object, **kwargs: object) -> str:
+    """`{% url_if 'app:name' arg as u %}`: the URL, or "" while the named route does not exist yet."""
+    from pts.web.context_processors import reverse_or_none
+
+    return reverse_or_none(name, *args, **kwargs) or ""
+
+
+@register.filter
+def bahttext(satang: int | None) -> str:
+    """Integer satang -> amount in Thai words ("หนึ่งร้อยเอ็ดบาทถ้วน")."""
+    from pts.core.money import baht_text
+
+    return "" if satang is None else baht_text(satang)
+
+
+# Codes and BE years are printed with |unlocalize (no thousands separator) in every template,
+# so Django's filter is a builtin here too: no `{% load l10n %}` needed.
+register.filter("unlocalize", _l10n_unlocalize)

@@ -1,0 +1,39 @@
+"""Read-only admin of the ledger: movements and request forms are changed only through the actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from pts.budget.models import Movement, ReservationForm
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Movement)
+class MovementAdmin(ReadOnlyAdmin):
+    list_display = ("id", "effective_date", "unit", "category", "kind", "amount", "document_ref", "reverses", "actor")
+    list_filter = ("fiscal_year", "kind", "category")
+    search_fields = ("unit__code", "unit__name_th", "document_ref", "note")
+    list_select_related = ("unit", "actor", "reverses")
+    date_hierarchy = "effective_date"
+    ordering = ("-effective_date", "-id")
+
+
+@admin.register(ReservationForm)
+class ReservationFormAdmin(ReadOnlyAdmin):
+    list_display = ("number", "unit", "category", "amount", "requested_on", "status", "requester")
+    list_filter = ("fiscal_year", "status", "category")
+    search_fields = ("number", "requester", "unit__code")
+    list_select_related = ("unit",)

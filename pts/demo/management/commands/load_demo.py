@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from pts.demo.loader import demo_is_loaded, load_demo, print_logins
+
+
+class Command(BaseCommand):
+    help = "Load the FY2566 demo (province and bureau) through the real actions; a second run changes nothing."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("ไม่โหลดข้อมูลสาธิตในระบบจริง / the demo (with its published passwords) is never loaded in production")
+        if demo_is_loaded():
+            self.stdout.write("Demo already loaded: nothing changed.")
+        else:
+            self.stdout.write("Loading the demo (FY2566)...")
+            load_demo()
+            self.stdout.write("Demo loaded.")
+        print_logins(self.stdout)

@@ -1,0 +1,523 @@
+"""Procurement pages. Every row is fetched through pts.organisations.scope: outsiders get 404, a
+visible project without the right role (an executive) gets 403 on a change. Changes are POST only
+and go through pts.procurement.actions. Pages accept `?as_of=dd/mm/BBBB` to judge as of a day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from pts.budget.models import FiscalYear
+from pts.core.fiscal import FiscalError, parse_date
+from pts.organisations import scope
+from pts.organisations.models import Org, Role, User
+from pts.procurement import actions, forms, queries, sheet
+from pts.procurement.models import (
+    ExtraHoliday,
+    ImportBatch,
+    Instalment,
+    Milestone,
+    MilestoneStatus,
+    Project,
+    ProjectStatus,
+    RoundUpdate,
+)
+from pts.procurement.schedule import CONTRACT
+from pts.schemes.models import Scheme
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+STATUS_BADGE = {"on_track": "ok", "completed": "ok", "at_risk": "warn", "late": "bad",
+                "met": "ok", "scheduled": "", "unplanned": ""}
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _year(be_year: int) -> FiscalYear:
+    return get_object_or_404(FiscalYear, be_year=be_year)
+
+
+def _as_of(request: HttpRequest) -> tuple[date, str, str]:
+    """GET `as_of` (BE or CE) or today; with the text to put back in the box and an error."""
+    raw = request.GET.get("as_of", "").strip()
+    today = timezone.localdate()
+    if raw:
+        try:
+            today = parse_date(raw)
+        except FiscalError as exc:
+            return today, raw, str(exc)
+    return today, f"{today.day:02d}/{today.month:02d}/{today.year + 543}", ""
+
+
+def _lang() -> str:
+    return "en" if get_language() == "en" else "th"
+
+
+def _project(request: HttpRequest, project_id: int, *, edit: bool = False) -> Project:
+    project = scope.get_visible(request.user, Project.objects.select_related("unit", "fiscal_year"), pk=project_id)
+    if edit and not scope.can_edit_unit(request.user, project.unit):
+        raise PermissionDenied
+    return project
+
+
+def _unit(request: HttpRequest, unit_id: int, *, edit: bool = False) -> Org:
+    unit = scope.get_visible(request.user, Org.objects.all(), pk=unit_id)
+    if edit and not scope.can_edit_unit(request.user, unit):
+        raise PermissionDenied
+    return unit
+
+
+def _state(project: Project, today: date) -> queries.ProjectState:
+    return queries.evaluate(Project.objects.filter(pk=project.pk), today=today, language=_lang())[0]
+
+
+DEADLINE_LABELS = {"missed": gettext_lazy("deadline missed"), "forecast_to_miss": gettext_lazy("forecast to miss")}
+
+
+def _row(state: queries.ProjectState) -> dict[str, Any]:
+    """A project as the lists show it; a flag is a short badge with the full message as its title."""
+    flags = [{"css": "bad" if c.status == "missed" else "warn", "label": DEADLINE_LABELS[c.status], "due": c.due,
+              "message": c.message} for c in state.flags]
+    return {"s": state, "p": state.project, "status_label": ProjectStatus(state.status).label,
+            "badge": STATUS_BADGE.get(state.status, ""), "next": state.next_line, "flags": flags}
+
+
+def _officers(unit: Org) -> Any:
+    ancestors = [int(p) for p in unit.path.strip("/").split("/")]
+    return User.objects.filter(
+        memberships__org_id__in=ancestors, memberships__role__in=[Role.OFFICER, Role.COORDINATOR], is_active=True,
+    ).distinct().order_by("username")
+
+
+def _submit(request: HttpRequest, form: forms.ActionForm, run: Any) -> Any:
+    """Run the action on a valid POST and return its result; show a refusal on the form (None)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        return run(form.cleaned_data) or True
+    except ValidationError as exc:
+        form.add_action_error(exc)
+        return None
+
+
+def _warn(request: HttpRequest, warnings: list[Any]) -> None:
+    for w in warnings:
+        messages.warning(request, str(w))
+
+
+def _form_page(request: HttpRequest, form: Any, *, title: str, back: str, submit: str, project: Project | None = None,
+               unit: Org | None = None, intro: str = "", template: str = "procurement/form.html") -> HttpResponse:
+    return render(request, template, {"form": form, "title": title, "back": back, "submit": submit,
+                                      "project": project, "unit": unit or (project.unit if project else None),
+                                      "intro": intro})
+
+
+def _xlsx(filename: str, content: bytes) -> HttpResponse:
+    return HttpResponse(content, content_type=XLSX,
+                        headers={"Content-Disposition": content_disposition_header(as_attachment=True, filename=filename)})
+
+
+# -- lists -------------------------------------------------------------------------------------
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    from pts.web.context_processors import current_be_year
+
+    be_year = current_be_year()
+    if be_year is None:
+        raise Http404
+    return redirect("procurement:overview", be_year=be_year)
+
+
+def _list_context(request: HttpRequest, fy: FiscalYear) -> dict[str, Any]:
+    today, as_of_input, as_of_error = _as_of(request)
+    return {"fy": fy, "today": today, "as_of_input": as_of_input, "as_of_error": as_of_error,
+            "can_import": scope.editable(request.user, Org.objects.units()).exists(),
+            "is_coordinator": scope.is_coordinator(request.user)}
+
+
+@login_required
+def overview(request: HttpRequest, be_year: int) -> HttpResponse:
+    """Every project the user may see, grouped by status."""
+    fy = _year(be_year)
+    ctx = _list_context(request, fy)
+    states = queries.evaluate(scope.visible(request.user, Project.objects.filter(fiscal_year=fy)),
+                              today=ctx["today"], language=_lang())
+    counts = queries.status_counts(states)
+    wanted = request.GET.get("status", "")
+    if wanted in ProjectStatus.values:
+        states = [s for s in states if s.status == wanted]
+    ctx.update({
+        "rows": [_row(s) for s in states], "status": wanted,
+        "statuses": [(value, label, counts[value], STATUS_BADGE[value]) for value, label in ProjectStatus.choices],
+        "total": sum(counts.values()),
+    })
+    return render(request, "procurement/overview.html", ctx)
+
+
+@login_required
+def late(request: HttpRequest, be_year: int) -> HttpResponse:
+    """Projects late or at risk, riskiest first (see pts.procurement.queries for the order)."""
+    fy = _year(be_year)
+    ctx = _list_context(request, fy)
+    states = queries.evaluate(scope.visible(request.user, Project.objects.filter(fiscal_year=fy)),
+                              today=ctx["today"], language=_lang())
+    ctx["rows"] = [_row(s) for s in queries.late_list(states)]
+    return render(request, "procurement/late.html", ctx)
+
+
+@login_required
+def unit_figures(request: HttpRequest, be_year: int) -> HttpResponse:
+    """Per unit: the procurement figures the provincial scheme scores."""
+    fy = _year(be_year)
+    ctx = _list_context(request, fy)
+    in_schemes = Scheme.units.through.objects.filter(scheme__fiscal_year=fy).values("org_id")
+    units = list(scope.visible(request.user, Org.objects.units()).filter(
+        Q(projects__fiscal_year=fy) | Q(pk__in=in_schemes)).distinct().order_by("path"))
+    facts = queries.procurement_facts(fiscal_year=fy, units=units, today=ctx["today"])
+    ctx["rows"] = [{"unit": u, "f": facts[u.pk]} for u in units]
+    return render(request, "procurement/unit_figures.html", ctx)
+
+
+@login_required
+def unit_projects(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+    """A unit's projects (and those of the units below it)."""
+    fy = _year(be_year)
+    unit = _unit(request, unit_id)
+    ctx = _list_context(request, fy)
+    qs = scope.visible(request.user, Project.objects.filter(fiscal_year=fy, unit__path__startswith=unit.path))
+    states = queries.evaluate(qs, today=ctx["today"], language=_lang())
+    ctx.update({"unit": unit, "rows": [_row(s) for s in states], "can_edit": scope.can_edit_unit(request.user, unit),
+                "can_create": scope.can_edit_unit(request.user, unit) and unit.parent_id is not None})
+    return render(request, "procurement/unit_projects.html", ctx)
+
+
+# -- one project -------------------------------------------------------------------------------
+
+
+@login_required
+def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id)
+    today, as_of_input, as_of_error = _as_of(request)
+    state = _state(project, today)
+    lang = _lang()
+    names = {line.row.code: line.name for line in state.lines}
+    history = []
+    for u in RoundUpdate.objects.filter(project=project).select_related("recorded_by").order_by("-month", "-recorded_at", "-id"):
+        history.append({"u": u, "dates": [(names.get(code, code), _iso(planned), _iso(actual))
+                                           for code, (planned, actual) in u.snapshot.items()]})
+    lines = [{"line": line, "badge": STATUS_BADGE.get(line.status or "", ""),
+              "label": MilestoneStatus(line.status).label if line.status else ""} for line in state.lines]
+    return render(request, "procurement/project_detail.html", {
+        "project": project, "state": state, "lines": lines, "today": today, "as_of_input": as_of_input,
+        "as_of_error": as_of_error, "status_label": ProjectStatus(state.status).label,
+        "badge": STATUS_BADGE.get(state.status, ""), "instalments": project.instalments.order_by("seq"),
+        "instalment_total": sum(i.amount for i in project.instalments.all()), "history": history,
+        "can_edit": scope.can_edit_unit(request.user, project.unit), "lang": lang,
+        "agency": sheet.agency_of(project.unit),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_create(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+    fy = _year(be_year)
+    unit = _unit(request, unit_id, edit=True)
+    form = forms.ProjectCreateForm(request.POST or None, officers=_officers(unit))
+
+    def run(d: dict[str, Any]) -> Any:
+        fields = {k: d[k] for k in ("category", "fund_code", "reference_price", "multi_year", "egp_number",
+                                    "officer_name", "officer")}
+        return actions.project_create(
+            actor=request.user, fiscal_year=fy, unit=unit, name=d["name"], allocated=d["allocated"],
+            method=d["method"], start=d["start"], target_contract=d["target_contract"], now=timezone.now(),
+            request_key=d["request_key"], **fields)
+
+    if result := _submit(request, form, run):
+        project, warnings = result
+        messages.success(request, _("Project created with its milestone plan."))
+        _warn(request, warnings)
+        return redirect("procurement:project", project_id=project.pk)
+    back = reverse("procurement:unit_projects", kwargs={"unit_id": unit.pk, "be_year": fy.be_year})
+    return _form_page(request, form, title=_("New procurement project"), back=back, submit=_("Create"), unit=unit)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id, edit=True)
+    initial = {k: getattr(project, k) for k in forms.ProjectEditForm.base_fields if hasattr(project, k)}
+    form = forms.ProjectEditForm(request.POST or None, initial=initial, officers=_officers(project.unit))
+
+    def run(d: dict[str, Any]) -> Any:
+        return actions.project_update(actor=request.user, project=project, now=timezone.now(), **d)
+
+    if result := _submit(request, form, run):
+        messages.success(request, _("Project saved."))
+        _warn(request, result[1])
+        return redirect("procurement:project", project_id=project.pk)
+    back = reverse("procurement:project", kwargs={"project_id": project.pk})
+    return _form_page(request, form, title=_("Edit project"), back=back, submit=_("Save"), project=project)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestones_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Every planned and actual date of a project on one form."""
+    project = _project(request, project_id, edit=True)
+    rows = list(project.milestones.order_by("seq"))
+    form = forms.MilestonesForm(request.POST or None, rows=rows)
+
+    def run(d: dict[str, Any]) -> Any:
+        planned, actual = form.changes()
+        return actions.milestones_update(actor=request.user, project=project, now=timezone.now(),
+                                         planned=planned, actual=actual)
+
+    if (result := _submit(request, form, run)) is not None:
+        messages.success(request, _("Milestones saved."))
+        _warn(request, result if isinstance(result, list) else [])
+        return redirect("procurement:project", project_id=project.pk)
+    t = queries.template_of(project)
+    lang = _lang()
+    lines = [(t.milestone(m.code), planned, actual) for m, planned, actual in form.pairs()]
+    return render(request, "procurement/milestones_form.html", {
+        "form": form, "project": project, "lines": lines, "lang": lang,
+        "back": reverse("procurement:project", kwargs={"project_id": project.pk}),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def milestone_edit(request: HttpRequest, milestone_id: int) -> HttpResponse:
+    milestone = scope.get_visible(request.user, Milestone.objects.select_related("project__unit", "project__fiscal_year"),
+                                  pk=milestone_id)
+    project = milestone.project
+    if not scope.can_edit_unit(request.user, project.unit):
+        raise PermissionDenied
+    form = forms.MilestoneForm(request.POST or None, initial={"planned": milestone.planned, "actual": milestone.actual})
+    if milestone.code != CONTRACT or project.commitment_id:
+        del form.fields["record_commitment"]
+
+    def run(d: dict[str, Any]) -> Any:
+        return actions.milestones_update(
+            actor=request.user, project=project, now=timezone.now(), planned={milestone.code: d["planned"]},
+            actual={milestone.code: d["actual"]}, record_commitment=bool(d.get("record_commitment")))
+
+    if (result := _submit(request, form, run)) is not None:
+        messages.success(request, _("Milestone saved."))
+        _warn(request, result if isinstance(result, list) else [])
+        return redirect("procurement:project", project_id=project.pk)
+    step = queries.template_of(project).milestone(milestone.code)
+    title = step.label_en if _lang() == "en" else step.label_th
+    back = reverse("procurement:project", kwargs={"project_id": project.pk})
+    return _form_page(request, form, title=title, back=back, submit=_("Save"), project=project)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_update(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id, edit=True)
+    today = timezone.localdate()
+    settings = queries.settings_for(project)
+    choices = [(r.month.isoformat(), r.label) for r in settings.selectable_rounds(today)]
+    latest = RoundUpdate.objects.filter(project=project).order_by("recorded_at", "id").last()
+    initial = {"round_month": settings.default_round(today).month.isoformat(),
+               "obstacles": latest.obstacles if latest else "", "remedy": latest.remedy if latest else ""}
+    form = forms.RoundUpdateForm(request.POST or None, initial=initial,
+                                 rounds=[(value, _month_label(label)) for value, label in choices])
+
+    def run(d: dict[str, Any]) -> Any:
+        return actions.round_update(actor=request.user, project=project, now=timezone.now(), obstacles=d["obstacles"],
+                                    remedy=d["remedy"], round_month=date.fromisoformat(d["round_month"]),
+                                    request_key=d["request_key"])
+
+    if _submit(request, form, run):
+        messages.success(request, _("Round update filed."))
+        return redirect("procurement:project", project_id=project.pk)
+    back = reverse("procurement:project", kwargs={"project_id": project.pk})
+    return _form_page(request, form, title=_("Update for the reporting round"), back=back, submit=_("File the update"),
+                      project=project, intro=_("The planned and actual dates as they stand now are kept with the update."))
+
+
+def _iso(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _month_label(month: Any) -> str:
+    from pts.web.templatetags.pts import month_label
+
+    return month_label(month)
+
+
+# -- instalments -------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def instalment_add(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = _project(request, project_id, edit=True)
+    form = forms.InstalmentForm(request.POST or None)
+    for name in ("accepted_on", "paid_on"):
+        del form.fields[name]
+
+    def run(d: dict[str, Any]) -> Any:
+        return actions.instalment_add(actor=request.user, project=project, deliverable=d["deliverable"],
+                                      due_date=d["due_date"], amount=d["amount"], now=timezone.now())
+
+    if _submit(request, form, run):
+        messages.success(request, _("Instalment added."))
+        return redirect("procurement:project", project_id=project.pk)
+    back = reverse("procurement:project", kwargs={"project_id": project.pk})
+    return _form_page(request, form, title=_("Add an instalment"), back=back, submit=_("Add"), project=project)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def instalment_edit(request: HttpRequest, instalment_id: int) -> HttpResponse:
+    item = scope.get_visible(request.user, Instalment.objects.select_related("project__unit", "project__fiscal_year"),
+                             pk=instalment_id)
+    project = item.project
+    if not scope.can_edit_unit(request.user, project.unit):
+        raise PermissionDenied
+    back = reverse("procurement:project", kwargs={"project_id": project.pk})
+    if request.method == "POST" and "remove" in request.POST:
+        try:
+            actions.instalment_remove(actor=request.user, instalment=item, now=timezone.now())
+            messages.success(request, _("Instalment removed."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    fields = ("deliverable", "due_date", "amount", "accepted_on", "paid_on")
+    form = forms.InstalmentForm(request.POST or None, initial={k: getattr(item, k) for k in fields})
+
+    def run(d: dict[str, Any]) -> Any:
+        return actions.instalment_update(actor=request.user, instalment=item, now=timezone.now(), **d)
+
+    if _submit(request, form, run):
+        messages.success(request, _("Instalment saved."))
+        return redirect(back)
+    return _form_page(request, form, title=_("Instalment %(seq)s") % {"seq": item.seq}, back=back, submit=_("Save"),
+                      project=project)
+
+
+# -- extra holidays ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def holidays(request: HttpRequest) -> HttpResponse:
+    """The extra non-working days every plan respects; coordinators add and remove them."""
+    coordinator = scope.is_coordinator(request.user)
+    if request.method == "POST" and not coordinator:
+        raise PermissionDenied
+    form = forms.HolidayForm(request.POST or None)
+
+    def run(d: dict[str, Any]) -> Any:
+        return actions.extra_holiday_add(actor=request.user, day=d["day"], name=d["name"])
+
+    if _submit(request, form, run):
+        messages.success(request, _("Extra holiday added: plans and forecasts now skip it."))
+        return redirect("procurement:holidays")
+    return render(request, "procurement/holidays.html", {
+        "form": form, "holidays": ExtraHoliday.objects.select_related("added_by"), "can_manage": coordinator})
+
+
+@login_required
+@require_POST
+def holiday_remove(request: HttpRequest, holiday_id: int) -> HttpResponse:
+    if not scope.is_coordinator(request.user):
+        raise PermissionDenied
+    holiday = get_object_or_404(ExtraHoliday, pk=holiday_id)
+    actions.extra_holiday_remove(actor=request.user, holiday=holiday)
+    messages.success(request, _("Extra holiday removed."))
+    return redirect("procurement:holidays")
+
+
+# -- the PTS sheet -----------------------------------------------------------------------------
+
+
+def _export(projects: Any, fy: FiscalYear, filename: str) -> HttpResponse:
+    projects = list(queries.projects_of(projects).order_by("unit__path", "name", "id"))
+    latest = queries.latest_updates(p.pk for p in projects)
+    return _xlsx(filename, sheet.export_workbook(projects, fiscal_year=fy, latest=latest))
+
+
+@login_required
+def export(request: HttpRequest, be_year: int) -> HttpResponse:
+    """Every project the user may see, as the PTS sheet."""
+    fy = _year(be_year)
+    return _export(scope.visible(request.user, Project.objects.filter(fiscal_year=fy)), fy, f"PTS-{fy.be_year}.xlsx")
+
+
+@login_required
+def unit_export(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+    fy = _year(be_year)
+    unit = _unit(request, unit_id)
+    qs = scope.visible(request.user, Project.objects.filter(fiscal_year=fy, unit__path__startswith=unit.path))
+    return _export(qs, fy, f"PTS-{unit.code}-{fy.be_year}.xlsx")
+
+
+def _pending_name(request: HttpRequest, sha256: str) -> str:
+    return f"procurement/pending/{request.user.pk}/{sha256}.xlsx"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_sheet(request: HttpRequest, be_year: int) -> HttpResponse:
+    """Upload -> every cell checked, nothing stored -> preview -> confirm -> one atomic commit."""
+    fy = _year(be_year)
+    if not scope.editable(request.user, Org.objects.units()).exists():
+        raise PermissionDenied
+    ctx: dict[str, Any] = {"fy": fy, "form": forms.ImportForm(), "parsed": None, "errors": []}
+    now = timezone.now()
+    if request.method == "POST" and "confirm" in request.POST:
+        sha256 = request.POST.get("sha256", "")
+        name = _pending_name(request, sha256)
+        if len(sha256) != 64 or not sha256.isalnum() or not default_storage.exists(name):
+            messages.error(request, _("The previewed file is no longer there: upload it again."))
+            return redirect("procurement:import", be_year=fy.be_year)
+        with default_storage.open(name, "rb") as fh:
+            content = fh.read()
+        try:
+            batch = actions.sheet_import(actor=request.user, fiscal_year=fy, content=content,
+                                         file_name=request.POST.get("file_name", "PTS.xlsx"), now=now)
+        except ValidationError as exc:
+            ctx["errors"] = exc.messages
+        else:
+            messages.success(request, _("Imported %(rows)s rows: %(created)s new projects, %(updated)s changed.")
+                             % {"rows": batch.rows, "created": batch.created, "updated": batch.updated})
+            return redirect("procurement:overview", be_year=fy.be_year)
+        finally:
+            default_storage.delete(name)
+    elif request.method == "POST":
+        form = forms.ImportForm(request.POST, request.FILES)
+        ctx["form"] = form
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            parsed = sheet.read_sheet(content, file_name=upload.name, actor=request.user, fiscal_year=fy, now=now)
+            ctx["errors"] = [e.message for e in parsed.errors]
+            if parsed.ok:
+                name = _pending_name(request, parsed.sha256)
+                if not default_storage.exists(name):
+                    default_storage.save(name, ContentFile(content))
+                ctx.update({"parsed": parsed, "counts": parsed.counts(), "before": scope.visible(
+                    request.user, ImportBatch.objects.filter(sha256=parsed.sha256)).distinct().select_related("imported_by")})
+    ctx["batches"] = ImportBatch.objects.filter(imported_by_id=request.user.pk, fiscal_year=fy)[:10]
+    return render(request, "procurement/import.html", ctx)

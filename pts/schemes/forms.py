@@ -1,0 +1,117 @@
+"""Scheme forms: they read input; every rule is checked again by the actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from pts.budget.models import Category, FiscalYear
+from pts.organisations import scope
+from pts.organisations.models import Org
+from pts.schemes.models import Denominator, Scheme, SchemeKind
+
+
+def add_action_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show an action's ValidationError on the form: on its field when the form has it, else on top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else None
+            for message in errors:
+                form.add_error(target, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
+
+
+def action_error_text(exc: ValidationError) -> str:
+    """An action's ValidationError as one line, for a flash message."""
+    return " ".join(exc.messages)
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Org) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Org) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class SchemeSettingsForm(forms.Form):
+    """Name, rule set, denominator, series, calendar and units: what an existing scheme can change."""
+
+    name = forms.CharField(label=_("Name"), max_length=255)
+    rule_set = forms.CharField(label=_("Rule set"), max_length=80, required=False)
+    denominator = forms.ChoiceField(label=_("Denominator"), choices=Denominator.choices)
+    series_overall = forms.MultipleChoiceField(
+        label=_("Overall series"), choices=Category.choices, widget=forms.CheckboxSelectMultiple
+    )
+    series_recurring = forms.MultipleChoiceField(
+        label=_("Recurring series"), choices=Category.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    series_capital = forms.MultipleChoiceField(
+        label=_("Capital series"), choices=Category.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    as_of_day = forms.IntegerField(
+        label=_("Figures as of day"), min_value=1, max_value=31, required=False,
+        help_text=_("Leave empty for the last day of the month."),
+    )
+    deadline_day = forms.IntegerField(label=_("Deadline day"), min_value=1, max_value=31, initial=25)
+    deadline_month_offset = forms.TypedChoiceField(
+        label=_("Deadline month"), coerce=int, initial=0,
+        choices=[(0, _("the same month")), (1, _("the next month")), (2, _("two months later"))],
+    )
+    lock_after_deadline = forms.BooleanField(label=_("Lock the period after its deadline"), required=False, initial=True)
+    units = OrgMultipleChoiceField(
+        label=_("Units evaluated"), queryset=Org.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, scheme: Scheme | None = None, **kwargs: Any) -> None:
+        if scheme is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "name": scheme.name, "rule_set": scheme.rule_set, "denominator": scheme.denominator,
+                "series_overall": scheme.series.get("overall", []),
+                "series_recurring": scheme.series.get("recurring", []),
+                "series_capital": scheme.series.get("capital", []),
+                "as_of_day": scheme.as_of_day, "deadline_day": scheme.deadline_day,
+                "deadline_month_offset": scheme.deadline_month_offset,
+                "lock_after_deadline": scheme.lock_after_deadline, "units": list(scheme.units.all()),
+            }
+        super().__init__(*args, **kwargs)
+        candidates = Org.objects.units()
+        if scheme is not None:
+            candidates = candidates.subtree_of([scheme.coordinator_org])
+        units_field = self.fields["units"]
+        assert isinstance(units_field, forms.ModelMultipleChoiceField)
+        units_field.queryset = scope.coordinated(user, candidates).order_by("path")
+
+    def series(self) -> dict[str, list[str]]:
+        data = self.cleaned_data
+        series = {"overall": list(data["series_overall"])}
+        for name in ("recurring", "capital"):
+            if data.get(f"series_{name}"):
+                series[name] = list(data[f"series_{name}"])
+        return series
+
+
+class SchemeCreateForm(SchemeSettingsForm):
+    code = forms.SlugField(label=_("Scheme id"), max_length=60, help_text=_("e.g. demo-province-2566"))
+    kind = forms.ChoiceField(label=_("Scheme kind"), choices=SchemeKind.choices)
+    fiscal_year = forms.ModelChoiceField(label=_("Fiscal year (BE)"), queryset=FiscalYear.objects.all())
+    coordinator_org = OrgChoiceField(label=_("Run from (coordinating organisation)"), queryset=Org.objects.none())
+
+    field_order = ["code", "name", "kind", "fiscal_year", "coordinator_org"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"series_overall": ["operating", "capital", "subsidy", "other"],
+                                      "series_recurring": ["operating", "subsidy", "other"],
+                                      "series_capital": ["capital"], "deadline_day": 25,
+                                      "deadline_month_offset": 0, "lock_after_deadline": True})
+        super().__init__(*args, user=user, **kwargs)
+        root_field = self.fields["coordinator_org"]
+        assert isinstance(root_field, forms.ModelChoiceField)
+        root_field.queryset = scope.coordinated(user, Org.objects.all()).order_by("path")

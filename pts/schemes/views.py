@@ -1,0 +1,105 @@
+"""Scheme pages: list, detail with its calendar, and the coordinator's create/edit form."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from pts.budget.models import Category
+from pts.organisations import scope
+from pts.reporting.models import ReportingPeriod
+from pts.schemes import actions
+from pts.schemes.forms import SchemeCreateForm, SchemeSettingsForm, add_action_errors
+from pts.schemes.models import Scheme
+from pts.schemes.queries import can_coordinate_scheme, scheme_units_visible, schemes_visible_to
+
+
+def _visible_scheme(request: HttpRequest, code: str) -> Scheme:
+    return get_object_or_404(schemes_visible_to(request.user), code=code)
+
+
+@login_required
+def scheme_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "schemes/list.html", {
+        "schemes": schemes_visible_to(request.user).order_by("-fiscal_year__be_year", "code"),
+        "can_create": scope.is_coordinator(request.user),
+    })
+
+
+@login_required
+def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
+    obj = _visible_scheme(request, scheme)
+    periods = ReportingPeriod.objects.filter(scheme=obj).order_by("month")
+    board_ids = set(scope.visible(request.user, periods).values_list("pk", flat=True))
+    now = timezone.now()
+    rows = [{"period": p, "locked": p.is_locked(now), "board": p.pk in board_ids} for p in periods]
+    labels = {"overall": _("Overall series"), "recurring": _("Recurring series"), "capital": _("Capital series")}
+    series = [(labels.get(name, name), [Category(c).label for c in categories]) for name, categories in obj.series.items()]
+    deadline_month = {0: _("the same month"), 1: _("the next month"), 2: _("two months later")}.get(
+        obj.deadline_month_offset, "")
+    return render(request, "schemes/detail.html", {
+        "scheme": obj,
+        "deadline_month": deadline_month,
+        "series": series,
+        "units": scheme_units_visible(request.user, obj),
+        "rows": rows,
+        "can_edit": can_coordinate_scheme(request.user, obj),
+    })
+
+
+@login_required
+def scheme_create(request: HttpRequest) -> HttpResponse:
+    if not scope.is_coordinator(request.user):
+        raise PermissionDenied
+    form = SchemeCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = actions.scheme_create(
+                actor=request.user, code=data["code"], name=data["name"], kind=data["kind"],
+                fiscal_year=data["fiscal_year"], coordinator_org=data["coordinator_org"], units=data["units"],
+                rule_set=data["rule_set"], denominator=data["denominator"], series=form.series(),
+                as_of_day=data["as_of_day"], deadline_day=data["deadline_day"],
+                deadline_month_offset=data["deadline_month_offset"],
+                lock_after_deadline=data["lock_after_deadline"],
+            )
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("Scheme %(code)s created with its twelve reporting periods.") % {
+                "code": created.code})
+            return redirect("schemes:detail", scheme=created.code)
+    return render(request, "schemes/form.html", {"form": form, "scheme": None})
+
+
+@login_required
+def scheme_edit(request: HttpRequest, scheme: str) -> HttpResponse:
+    obj = _visible_scheme(request, scheme)
+    if not can_coordinate_scheme(request.user, obj):
+        raise PermissionDenied
+    form = SchemeSettingsForm(request.POST or None, user=request.user, scheme=obj)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # One transaction: the settings, the calendar and the units change together or not at all.
+            with transaction.atomic():
+                actions.scheme_update(actor=request.user, scheme=obj, name=data["name"], rule_set=data["rule_set"],
+                                      denominator=data["denominator"], series=form.series())
+                actions.scheme_update_calendar(
+                    actor=request.user, scheme=obj, as_of_day=data["as_of_day"], deadline_day=data["deadline_day"],
+                    deadline_month_offset=data["deadline_month_offset"],
+                    lock_after_deadline=data["lock_after_deadline"], today=timezone.localdate(),
+                )
+                actions.scheme_set_units(actor=request.user, scheme=obj, units=data["units"])
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("Scheme %(code)s saved.") % {"code": obj.code})
+            return redirect("schemes:detail", scheme=obj.code)
+    return render(request, "schemes/form.html", {"form": form, "scheme": obj})

@@ -1,0 +1,169 @@
+"""Writes of the scoring app: freeze a round, override one criterion's score. Coordinators only, audited."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from pts.audit.actions import audit_record
+from pts.core.thai import bilingual, normalize_digits
+from pts.organisations.models import Org
+from pts.schemes.models import Scheme
+from pts.schemes.queries import can_coordinate_scheme
+from pts.scoring import queries
+from pts.scoring.engine import exact, score_unit
+from pts.scoring.models import FrozenRound, ScoreOverride
+
+
+def _require_coordinator(actor: Any, scheme: Scheme) -> None:
+    if not can_coordinate_scheme(actor, scheme):
+        raise PermissionDenied(bilingual(
+            f"{actor} ไม่ได้เป็นผู้ประสานงานของโครงการ {scheme.code}", f"{actor} does not coordinate scheme {scheme.code}"
+        ))
+
+
+def _round(rules: Any, round_no: Any) -> int:
+    ids = [r.id for r in rules.rounds]
+    try:
+        value = int(round_no)
+    except (TypeError, ValueError):
+        value = None
+    if value not in ids:
+        shown = ", ".join(str(i) for i in ids)
+        raise ValidationError({"round_no": bilingual(
+            f"รอบ '{round_no}' ไม่มีในชุดเกณฑ์ (มี {shown})", f"round '{round_no}' is not in the rule set (rounds: {shown})"
+        )})
+    return value  # type: ignore[return-value]
+
+
+@transaction.atomic
+def scores_freeze(*, actor: Any, scheme: Scheme, round_no: int, as_of: date, now: datetime | None = None) -> FrozenRound:
+    """Store the round's inputs, rule-set identity and results as of `as_of`; once per scheme and round."""
+    _require_coordinator(actor, scheme)
+    rules = queries.rules_for(scheme)
+    round_no = _round(rules, round_no)
+    first, last = scheme.fiscal_year.start, scheme.fiscal_year.end
+    if not isinstance(as_of, date) or not first <= as_of <= last:
+        raise ValidationError({"as_of": bilingual(
+            f"วันที่ประมวลผล {as_of} อยู่นอกปีงบประมาณ {scheme.fiscal_year.be_year}",
+            f"as-of date {as_of} is outside fiscal year {scheme.fiscal_year.be_year}",
+        )})
+    Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # two clicks: the second waits, then sees the first
+    if FrozenRound.objects.filter(scheme=scheme, round_no=round_no).exists():
+        raise ValidationError({"round_no": bilingual(
+            f"รอบ {round_no} ของโครงการ {scheme.code} ถูกบันทึกผลไว้แล้ว",
+            f"round {round_no} of scheme {scheme.code} is already frozen",
+        )})
+    inputs = queries.build_inputs(scheme=scheme, as_of=as_of, rules=rules)
+    results = [r for r in queries.score_units(rules, inputs) if r.round == round_no]
+    try:
+        with transaction.atomic():
+            frozen = FrozenRound.objects.create(
+                scheme=scheme, round_no=round_no, as_of=as_of, rule_set=rules.id, rule_set_version=rules.version,
+                rule_set_sha256=rules.sha256, frozen_by=actor, frozen_at=now or timezone.now(),
+                inputs=queries.inputs_json(inputs, as_of),
+                results={"round": round_no, "units": [queries.result_json(r) for r in results]},
+            )
+    except IntegrityError:
+        raise ValidationError({"round_no": bilingual(
+            f"รอบ {round_no} ของโครงการ {scheme.code} ถูกบันทึกผลไว้แล้ว",
+            f"round {round_no} of scheme {scheme.code} is already frozen",
+        )}) from None
+    audit_record(actor=actor, action="scoring.freeze", obj=frozen, unit=scheme.coordinator_org,
+                 fiscal_year=scheme.fiscal_year.be_year, after={
+                     "scheme": scheme.code, "round": round_no, "as_of": as_of.isoformat(), "rule_set": rules.id,
+                     "rule_set_version": rules.version, "rule_set_sha256": rules.sha256, "units": len(results),
+                     "totals": {r.unit: exact(r.total) for r in results},
+                 })
+    return frozen
+
+
+def _score(value: Any, maximum: Fraction, criterion: str) -> Decimal:
+    text = normalize_digits(str(value if value is not None else "")).strip().replace(",", "")
+    try:
+        score = Decimal(text)
+    except InvalidOperation:
+        score = None
+    if score is None or not score.is_finite():
+        raise ValidationError({"score": bilingual(
+            f"คะแนน '{value}' ไม่ใช่ตัวเลข", f"score '{value}' is not a number"
+        )})
+    if score.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise ValidationError({"score": bilingual(
+            f"คะแนน '{value}' มีทศนิยมเกิน 4 ตำแหน่ง", f"score '{value}' has more than 4 decimals"
+        )})
+    if not 0 <= Fraction(score) <= maximum:
+        raise ValidationError({"score": bilingual(
+            f"คะแนน {value} ของเกณฑ์ {criterion} ต้องอยู่ระหว่าง 0 ถึง {exact(maximum)}",
+            f"score {value} of criterion {criterion} must be within 0..{exact(maximum)}",
+        )})
+    return score
+
+
+@transaction.atomic
+def score_override(
+    *, actor: Any, scheme: Scheme, round_no: int, unit: Org, criterion: str, score: Any, reason: str,
+    now: datetime | None = None,
+) -> ScoreOverride:
+    """Set one criterion's score of one unit in one round, with the reason; the latest override applies."""
+    _require_coordinator(actor, scheme)
+    rules = queries.rules_for(scheme)
+    errors: dict[str, str] = {}
+    try:
+        round_no = _round(rules, round_no)
+    except ValidationError as exc:
+        errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    by_id = {c.id: c for c in rules.criteria if c.kind != "deductions"}
+    c = by_id.get(str(criterion))
+    if c is None:
+        shown = ", ".join(by_id)
+        errors["criterion"] = bilingual(
+            f"เกณฑ์ '{criterion}' ไม่มีในชุดเกณฑ์ (มี {shown})", f"criterion '{criterion}' is not in the rule set ({shown})"
+        )
+    if not scheme.units.filter(pk=unit.pk).exists():
+        errors["unit"] = bilingual(
+            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการ {scheme.code}", f"unit {unit.code} is not in scheme {scheme.code}"
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = bilingual("ต้องระบุเหตุผลในการแก้ไขคะแนน", "a reason for the override is required")
+    if c is not None:
+        try:
+            value = _score(score, c.max, c.id)
+        except ValidationError as exc:
+            errors.update({k: v[0] for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    before = _current_score(scheme, rules, round_no, unit, c.id)  # type: ignore[union-attr]
+    override = ScoreOverride.objects.create(
+        scheme=scheme, round_no=round_no, unit=unit, criterion=c.id, score=value,  # type: ignore[union-attr]
+        reason=reason, actor=actor, at=now or timezone.now(),
+    )
+    audit_record(actor=actor, action="scoring.override", obj=override, unit=unit,
+                 fiscal_year=scheme.fiscal_year.be_year,
+                 before={"criterion": c.id, "round": round_no, **before},  # type: ignore[union-attr]
+                 after={"criterion": c.id, "round": round_no, "score": exact(Fraction(value)), "reason": reason},  # type: ignore[union-attr]
+                 note=reason)
+    return override
+
+
+def _current_score(scheme: Scheme, rules: Any, round_no: int, unit: Org, criterion: str) -> dict[str, str]:
+    """What the criterion scores before this override: a previous override, else frozen, else computed."""
+    previous = ScoreOverride.objects.filter(scheme=scheme, round_no=round_no, unit=unit, criterion=criterion).last()
+    if previous is not None:
+        return {"score": exact(Fraction(previous.score)), "source": "override"}
+    frozen = FrozenRound.objects.filter(scheme=scheme, round_no=round_no).first()
+    if frozen is not None:
+        for r in frozen.results["units"]:
+            if r["unit"] == unit.code:
+                return {"score": r["items"][criterion]["score"], "source": "frozen"}
+    as_of = scheme.as_of(rules.round(round_no).last)
+    data = queries.build_inputs(scheme=scheme, as_of=as_of, rules=rules, units=[unit])[0]
+    result = score_unit(rules, data, rounds=[round_no])[0]
+    return {"score": exact(result.items[criterion].score), "source": "computed", "as_of": as_of.isoformat()}

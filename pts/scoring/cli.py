@@ -1,0 +1,421 @@
+"""`pts score`: score units from a CSV file against a rule set. A stable contract: scripts use it.
+
+    pts score --rules RULESET --input FILE [--evidence FILE] [--format json|table]
+
+RULESET  a shipped id (doh-kpi23-2566, province-pts-template) or a path to a .toml file.
+FILE     CSV, UTF-8 (BOM or not) or cp874, header unit,month,category,allocated,disbursed
+         (optional committed); one row per unit x month x category; month 2022-10, ต.ค. 65 or
+         ตุลาคม 2565; category personnel|operating|capital|subsidy|other or its Thai name; amounts
+         in baht, allocation as of the month end, disbursed cumulative.
+--evidence  CSV unit,item,posted[,month]: a checklist item of the rule set posted on a date;
+         `month` (required for monthly items) is the month the minutes or report are about.
+
+Output: one result per unit and round (units in file order), for the rounds that have started by
+the file's last month. json: an array of {"unit", "round", "items": {criterion id: points},
+"total", "max", "explanations": {criterion id: [{"code", ...facts, "th": sentence}]}} plus
+"size_group", "award", "notes" when the rule set ranks units and "template": true for a template;
+numbers are exact scores rounded to 4 decimals at this edge. --lang en gives "en" sentences.
+A missing month of a unit counts as a miss; a category a unit reports in some months must be in
+all of its months (one row per unit x month x category).
+Bad input: every error (line, column, value, Thai / English) on stderr, exit status 2, nothing on
+stdout. Disbursed above allocated is a warning (stderr), not an error: the score is still computed.
+Large files are read and scored in one forked process per CPU (--jobs); the output is the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import multiprocessing
+import os
+import sys
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import replace
+from fractions import Fraction
+from functools import lru_cache
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from pts.core.thai import bilingual
+from pts.scoring.engine import (
+    Explainer,
+    RoundResult,
+    RuleSet,
+    RuleSetError,
+    load_ruleset,
+    rounded,
+    score_units,
+)
+from pts.scoring.engine.csvinput import InputError, Issue, decode, read_evidence, read_figures, split_by_unit
+from pts.scoring.engine.explain import show
+from pts.scoring.engine.inputs import Evidence, UnitData
+
+PARALLEL_FROM_CHARS = 3_000_000  # about 60,000 rows: below that a second process costs more than it saves
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", required=True, metavar="RULESET",
+                        help="shipped rule-set id (e.g. doh-kpi23-2566) or path to a .toml file")  # fmt: skip
+    parser.add_argument("--input", required=True, metavar="FILE",
+                        help="CSV unit,month,category,allocated,disbursed[,committed] (UTF-8 or cp874)")  # fmt: skip
+    parser.add_argument("--evidence", metavar="FILE", help="CSV unit,item,posted[,month] of governance evidence")
+    parser.add_argument("--format", choices=("json", "table"), default="table", help="output format (default table)")
+    parser.add_argument("--lang", choices=("th", "en"), default="th",
+                        help="language of the explanation text (default th; json key 'th' or 'en')")  # fmt: skip
+    parser.add_argument("--explain", action="store_true", help="table: print every score's explanation under it")
+    parser.add_argument("--jobs", type=int, default=0, metavar="N",
+                        help="json: processes to use (default: one per CPU for a file of 60,000 rows or more)")  # fmt: skip
+
+
+def _read(path: str, what: str) -> bytes | None:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        print(bilingual(f"อ่านไฟล์{what}ไม่ได้: {path} ({exc.strerror})", f"cannot read {path} ({exc.strerror})"),
+              file=sys.stderr)  # fmt: skip
+        return None
+
+
+def _report(name: str, issues: list[Issue] | list[str], kind: str = "error") -> None:
+    """A count, then one issue a line; rule-set issues already start with their file and line."""
+    th, en = ("ข้อผิดพลาด", "error(s)") if kind == "error" else ("คำเตือน", "warning(s)")
+    print(f"{name}: {th} {len(issues)} รายการ / {len(issues)} {en}", file=sys.stderr)
+    for issue in issues:
+        print(f"  {issue}" if isinstance(issue, str) else f"  {name}: {issue}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    # A batch run makes millions of acyclic objects; the cycle collector would rescan them all.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args)
+    except BrokenPipeError:  # `pts score ... | head`: the reader has all it wants
+        try:  # point stdout at /dev/null so the interpreter's final flush does not complain
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        rules = load_ruleset(args.rules)
+    except RuleSetError as exc:
+        _report(str(args.rules), exc.issues)
+        return 2
+    data = _read(args.input, "ข้อมูล")
+    raw = _read(args.evidence, "หลักฐาน") if args.evidence else b""
+    if data is None or raw is None:
+        return 2
+    evidence: dict[str, list[Evidence]] | None = None
+    try:
+        text = decode(data)
+    except InputError as exc:
+        _report(args.input, exc.issues)
+        return 2
+    if args.evidence:
+        try:
+            evidence = read_evidence(raw, rules)
+        except InputError as exc:
+            _report(args.evidence, exc.issues)
+            return 2
+    if rules.template:
+        print(bilingual(f"ชุดเกณฑ์ {rules.id} เป็นแม่แบบ: ตัวเลขเป็นค่าตัวอย่างที่ต้องแก้ไข",
+                        f"rule set {rules.id} is a TEMPLATE: its numbers are placeholders to edit"),
+              file=sys.stderr)  # fmt: skip
+    out = _Out()
+    jobs = args.jobs or (min(os.cpu_count() or 1, 8) if len(text) >= PARALLEL_FROM_CHARS else 1)
+    parallel = args.format == "json" and jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
+    ranked = bool(rules.size_groups or rules.awards)
+    if parallel and not ranked and write_json_in_parts(out, rules, text, evidence, args.lang, jobs):
+        return 0  # a file with anything to report falls through to the one-process reader below
+    try:
+        units, warnings = read_figures(text, rules)
+    except InputError as exc:
+        _report(args.input, exc.issues)
+        return 2
+    if evidence is not None:
+        units = [replace(u, evidence=evidence.get(u.code, ())) for u in units]
+    if warnings:
+        _report(args.input, warnings, "warning")
+    results = score_units(rules, units, rounds=_started(rules, units))
+    if parallel and ranked:
+        write_json_encoded_in_parts(out, rules, results, args.lang, jobs)
+    elif args.format == "json":
+        write_json(out, rules, results, args.lang)
+    else:
+        write_table(out, rules, results, explain=args.explain, lang=args.lang)
+    out.flush()
+    return 0
+
+
+def _started(rules: RuleSet, units: list[UnitData]) -> set[int]:
+    """Rounds that have begun by the last month in the file: later ones are not reported yet."""
+    last = max({m for u in units for m in u.months}, default=None)
+    return {r.id for r in rules.rounds if last is not None and r.first <= last}
+
+
+class _Out:
+    """UTF-8 to stdout whatever the locale; a plain text stream when stdout has no buffer."""
+
+    def __init__(self) -> None:
+        self.buffer = getattr(sys.stdout, "buffer", None)
+        if self.buffer is not None:
+            sys.stdout.flush()
+
+    def write(self, text: str) -> None:
+        if self.buffer is not None:
+            self.buffer.write(text.encode("utf-8"))
+        else:
+            sys.stdout.write(text)
+
+    def write_bytes(self, data: bytes) -> None:
+        if self.buffer is not None:
+            self.buffer.write(data)
+        else:
+            sys.stdout.write(data.decode("utf-8"))
+
+    def flush(self) -> None:
+        (self.buffer or sys.stdout).flush()
+
+    def fileno(self) -> int | None:
+        """The descriptor forked processes may write to, or None (a test's captured stream)."""
+        try:
+            return sys.stdout.fileno()
+        except (AttributeError, OSError, ValueError):
+            return None
+
+
+@lru_cache(maxsize=4096)  # scores come from a few distinct values; rounding a Fraction is not free
+def number(value: Fraction) -> float:
+    """An exact score printed as a JSON number: rounded to 4 decimals, only at this edge."""
+    q = rounded(value, 4)
+    return q.numerator / q.denominator
+
+
+def result_json(rules: RuleSet, explainer: Explainer, r: RoundResult, lang: str = "th") -> dict[str, Any]:
+    """One unit and round; every explanation line is its facts plus its text in `lang`."""
+    text = explainer.th if lang == "th" else explainer.en
+    obj: dict[str, Any] = {
+        "unit": r.unit,
+        "round": r.round,
+        "items": {cid: number(item.score) for cid, item in r.items.items()},
+        "total": number(r.total),
+        "max": number(r.max),
+        "explanations": {
+            cid: [{"code": ln.code, **ln.facts, lang: text(ln)} for ln in item.lines]
+            for cid, item in r.items.items()
+        },
+    }
+    if rules.size_groups:
+        obj["size_group"] = r.size_group
+    if rules.awards:
+        obj["award"] = r.award
+    if rules.size_groups or rules.awards:
+        obj["notes"] = [{"code": ln.code, **ln.facts, lang: text(ln)} for ln in r.notes]
+    if rules.template:
+        obj["template"] = True
+    return obj
+
+
+def encode_results(rules: RuleSet, results: Iterable[RoundResult], lang: str = "th") -> str:
+    """The JSON objects of `results`, one per line, separated by ",\n" (no brackets)."""
+    explainer = Explainer(rules)
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return ",\n".join(encode(result_json(rules, explainer, r, lang)) for r in results)
+
+
+def write_json(out: _Out, rules: RuleSet, results: list[RoundResult], lang: str = "th") -> None:
+    out.write("[")
+    for start in range(0, len(results), 1000):  # in slices: the whole text at once would double memory
+        out.write(("\n" if start == 0 else ",\n") + encode_results(rules, results[start : start + 1000], lang))
+    out.write("\n]\n")
+
+
+# What forked workers read: set in the parent just before the fork, inherited by copy.
+_SHARED: dict[str, Any] = {}
+
+
+def _score_part(text: str, conn: Connection, fd: int | None) -> None:
+    """In a forked process: read one part of the file, report what the parent must check, score it.
+
+    1. read the part; anything to report (an error, a warning) sends None: the parent will read
+       the whole file itself, so that messages carry the file's own line numbers;
+    2. send the last month and the unit codes; receive the rounds that have started;
+    3. encode every result; with a file descriptor, say "ready", wait for a turn and write the
+       bytes to it directly (no copy through the parent), else send them.
+    """
+    rules, evidence, lang = _SHARED["rules"], _SHARED["evidence"], _SHARED["lang"]
+    try:
+        units, warnings = read_figures(text, rules)
+    except InputError:
+        conn.send(None)
+        return
+    if warnings or not units:
+        conn.send(None)
+        return
+    if evidence is not None:
+        units = [replace(u, evidence=evidence.get(u.code, ())) for u in units]
+    conn.send((max({m for u in units for m in u.months}), [u.code for u in units]))
+    started = conn.recv()
+    data = encode_results(rules, score_units(rules, units, rounds=started), lang).encode("utf-8")
+    if fd is None:
+        conn.send_bytes(data)
+        return
+    conn.send("ready")
+    separator = conn.recv()
+    with open(fd, "wb", closefd=False) as stream:
+        stream.write(separator + data)
+    conn.send("written")
+
+
+def write_json_in_parts(
+    out: _Out, rules: RuleSet, text: str, evidence: dict[str, list[Evidence]] | None, lang: str, jobs: int
+) -> bool:
+    """Read, score and encode the file in `jobs` forked processes, a part each; the same bytes as one.
+
+    False (and nothing written) when the file cannot be cut by unit, a part has something to
+    report, or a unit's rows are in two parts: the caller then does it all in one process.
+    Nothing is written until every part is encoded; then each writes in turn.
+    """
+    parts = split_by_unit(text, jobs)
+    if parts is None:
+        return False
+    fd = out.fileno()
+    _SHARED.update(rules=rules, evidence=evidence, lang=lang)
+    context = multiprocessing.get_context("fork")
+    workers: list[tuple[Any, Connection]] = []
+    done = False
+    try:
+        for part in parts:
+            mine, theirs = context.Pipe()
+            process = context.Process(target=_score_part, args=(part, theirs, fd), daemon=True)
+            process.start()
+            theirs.close()  # only the child holds it now: its death reads as EOF here
+            workers.append((process, mine))
+        replies = [conn.recv() for _, conn in workers]
+        codes = [code for reply in replies if reply for code in reply[1]]
+        if None in replies or len(set(codes)) != len(codes):
+            return False
+        last = max(reply[0] for reply in replies)
+        started = {r.id for r in rules.rounds if r.first <= last}
+        for _, conn in workers:
+            conn.send(started)
+        if fd is None:
+            chunks = [conn.recv_bytes() for _, conn in workers]
+        else:
+            for _, conn in workers:
+                conn.recv()  # "ready": every part is encoded before a byte is written
+        done = True
+    except (EOFError, OSError):
+        return False  # a part died: one process does it all again
+    finally:
+        for process, conn in workers:
+            if not done:
+                conn.close()
+                process.terminate()  # it may be waiting for a reply that will not come
+                process.join()
+        _SHARED.clear()
+    out.write("[")
+    out.flush()
+    for n, (process, conn) in enumerate(workers):
+        separator = b"\n" if n == 0 else b",\n"
+        if fd is None:
+            out.write_bytes(separator + chunks[n])
+        else:
+            conn.send(separator)
+            try:
+                conn.recv()  # "written": the next part may follow
+            except EOFError:  # half the output is out: nothing to do but say so
+                print(bilingual("เขียนผลลัพธ์ไม่สำเร็จ", "writing the results failed"), file=sys.stderr)
+                raise SystemExit(1) from None
+        conn.close()
+        process.join()
+    out.write("\n]\n")
+    out.flush()
+    return True
+
+
+def _encode_part(start: int, stop: int, conn: Connection) -> None:
+    """In a forked process: encode results[start:stop] and send the bytes."""
+    rules, results, lang = _SHARED["rules"], _SHARED["results"], _SHARED["lang"]
+    conn.send_bytes(encode_results(rules, results[start:stop], lang).encode("utf-8"))
+
+
+def write_json_encoded_in_parts(out: _Out, rules: RuleSet, results: list[RoundResult], lang: str, jobs: int) -> None:
+    """Encode the results in `jobs` forked processes (scores with awards are ranked together first)."""
+    _SHARED.update(rules=rules, results=results, lang=lang)
+    step = -(-len(results) // jobs)
+    context = multiprocessing.get_context("fork")
+    workers: list[tuple[Any, Connection]] = []
+    chunks: list[bytes] | None = None
+    try:
+        for start in range(0, len(results), step):
+            mine, theirs = context.Pipe(duplex=False)
+            process = context.Process(target=_encode_part, args=(start, start + step, theirs), daemon=True)
+            process.start()
+            theirs.close()
+            workers.append((process, mine))
+        chunks = [conn.recv_bytes() for _, conn in workers]
+    except (EOFError, OSError):
+        chunks = None  # a part died: encode here instead
+    finally:
+        for process, conn in workers:
+            conn.close()
+            if chunks is None:
+                process.terminate()
+            process.join()
+        _SHARED.clear()
+    if chunks is None:
+        write_json(out, rules, results, lang)
+        return
+    out.write("[")
+    for n, chunk in enumerate(c for c in chunks if c):
+        out.write_bytes((b"\n" if n == 0 else b",\n") + chunk)
+    out.write("\n]\n")
+    out.flush()
+
+
+def _width(text: str) -> int:
+    """Display width: Thai vowel and tone marks take no column."""
+    return sum(0 if unicodedata.combining(ch) or unicodedata.category(ch) == "Mn" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill
+
+
+def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explain: bool, lang: str) -> None:
+    explainer = Explainer(rules)
+    ids = [c.id for c in rules.criteria]
+    extra = (["group"] if rules.size_groups else []) + (["award"] if rules.awards else [])
+    header = ["unit", "round", *ids, "total", "max", *extra]
+    rows = []
+    for r in results:
+        cells = [r.unit, str(r.round), *(show(r.items[i].score, 4) for i in ids), show(r.total, 4), show(r.max, 4)]
+        cells += ([r.size_group or "-"] if rules.size_groups else []) + ([r.award or "-"] if rules.awards else [])
+        rows.append((r, cells))
+    widths = [max([_width(h)] + [_width(c[k]) for _, c in rows]) for k, h in enumerate(header)]
+    numeric = [1 <= k < 4 + len(ids) for k in range(len(header))]  # round, items, total, max
+    title = rules.label.th if lang == "th" else rules.label.en
+    if rules.template and "TEMPLATE" not in title.upper() and "แม่แบบ" not in title:
+        title = "[แม่แบบ / TEMPLATE] " + title
+    out.write(f"{title} ({rules.id} {rules.version})\n")
+    out.write("  ".join(_pad(h, w, n) for h, w, n in zip(header, widths, numeric, strict=True)) + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for r, cells in rows:
+        out.write("  ".join(_pad(c, w, n) for c, w, n in zip(cells, widths, numeric, strict=True)) + "\n")
+        if explain:
+            for cid in ids:
+                for ln in r.items[cid].lines:
+                    out.write(f"    [{cid}] {explainer.text(ln, lang)}\n")
+            for ln in r.notes:
+                out.write(f"    {explainer.text(ln, lang)}\n")

@@ -1,0 +1,377 @@
+"""Scoring one criterion for one unit and round, with a Line for every fact used.
+
+Two steps. Measuring (per unit) yields integers and fact lines: months on target per part, each
+checkpoint hit or missed. Settling turns those small states into points with Fractions and
+applies the absent-series policy; equal states give equal points, so settling is memoised per
+rule set and the Fraction arithmetic runs once per distinct state rather than once per unit.
+Percentages are compared by cross-multiplying integers (measured × 100 × den ≥ num × base),
+never through a rounded or floating value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import cast
+
+from pts.core.fiscal import BE_OFFSET, Month
+from pts.scoring.engine.explain import Line, exact, percent_text
+from pts.scoring.engine.inputs import Share
+from pts.scoring.engine.rules import Criterion, Round, RuleSet, StepPart, ThresholdPart, checkpoints
+from pts.scoring.engine.view import UnitView
+
+ZERO = Fraction(0)
+ONE = Fraction(1)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A piece of a criterion (a part, or one checkpoint of a part): what reweighting works on."""
+
+    max: Fraction
+    series: str = ""
+    source: str = ""
+    month: str | None = None  # a threshold checkpoint
+    part: StepPart | None = None
+    tpart: ThresholdPart | None = None
+    # threshold checkpoints: fiscal month position and target (None: no target; see `missing`)
+    index: int = 0
+    target: Fraction | None = None
+    missing: str = ""
+    target_text: str = ""  # exact() of target and of max, made once
+    max_text: str = ""
+
+
+@dataclass
+class Outcome:
+    score: Fraction
+    lines: list[Line] = field(default_factory=list)
+    absent: str = ""  # the whole criterion could not be measured (handled across criteria)
+    key: Hashable = None  # equal keys give equal scores: lets a caller reuse sums; None = unique
+
+
+@dataclass(frozen=True)
+class _Settled:
+    score: Fraction
+    part_lines: tuple[tuple[Line, ...], ...]  # shown after each slot's own lines
+    tail: tuple[Line, ...]
+    absent: str
+
+
+def meets(measured: int, base: int, target: Fraction, rounding: int | None) -> bool:
+    """measured / base × 100 ≥ target, exactly, or after half-up rounding to `rounding` decimals."""
+    if rounding is None:
+        return measured * 100 * target.denominator >= target.numerator * base
+    scale: int = 10**rounding
+    r = (2 * measured * 100 * scale + base) // (2 * base)
+    return bool(r * target.denominator >= target.numerator * scale)
+
+
+def score_criterion(c: Criterion, rnd: Round, view: UnitView) -> Outcome:
+    if c.kind == "evidence":
+        return _evidence(c, rnd, view)
+    slots = _slots(view.rules, c, rnd)
+    if c.kind == "months_on_target":
+        states, own = _months_on_target(c, rnd, view, slots)
+    elif c.kind == "threshold":
+        states, own = _threshold(c, rnd, view, slots)
+    elif c.kind == "banded":
+        states, own = _banded(c, rnd, view)
+    else:
+        raise ValueError(f"deductions are scored after the other criteria: {c.id}")
+    memo = view.rules.cache
+    key = (c.id, rnd.id, tuple(states))
+    settled = memo.get(key)
+    if settled is None:
+        settled = _settle(c, rnd, slots, states)
+        if c.partial != "proportional":  # proportional states are ratios: rarely equal, not worth keeping
+            memo[key] = settled
+    lines: list[Line] = []
+    if view.explain:
+        for mine, theirs in zip(own, settled.part_lines, strict=True):
+            lines += mine
+            lines += theirs
+        lines += settled.tail
+    return Outcome(settled.score, lines, settled.absent, key if c.partial != "proportional" else None)
+
+
+def _slots(rules: RuleSet, c: Criterion, rnd: Round) -> tuple[Slot, ...]:
+    key = ("slots", c.id, rnd.id)
+    slots = rules.cache.get(key)
+    if slots is None:
+        if c.kind == "months_on_target":
+            slots = tuple(Slot(p.max, series=p.series, part=p) for p in c.step_parts)
+        elif c.kind == "threshold":
+            built = []
+            for p in c.threshold_parts:
+                curve = rules.curve_for(p.series, p.measure)
+                for m in checkpoints(p.at, rnd):
+                    index = m.fiscal_index - 1
+                    target = p.target[rnd.id]
+                    if target is None and curve is not None:
+                        target = curve.values[index]
+                    missing = "unknown_target" if curve and curve.missing[index] == "unknown" else "no_target"
+                    built.append(Slot(p.points, series=p.series, month=m.iso(), tpart=p, index=index,
+                                      target=target, missing="" if target is not None else missing,
+                                      target_text=exact(target) if target is not None else "",
+                                      max_text=exact(p.points)))  # fmt: skip
+            slots = tuple(built)
+        else:
+            kind, _, name = c.source.partition(":")
+            slots = (Slot(c.max, series=name if kind == "series" else "", source=c.source),)
+        rules.cache[key] = slots
+    return cast(tuple[Slot, ...], slots)
+
+
+def _settle(c: Criterion, rnd: Round, slots: tuple[Slot, ...], states: list[Hashable]) -> _Settled:
+    """Points per slot from its state, then the absent-series policy across the slots.
+
+    States: ("absent", why); (hits, months counted) for a step part; "hit" / "miss" or a
+    Fraction of points for a checkpoint or a band.
+    """
+    scores: list[Fraction] = []
+    part_lines: list[tuple[Line, ...]] = []
+    absent: list[tuple[Slot, str]] = []
+    for slot, state in zip(slots, states, strict=True):
+        lines: tuple[Line, ...] = ()
+        score = ZERO
+        if isinstance(state, tuple) and state[0] == "absent":
+            absent.append((slot, state[1]))
+        elif slot.part is not None:
+            hits, counted = cast(tuple[int, int], state)
+            row = None
+            for step in slot.part.steps[rnd.id]:
+                if step.at_least <= hits:
+                    row = step
+            score = min(row.points, slot.max) if row else ZERO
+            lines = (Line("steps", {
+                "series": slot.series, "hits": hits, "months": counted, "row": row.at_least if row else None,
+                "points": exact(score), "max": exact(slot.max),
+            }),)  # fmt: skip
+        elif isinstance(state, Fraction):
+            score = state
+        elif state == "hit":
+            score = slot.max
+        scores.append(score)
+        part_lines.append(lines)
+    tail = [
+        Line("absent", {"series": s.series, "source": s.source, "month": s.month, "why": why, "policy": c.absent})
+        for s, why in absent
+    ]
+    total = sum(scores, ZERO)
+    if absent and c.absent == "full":
+        total += sum((s.max for s, _ in absent), ZERO)
+    elif absent and c.absent == "reweight":
+        present_max = sum((s.max for s in slots), ZERO) - sum((s.max for s, _ in absent), ZERO)
+        if present_max == 0:
+            return _Settled(ZERO, tuple(part_lines), tuple(tail), absent[0][1])
+        factor = c.max / present_max
+        total *= factor
+        tail.append(Line("reweight", {"factor": exact(factor), "max": exact(c.max), "points": exact(total)}))
+    return _Settled(total, tuple(part_lines), tuple(tail), "")
+
+
+def _month_plan(rules: RuleSet, part: StepPart, rnd: Round) -> tuple[tuple[int, str, int, int, str], ...]:
+    """Per month of the round: (index, "YYYY-MM", target numerator, denominator, target text).
+
+    A month without a target has numerator -1 and the reason as its text; a round in which no
+    month has a target gets an empty plan. Built once per rule set.
+    """
+    key = ("plan", part.series, part.measure, rnd.id)
+    plan = rules.cache.get(key)
+    if plan is None:
+        curve = rules.curve_for(part.series, part.measure)
+        assert curve is not None  # the loader refuses a part without a curve
+        rows = []
+        for m in rnd.months:
+            index = m.fiscal_index - 1
+            target = curve.values[index]
+            if target is None:
+                reason = "unknown_target" if curve.missing[index] == "unknown" else "no_target"
+                rows.append((index, m.iso(), -1, 1, reason))
+            else:
+                rows.append((index, m.iso(), target.numerator, target.denominator, exact(target)))
+        plan = rules.cache[key] = tuple(rows) if any(num >= 0 for _, _, num, _, _ in rows) else ()
+    return cast(tuple[tuple[int, str, int, int, str], ...], plan)
+
+
+def _months_on_target(
+    c: Criterion, rnd: Round, view: UnitView, slots: tuple[Slot, ...]
+) -> tuple[list[Hashable], list[list[Line]]]:
+    rounding = view.rules.options.percent_rounding
+    explain = view.explain
+    states: list[Hashable] = []
+    own: list[list[Line]] = []
+    for slot in slots:
+        part = slot.part
+        assert part is not None
+        series = part.series
+        lines: list[Line] = []
+        own.append(lines)
+        plan = _month_plan(view.rules, part, rnd)
+        if not view.present(series, rnd):
+            states.append(("absent", "no_allocation"))
+            continue
+        if not plan:
+            states.append(("absent", "no_target"))
+            continue
+        values = view.series(series)
+        spent = part.measure == "spent"
+        original = view.original(series) if part.denominator == "original" else None
+        hits = counted = 0
+        for index, iso, num, den, text in plan:
+            if num < 0:
+                if explain:
+                    lines.append(Line("month_skipped", {"series": series, "month": iso, "reason": text}))
+                continue
+            counted += 1
+            figs = values[index]
+            base = 0 if figs is None else figs[0] if original is None else original
+            if base <= 0:
+                if explain:
+                    reason = "no_data" if figs is None else "no_allocation"
+                    lines.append(Line("month_skipped", {"series": series, "month": iso, "reason": reason}))
+                continue
+            measured = figs[1] + figs[2] if spent else figs[1]  # type: ignore[index]
+            if rounding is None:
+                hit = measured * 100 * den >= num * base
+            else:
+                hit = meets(measured, base, Fraction(num, den), rounding)
+            hits += hit
+            if not explain:
+                continue
+            q = (measured * 20000 + base) // (2 * base)  # per cent, 2 decimals, half up: display only
+            lines.append(Line("month", {
+                "series": series, "month": iso, "measure": part.measure, "measured": measured,
+                "base": base, "percent": f"{q // 100}.{q % 100:02d}", "target": text, "hit": hit,
+            }))  # fmt: skip
+        states.append((hits, counted))
+    return states, own
+
+
+def _threshold(
+    c: Criterion, rnd: Round, view: UnitView, slots: tuple[Slot, ...]
+) -> tuple[list[Hashable], list[list[Line]]]:
+    rounding = view.rules.options.percent_rounding
+    states: list[Hashable] = []
+    own: list[list[Line]] = []
+    for slot in slots:
+        part = slot.tpart
+        assert part is not None
+        lines: list[Line] = []
+        own.append(lines)
+        target = slot.target
+        if not view.present(slot.series, rnd):
+            states.append(("absent", "no_allocation"))
+            continue
+        if target is None:
+            states.append(("absent", slot.missing))
+            continue
+        figs = view.measured(slot.series, slot.index, part.measure, part.denominator)
+        if figs is None or figs[1] <= 0:
+            reason = "no_data" if figs is None else "no_allocation"
+            lines.append(Line("threshold_skipped", {"series": slot.series, "month": slot.month, "reason": reason}))
+            states.append("miss")
+            continue
+        measured, base = figs
+        hit = target == 0 or meets(measured, base, target, rounding)
+        state: Hashable = "hit" if hit else "miss"
+        full = slot.max_text
+        points = full if hit else "0"
+        if not hit and c.partial == "proportional":
+            state = slot.max * min(Fraction(measured * 100, base) / target, ONE)
+            points = exact(state)
+        states.append(state)
+        if not view.explain:
+            continue
+        lines.append(Line("threshold", {
+            "series": slot.series, "month": slot.month, "measure": part.measure, "measured": measured,
+            "base": base, "percent": percent_text(measured, base), "target": slot.target_text,
+            "hit": hit, "partial": c.partial, "points": points, "full": full,
+        }))  # fmt: skip
+    return states, own
+
+
+def _banded(c: Criterion, rnd: Round, view: UnitView) -> tuple[list[Hashable], list[list[Line]]]:
+    kind, _, name = c.source.partition(":")
+    if kind == "procurement":
+        facts = view.unit.procurement_by_round.get(rnd.id, view.unit.procurement)
+        raw = facts.get(name)
+        value = Share.of(raw).percent if raw is not None else None
+        why = "no_fact"
+    else:
+        at = checkpoints(c.at, rnd)
+        figs = view.measured(name, at[-1].fiscal_index - 1, c.measure, c.denominator) if at else None
+        value = Fraction(figs[0] * 100, figs[1]) if figs and figs[1] > 0 else None
+        why = "no_allocation"
+    if value is None:
+        return [("absent", why)], [[]]
+    row = next((b for b in c.bands if value >= b.at_least), None)
+    points = row.points if row else ZERO
+    line = Line("banded", {
+        "source": c.source, "value": exact(value), "row": exact(row.at_least) if row else None,
+        "points": exact(points),
+    })  # fmt: skip
+    return [points], [[line]]
+
+
+def _due(rules: RuleSet, month: int, day: int) -> date:
+    """(month, day) of the fiscal year: October-December fall in the first CE year."""
+    year = rules.fiscal_year - BE_OFFSET - (1 if month >= 10 else 0)
+    return Month(year, month).day(day)
+
+
+def _add_months(m: Month, n: int) -> Month:
+    for _ in range(n):
+        m = m.next()
+    return m
+
+
+def _evidence(c: Criterion, rnd: Round, view: UnitView) -> Outcome:
+    """Each item earns its weight's share; a monthly item per month posted by its due date."""
+    rules = view.rules
+    if not view.unit.evidence:
+        key = ("evidence_missing", c.id)
+        line = rules.cache.get(key)
+        if line is None:
+            policy = rules.options.missing_evidence
+            line = rules.cache[key] = Line("evidence_missing", {
+                "policy": policy, "points": exact(c.max if policy == "full" else ZERO),
+            })  # fmt: skip
+        return Outcome(c.max if line.facts["policy"] == "full" else ZERO, [line], key=key)
+    posted = view.evidence()
+    lines: list[Line] = []
+    achieved = weight_total = ZERO
+    for item in c.items:
+        checks: list[tuple[Month | None, date | None]] = []
+        if item.monthly:
+            checks = [(m, _add_months(m, item.due_months_after).day(item.due_day)) for m in rnd.months]
+        else:
+            due = _due(rules, *item.due) if item.due else None
+            if due is not None and due > rnd.last.last_day:
+                continue  # not due yet in this round
+            checks = [(None, due)]
+        weight_total += item.weight
+        ok = 0
+        for period, due in checks:
+            when = posted.get((item.id, period))
+            on_time = when is not None and (due is None or when <= due)
+            ok += on_time
+            lines.append(Line("evidence", {
+                "item": item.id, "period": period.iso() if period else None,
+                "due": due.isoformat() if due else None, "posted": when.isoformat() if when else None,
+                "on_time": on_time,
+            }))  # fmt: skip
+        if c.partial == "proportional":
+            achieved += item.weight * Fraction(ok, len(checks))
+        elif ok == len(checks):
+            achieved += item.weight
+    if c.partial == "none" and achieved != weight_total:
+        achieved = ZERO
+    score = c.max * achieved / weight_total if weight_total else ZERO
+    lines.append(Line("evidence_score", {
+        "achieved": exact(achieved), "weight": exact(weight_total), "points": exact(score),
+    }))  # fmt: skip
+    return Outcome(score, lines)

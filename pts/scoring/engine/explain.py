@@ -1,0 +1,267 @@
+"""Explanation lines: every fact a score used, as data and as Thai (or English) text.
+
+A Line is machine-readable (`code` + JSON-ready `facts`: satang as int, per cents and points as
+exact strings such as "45", "0.2" or "25/12"); `Explainer` turns it into a sentence using the rule
+set's labels. Text is made only when shown, so scoring 10,000 units does not format 300,000 strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from pts.core.fiscal import MONTH_EN, Month, parse_month, thai_date
+from pts.core.money import format_baht
+from pts.scoring.engine.rules import RuleSet
+
+
+class Line(NamedTuple):
+    """One fact a score used. A tuple: 300,000 of them are made for 10,000 units."""
+
+    code: str
+    facts: dict[str, Any]
+
+
+def exact(value: Fraction) -> str:
+    """Exact decimal text when the fraction has one ("0.2", "45"), else "25/12"."""
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return f"{value.numerator}/{value.denominator}"
+    places = max(twos, fives)
+    if places == 0:
+        return str(value.numerator)
+    scaled = value.numerator * 10**places // value.denominator
+    sign = "-" if scaled < 0 else ""
+    whole, frac = divmod(abs(scaled), 10**places)
+    return f"{sign}{whole}.{frac:0{places}d}".rstrip("0").rstrip(".")
+
+
+def rounded(value: Fraction, places: int = 4) -> Fraction:
+    """Half-up rounding to `places` decimals, for display and for JSON numbers only."""
+    scale = 10**places
+    sign = -1 if value < 0 else 1
+    q = (2 * abs(value.numerator) * scale + value.denominator) // (2 * value.denominator)
+    return Fraction(sign * q, scale)
+
+
+def percent_text(measured: int, base: int) -> str:
+    """measured / base as a per cent with two decimals, half up: display only, never compared."""
+    q = (2 * measured * 10000 + base) // (2 * base)
+    return f"{q // 100}.{q % 100:02d}"
+
+
+@lru_cache(maxsize=4096)
+def show(value: str | Fraction | None, places: int = 2) -> str:
+    """An exact string or Fraction shown with at most `places` decimals ("25/12" -> "2.08")."""
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        num, _, den = value.partition("/")
+        value = Fraction(int(num), int(den)) if den else Fraction(num)
+    return exact(rounded(value, places))
+
+
+@lru_cache(maxsize=256)
+def _month_label(iso: str | None, lang: str) -> str:
+    if not iso:
+        return ""
+    m: Month = parse_month(iso)
+    return m.thai_short() if lang == "th" else f"{MONTH_EN[m.month - 1]} {m.year}"
+
+
+def _baht(satang: int) -> str:
+    return f"{satang // 100:,}.{satang % 100:02d}" if satang >= 0 else format_baht(satang)
+
+
+_SKIP = {
+    "no_target": ("ไม่มีเป้าหมายเดือนนี้ ไม่นับ", "no target this month, not counted"),
+    "unknown_target": ("ยังไม่ประกาศเป้าหมาย ไม่นับ", "target not published, not counted"),
+    "no_data": ("ไม่มีข้อมูลเดือนนี้ นับเป็นไม่ตามเป้า", "no data this month, counted as a miss"),
+    "no_allocation": ("ไม่มีเงินจัดสรร นับเป็นไม่ตามเป้า", "no allocation, counted as a miss"),
+}
+_MEASURE = {"disbursed": ("เบิกจ่ายสะสม", "cumulative disbursed"), "spent": ("ใช้จ่ายสะสม", "cumulative spent")}
+_WHY = {
+    "no_allocation": ("ไม่มีเงินจัดสรร", "no allocation"),
+    "no_target": ("ไม่มีเป้าหมาย", "no target"),
+    "unknown_target": ("ยังไม่ประกาศเป้าหมาย", "target not published"),
+    "no_fact": ("ไม่มีข้อมูลจัดซื้อจัดจ้างให้นับ", "no procurement data to count"),
+}
+_POLICY = {
+    "reweight": ("ย้ายน้ำหนักไปยังส่วนที่มี", "its weight moves to what is present"),
+    "zero": ("ได้ 0 คะแนน", "scores 0"),
+    "full": ("ได้คะแนนเต็ม", "scores full marks"),
+}
+
+
+class Explainer:
+    """Sentences for Lines, in Thai ("th") or English ("en"), with the rule set's labels."""
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self._dispatch: dict[str, Any] = {}
+        self._month_ends: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._series_names = {sid: (s.label.th or sid, s.label.en or sid) for sid, s in rules.series.items()}
+        self.items = {i.id: i.label for c in rules.criteria for i in c.items}
+        self.causes = {x.id: x.label for c in rules.criteria for x in c.causes}
+        self.groups = {g.id: g.label for g in rules.size_groups}
+        self.awards = {a.id: a.label for a in rules.awards}
+
+    def th(self, line: Line) -> str:
+        return self.text(line, "th")
+
+    def en(self, line: Line) -> str:
+        return self.text(line, "en")
+
+    def text(self, line: Line, lang: str) -> str:
+        render = self._dispatch.get(line.code)
+        if render is None:
+            render = self._dispatch[line.code] = getattr(self, "_" + line.code)
+        return render(line.facts, 0 if lang == "th" else 1, lang)  # type: ignore[no-any-return]
+
+    def _series(self, sid: str, i: int) -> str:
+        names = self._series_names.get(sid)
+        return names[i] if names else sid
+
+    def _label(self, table: dict[str, Any], key: str, i: int) -> str:
+        label = table.get(key)
+        return ((label.th, label.en)[i] or key) if label else key
+
+    def _month(self, f: dict[str, Any], i: int, lang: str) -> str:
+        # the amounts stay in the facts: the sentence is what a score card shows per month; its
+        # two ends repeat for every unit, so they are made once
+        key = (f["series"], f["month"], f["measure"], f["target"], f["hit"], i)
+        ends = self._month_ends.get(key)
+        if ends is None:
+            head = f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_MEASURE[f['measure']][i]} "
+            if i == 0:
+                tail = f"% เป้าหมาย {show(f['target'])}% → {'ตามเป้า' if f['hit'] else 'ไม่ตามเป้า'}"
+            else:
+                tail = f"%, target {show(f['target'])}% → {'hit' if f['hit'] else 'miss'}"
+            ends = self._month_ends[key] = (head, tail)
+        return ends[0] + str(f["percent"]) + ends[1]
+
+    def _month_skipped(self, f: dict[str, Any], i: int, lang: str) -> str:
+        return f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_SKIP[f['reason']][i]}"
+
+    def _steps(self, f: dict[str, Any], i: int, lang: str) -> str:
+        row = f["row"]
+        if i == 0:
+            applied = f"แถว ≥ {row} เดือน" if row else "ไม่ถึงแถวแรกของตาราง"
+            return f"{self._series(f['series'], i)}: ตามเป้า {f['hits']} จาก {f['months']} เดือน → {applied} = {show(f['points'], 4)} คะแนน (เต็ม {show(f['max'], 4)})"
+        applied = f"row ≥ {row} months" if row else "below the table's first row"
+        return f"{self._series(f['series'], i)}: on target {f['hits']} of {f['months']} months → {applied} = {show(f['points'], 4)} points (of {show(f['max'], 4)})"
+
+    def _threshold(self, f: dict[str, Any], i: int, lang: str) -> str:
+        head = f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_MEASURE[f['measure']][i]} {f['percent']}%"
+        if i == 0:
+            verdict = "ถึงเป้า" if f["hit"] else "ไม่ถึงเป้า"
+            how = " (ตามสัดส่วน)" if f["partial"] == "proportional" and not f["hit"] else ""
+            return f"{head} เป้าหมาย {show(f['target'])}% → {verdict}{how} ได้ {show(f['points'], 4)} จาก {show(f['full'], 4)} คะแนน"
+        how = " (proportional)" if f["partial"] == "proportional" and not f["hit"] else ""
+        return f"{head}, target {show(f['target'])}% → {'met' if f['hit'] else 'not met'}{how}: {show(f['points'], 4)} of {show(f['full'], 4)} points"
+
+    def _threshold_skipped(self, f: dict[str, Any], i: int, lang: str) -> str:
+        return f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_SKIP[f['reason']][i]}"
+
+    def _absent(self, f: dict[str, Any], i: int, lang: str) -> str:
+        what = self._series(f["series"], i) if f["series"] else self._source(f["source"], i)
+        when = f" {_month_label(f['month'], lang)}" if f["month"] else ""
+        if i == 0:
+            return f"{what}{when}: วัดไม่ได้ ({_WHY[f['why']][0]}) — {_POLICY[f['policy']][0]}"
+        return f"{what}{when}: cannot be measured ({_WHY[f['why']][1]}) — {_POLICY[f['policy']][1]}"
+
+    def _reweight(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if i == 0:
+            return f"ปรับน้ำหนัก: คะแนนส่วนที่มี × {show(f['factor'], 4)} ให้เต็ม {show(f['max'], 4)} → {show(f['points'], 4)} คะแนน"
+        return f"reweighted: present parts × {show(f['factor'], 4)} to be out of {show(f['max'], 4)} → {show(f['points'], 4)} points"
+
+    def _evidence_missing(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if i == 0:
+            return f"ไม่มีหลักฐานการกำกับติดตาม → {show(f['points'], 4)} คะแนน"
+        return f"no governance evidence → {show(f['points'], 4)} points"
+
+    def _evidence(self, f: dict[str, Any], i: int, lang: str) -> str:
+        item = self._label(self.items, f["item"], i)
+        period = f" {_month_label(f['period'], lang)}" if f["period"] else ""
+        if i == 0:
+            due = thai_date(date.fromisoformat(f["due"])) if f["due"] else "-"
+            posted = f"นำขึ้นเว็บไซต์ {thai_date(date.fromisoformat(f['posted']))}" if f["posted"] else "ไม่พบหลักฐาน"
+            return f"{item}{period}: กำหนด {due}, {posted} → {'ทันกำหนด' if f['on_time'] else 'ไม่ผ่าน'}"
+        due = f["due"] or "-"
+        posted = f"posted {f['posted']}" if f["posted"] else "no evidence"
+        return f"{item}{period}: due {due}, {posted} → {'on time' if f['on_time'] else 'missed'}"
+
+    def _evidence_score(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if i == 0:
+            return f"ผ่าน {show(f['achieved'], 4)} จากน้ำหนัก {show(f['weight'], 4)} → {show(f['points'], 4)} คะแนน"
+        return f"achieved {show(f['achieved'], 4)} of weight {show(f['weight'], 4)} → {show(f['points'], 4)} points"
+
+    def _source(self, source: str, i: int) -> str:
+        kind, _, name = source.partition(":")
+        if kind == "series":
+            return self._series(name, i)
+        return f"{('ข้อมูลจัดซื้อจัดจ้าง', 'procurement')[i]} {name}"
+
+    def _banded(self, f: dict[str, Any], i: int, lang: str) -> str:
+        row, source = f["row"], self._source(f["source"], i)
+        if i == 0:
+            applied = f"ช่วง ≥ {show(row)}%" if row is not None else "ต่ำกว่าทุกช่วง"
+            return f"{source}: {show(f['value'])}% → {applied} = {show(f['points'], 4)} คะแนน"
+        applied = f"band ≥ {show(row)}%" if row is not None else "below every band"
+        return f"{source}: {show(f['value'])}% → {applied} = {show(f['points'], 4)} points"
+
+    def _deduction(self, f: dict[str, Any], i: int, lang: str) -> str:
+        cause = self._label(self.causes, f["cause"], i)
+        note = f" ({f['note']})" if f["note"] else ""
+        if i == 0:
+            return f"หักคะแนน: {cause} {_month_label(f['month'], lang)}{note} −{show(f['points'], 4)}"
+        return f"deduction: {cause} {_month_label(f['month'], lang)}{note} −{show(f['points'], 4)}"
+
+    def _deduction_cap(self, f: dict[str, Any], i: int, lang: str) -> str:
+        cause = self._label(self.causes, f["cause"], i) if f["cause"] else ("ทั้งหมด", "in all")[i]
+        if i == 0:
+            return f"เพดานการหัก {cause}: {show(f['before'], 4)} → {show(f['after'], 4)}"
+        return f"deduction cap {cause}: {show(f['before'], 4)} → {show(f['after'], 4)}"
+
+    def _deduction_ignored(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if i == 0:
+            return f"ไม่รู้จักสาเหตุการหัก '{f['cause']}' ไม่นำมาคิด"
+        return f"unknown deduction cause '{f['cause']}', ignored"
+
+    def _deduction_floor(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if i == 0:
+            return f"หักได้ไม่เกินคะแนนที่มี: {show(f['before'], 4)} → {show(f['after'], 4)}"
+        return f"deductions limited to the points earned: {show(f['before'], 4)} → {show(f['after'], 4)}"
+
+    def _criterion_absent(self, f: dict[str, Any], i: int, lang: str) -> str:
+        why, policy = _WHY[f["why"]][i], _POLICY[f["policy"]][i]
+        if i == 0:
+            return f"เกณฑ์นี้วัดไม่ได้ ({why}) — {policy} → {show(f['points'], 4)} คะแนน"
+        return f"nothing to measure for this criterion ({why}) — {policy} → {show(f['points'], 4)} points"
+
+    def _criterion_reweight(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if i == 0:
+            return f"รับน้ำหนักจากเกณฑ์ที่ไม่มีข้อมูล: × {show(f['factor'], 4)} → {show(f['points'], 4)} คะแนน"
+        return f"takes the weight of absent criteria: × {show(f['factor'], 4)} → {show(f['points'], 4)} points"
+
+    def _size_group(self, f: dict[str, Any], i: int, lang: str) -> str:
+        group = self._label(self.groups, f["group"], i)
+        if i == 0:
+            return f"กลุ่มขนาด: {group} (เงินจัดสรร {_baht(f['allocated'])} บาท)"
+        return f"size group: {group} (allocated {_baht(f['allocated'])} baht)"
+
+    def _award(self, f: dict[str, Any], i: int, lang: str) -> str:
+        award = self._label(self.awards, f["award"], i)
+        rank = f" อันดับ {f['rank']} ในกลุ่ม" if i == 0 and f["rank"] else (f", rank {f['rank']} in group" if f["rank"] else "")
+        if i == 0:
+            return f"รางวัล: {award} (คะแนน {show(f['total'], 4)} ≥ {show(f['min_total'], 4)}{rank})"
+        return f"award: {award} (total {show(f['total'], 4)} ≥ {show(f['min_total'], 4)}{rank})"

@@ -1,0 +1,42 @@
+"""Forms of the scoring screens: the as-of picker and the coordinator's override and freeze forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from pts.web.fields import ThaiDateField
+
+
+class AsOfForm(forms.Form):
+    as_of = ThaiDateField(label=_("As of"), required=False)
+    round = forms.TypedChoiceField(label=_("Round"), coerce=int, required=False)
+
+    def __init__(self, *args: Any, rounds: list[tuple[int, str]], min_date: Any, max_date: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["round"].choices = rounds
+        self.fields["as_of"].min_date = min_date
+        self.fields["as_of"].max_date = max_date
+
+
+class OverrideForm(forms.Form):
+    round_no = forms.TypedChoiceField(label=_("Round"), coerce=int)
+    criterion = forms.ChoiceField(label=_("Criterion"))
+    score = forms.CharField(label=_("Score"), max_length=20)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, rounds: list[tuple[int, str]], criteria: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["round_no"].choices = rounds
+        self.fields["criterion"].choices = criteria
+
+
+class FreezeForm(forms.Form):
+    round_no = forms.TypedChoiceField(label=_("Round"), coerce=int)
+    as_of = ThaiDateField(label=_("As of"))
+
+    def __init__(self, *args: Any, rounds: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["round_no"].choices = rounds

@@ -1,0 +1,206 @@
+"""Scoring screens: a scheme's league table and a unit's score card, the coordinator's freeze and override.
+
+Schemes and units are fetched through the scoped queries (outsiders get 404); an officer's league
+table holds only the rows of the units they may see, ranked among every unit of the scheme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pts.organisations import scope
+from pts.schemes.forms import action_error_text, add_action_errors
+from pts.schemes.models import Scheme
+from pts.schemes.queries import can_coordinate_scheme, scheme_units_visible, schemes_visible_to
+from pts.scoring import actions, queries
+from pts.scoring.engine import Explainer, RoundResult, RuleSet
+from pts.scoring.engine.explain import show
+from pts.scoring.forms import AsOfForm, FreezeForm, OverrideForm
+from pts.scoring.models import FrozenRound
+
+
+def _scheme(request: HttpRequest, code: str) -> Scheme:
+    return get_object_or_404(schemes_visible_to(request.user).select_related("fiscal_year"), code=code)
+
+
+def _rounds(rules: RuleSet) -> list[tuple[int, str]]:
+    return [(r.id, r.label.th if get_language() != "en" else r.label.en) for r in rules.rounds]
+
+
+def _label(label: Any) -> str:
+    return label.en if get_language() == "en" and label.en else label.th
+
+
+@dataclass
+class Selection:
+    """What a page shows: the round, the as-of date, and whether it is the frozen result."""
+
+    round_no: int
+    as_of: date
+    frozen: FrozenRound | None
+    use_frozen: bool
+    form: AsOfForm
+
+
+def _select(request: HttpRequest, scheme: Scheme, rules: RuleSet) -> Selection:
+    fy = scheme.fiscal_year
+    form = AsOfForm(request.GET or None, rounds=_rounds(rules), min_date=fy.start, max_date=fy.end)
+    today = min(max(timezone.localdate(), fy.start), fy.end)
+    chosen_round, chosen_date = None, None
+    if form.is_valid():
+        chosen_round, chosen_date = form.cleaned_data.get("round"), form.cleaned_data.get("as_of")
+    if chosen_round is None:
+        as_of = chosen_date or today
+        started = [r.id for r in rules.rounds if r.first.first_day <= as_of]
+        chosen_round = started[-1] if started else rules.rounds[0].id
+    frozen = FrozenRound.objects.filter(scheme=scheme, round_no=chosen_round).select_related("frozen_by").first()
+    use_frozen = frozen is not None and (chosen_date is None or chosen_date == frozen.as_of)
+    as_of = chosen_date or (frozen.as_of if frozen else today)
+    return Selection(chosen_round, as_of, frozen, use_frozen, form)
+
+
+def _results(scheme: Scheme, rules: RuleSet, sel: Selection) -> tuple[list[RoundResult], dict[tuple[str, str], Any]]:
+    if sel.use_frozen:
+        results = queries.frozen_results(sel.frozen)  # type: ignore[arg-type]
+    else:
+        results = [r for r in queries.score_scheme(scheme=scheme, as_of=sel.as_of, rules=rules) if r.round == sel.round_no]
+    overrides = queries.latest_overrides(scheme, sel.round_no)
+    return queries.apply_overrides(rules, results, overrides), overrides
+
+
+@login_required
+def league(request: HttpRequest, scheme: str) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    rules = queries.rules_for(obj)
+    sel = _select(request, obj, rules)
+    results, overrides = _results(obj, rules, sel)
+    units = {u.code: u for u in obj.units.all()}
+    visible = set(scheme_units_visible(request.user, obj).values_list("code", flat=True))
+    rows = queries.league(rules, results, round_no=sel.round_no, units=units, visible_codes=visible,
+                          overridden=overrides.keys())
+    criteria = [c for c in rules.criteria]
+    groups = {g.id: _label(g.label) for g in rules.size_groups}
+    awards = {a.id: _label(a.label) for a in rules.awards}
+    table = [{
+        "unit": row.unit, "rank": row.rank, "group": groups.get(row.result.size_group or "", ""),
+        "award": awards.get(row.result.award or "", ""),
+        "items": [(show(row.result.items[c.id].score, 4), c.id in row.overridden) for c in criteria],
+        "total": show(row.result.total, 4), "max": show(row.result.max, 4),
+    } for row in rows]
+    can_coordinate = can_coordinate_scheme(request.user, obj)
+    return render(request, "scoring/league.html", {
+        "scheme": obj, "rules": rules, "rules_label": _label(rules.label), "sel": sel, "form": sel.form,
+        "criteria": [(c.id, _label(c.label), show(c.max, 4)) for c in criteria], "table": table,
+        "can_coordinate": can_coordinate,
+        "freeze_form": FreezeForm(rounds=_rounds(rules), initial={"round_no": sel.round_no, "as_of": sel.as_of})
+        if can_coordinate and sel.frozen is None else None,
+    })
+
+
+@login_required
+def card(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
+    rules = queries.rules_for(obj)
+    sel = _select(request, obj, rules)
+    return _render_card(request, obj, unit, rules, sel, override_form=None)
+
+
+def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, sel: Selection,
+                 override_form: OverrideForm | None, status: int = 200) -> HttpResponse:
+    results, overrides = _results(obj, rules, sel)
+    result = next((r for r in results if r.unit == unit.code), None)
+    explain = Explainer(rules)
+    say = explain.en if get_language() == "en" else explain.th
+    items = []
+    for c in rules.criteria:
+        item = result.items[c.id] if result else None
+        o = overrides.get((unit.code, c.id))
+        items.append({
+            "id": c.id, "label": _label(c.label), "score": show(item.score, 4) if item else "-",
+            "max": show(c.max, 4), "lines": [say(ln) for ln in item.lines] if item else [], "override": o,
+        })
+    changes: list[queries.Change] = []
+    if sel.frozen is not None:
+        frozen_rows = [r for r in queries.frozen_results(sel.frozen) if r.unit == unit.code]
+        live = [r for r in queries.score_scheme(scheme=obj, as_of=sel.as_of, rules=rules)
+                if r.unit == unit.code and r.round == sel.round_no]
+        changes = queries.diff(frozen_rows, live)
+    can_coordinate = can_coordinate_scheme(request.user, obj)
+    if can_coordinate and override_form is None:
+        override_form = OverrideForm(
+            rounds=_rounds(rules), criteria=_criteria_choices(rules), initial={"round_no": sel.round_no})
+    return render(request, "scoring/card.html", {
+        "scheme": obj, "unit": unit, "rules_label": _label(rules.label), "template": rules.template,
+        "sel": sel, "form": sel.form, "result": result, "items": items,
+        "total": show(result.total, 4) if result else "-", "max": show(result.max, 4) if result else "-",
+        "notes": [say(ln) for ln in result.notes] if result else [],
+        "needed": queries.needed_by_month_end(scheme=obj, rules=rules, unit=unit, as_of=sel.as_of),
+        "changes": [(ch.item, _shown(ch.frozen), _shown(ch.current)) for ch in changes],
+        "can_coordinate": can_coordinate, "override_form": override_form if can_coordinate else None,
+    }, status=status)
+
+
+def _shown(value: Fraction | None) -> str:
+    return show(value, 4) if value is not None else "-"
+
+
+def _criteria_choices(rules: RuleSet) -> list[tuple[str, str]]:
+    return [(c.id, f"{c.id} {_label(c.label)} (≤ {show(c.max, 4)})") for c in rules.criteria if c.kind != "deductions"]
+
+
+@login_required
+@require_POST
+def override(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
+    if not can_coordinate_scheme(request.user, obj):
+        raise PermissionDenied
+    rules = queries.rules_for(obj)
+    form = OverrideForm(request.POST, rounds=_rounds(rules), criteria=_criteria_choices(rules))
+    if form.is_valid():
+        try:
+            actions.score_override(actor=request.user, scheme=obj, unit=unit, now=timezone.now(), **form.cleaned_data)
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("The score was overridden."))
+            url = reverse("scoring:card", kwargs={"scheme": obj.code, "unit_id": unit.pk})
+            return redirect(f"{url}?round={form.cleaned_data['round_no']}")
+    sel = _select(request, obj, rules)
+    return _render_card(request, obj, unit, rules, sel, override_form=form, status=400)
+
+
+@login_required
+@require_POST
+def freeze(request: HttpRequest, scheme: str) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    if not can_coordinate_scheme(request.user, obj):
+        raise PermissionDenied
+    rules = queries.rules_for(obj)
+    form = FreezeForm(request.POST, rounds=_rounds(rules))
+    url = reverse("scoring:league", kwargs={"scheme": obj.code})
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(url)
+    try:
+        frozen = actions.scores_freeze(actor=request.user, scheme=obj, now=timezone.now(), **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, action_error_text(exc))
+        return redirect(url)
+    messages.success(request, _("Round %(round)s was frozen.") % {"round": frozen.round_no})
+    return redirect(f"{url}?round={frozen.round_no}")

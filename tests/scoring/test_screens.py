@@ -1,0 +1,126 @@
+"""League table and score card: isolation, read-only executives, the coordinator's freeze and override."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from pts.organisations.models import OrgKind, Role
+from pts.scoring.models import FrozenRound, ScoreOverride
+from tests.factories import make_org, make_user
+from tests.scoring.test_scores_from_ledger import ledger  # noqa: F401 - fixture
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def league_url(scheme, **query):
+    url = reverse("scoring:league", kwargs={"scheme": scheme.code})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def card_url(scheme, unit, **query):
+    url = reverse("scoring:card", kwargs={"scheme": scheme.code, "unit_id": unit.pk})
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+AS_OF = {"as_of": "28/02/2566", "round": 1}
+
+
+def test_bob_cannot_see_the_card_of_unit_a(client, ledger, world):  # noqa: F811
+    assert login(client, world.bob).get(card_url(ledger, world.unit_a, **AS_OF)).status_code == 404
+
+
+def test_units_a_rows_never_appear_in_bobs_league_table(client, ledger, world):  # noqa: F811
+    page = login(client, world.bob).get(league_url(ledger, **AS_OF))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "AG-B" in html and "AG-A" not in html and world.unit_a.name_th not in html
+
+
+def test_an_officer_of_another_province_gets_404_for_the_scheme(client, ledger, world):  # noqa: F811
+    other = make_org(kind=OrgKind.PROVINCE, code="PROV-X", name_th="จังหวัดอื่น")
+    stranger = make_user(username="stranger", role=Role.COORDINATOR, org=other)
+    login(client, stranger)
+    assert client.get(league_url(ledger)).status_code == 404
+    assert client.get(card_url(ledger, world.unit_b)).status_code == 404
+    assert client.post(reverse("scoring:freeze", kwargs={"scheme": ledger.code}),
+                       {"round_no": 1, "as_of": "28/02/2566"}).status_code == 404
+    assert not FrozenRound.objects.exists()
+
+
+def test_alice_reads_her_card_with_thai_explanations_and_the_amount_still_needed(client, ledger, world):  # noqa: F811
+    page = login(client, world.alice).get(card_url(ledger, world.unit_a, as_of="15/11/2565", round=1))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "ตามเป้า" in html or "ไม่ตามเป้า" in html  # the month lines, in Thai
+    assert "ไม่มีหลักฐานการกำกับติดตาม" in html  # why 1-3 scores nothing
+    assert page.context["needed"] and page.context["override_form"] is None
+    assert "scoring/kpi" not in html and "/override/" not in html  # no override form for an officer
+
+
+def test_the_coordinator_and_the_executive_see_every_row(client, ledger, world):  # noqa: F811
+    for user in (world.carol, world.erin):
+        html = login(client, user).get(league_url(ledger, **AS_OF)).content.decode()
+        assert "AG-A" in html and "AG-B" in html
+        client.logout()
+
+
+def test_the_executive_can_read_but_not_freeze_or_override(client, ledger, world):  # noqa: F811
+    login(client, world.erin)
+    assert client.get(card_url(ledger, world.unit_a, **AS_OF)).status_code == 200
+    assert client.post(reverse("scoring:freeze", kwargs={"scheme": ledger.code}),
+                       {"round_no": 1, "as_of": "28/02/2566"}).status_code == 403
+    assert client.post(reverse("scoring:override", kwargs={"scheme": ledger.code, "unit_id": world.unit_a.pk}),
+                       {"round_no": 1, "criterion": "5", "score": "1", "reason": "x"}).status_code == 403
+    assert not FrozenRound.objects.exists() and not ScoreOverride.objects.exists()
+
+
+def test_an_officer_cannot_override_even_their_own_unit(client, ledger, world):  # noqa: F811
+    login(client, world.alice)
+    response = client.post(reverse("scoring:override", kwargs={"scheme": ledger.code, "unit_id": world.unit_a.pk}),
+                           {"round_no": 1, "criterion": "5", "score": "1", "reason": "x"})
+    assert response.status_code == 403
+    assert not ScoreOverride.objects.exists()
+
+
+def test_the_coordinator_freezes_a_round_and_the_card_then_shows_a_later_change(client, ledger, world):  # noqa: F811
+    from pts.budget.actions import disbursement_record
+    from tests.factories import ledger_admin
+
+    login(client, world.carol)
+    response = client.post(reverse("scoring:freeze", kwargs={"scheme": ledger.code}),
+                           {"round_no": 1, "as_of": "28/02/2566"})
+    assert response.status_code == 302
+    frozen = FrozenRound.objects.get()
+    assert frozen.as_of == date(2023, 2, 28) and frozen.frozen_by == world.carol
+    page = client.get(league_url(ledger, round=1))
+    assert page.context["sel"].use_frozen
+    disbursement_record(actor=ledger_admin(), fiscal_year=2566, unit=world.unit_b, category="operating",
+                        amount=-800_000_00, effective_date=date(2022, 10, 26), note="entered twice")
+    card = client.get(card_url(ledger, world.unit_b, round=1))
+    assert card.context["changes"] and any(item == "total" for item, _b, _a in card.context["changes"])
+    unchanged = client.get(card_url(ledger, world.unit_a, round=1))
+    assert unchanged.context["changes"] == []
+
+
+def test_the_coordinators_override_form_refuses_a_missing_reason_and_changes_nothing(client, ledger, world):  # noqa: F811
+    login(client, world.carol)
+    url = reverse("scoring:override", kwargs={"scheme": ledger.code, "unit_id": world.unit_a.pk})
+    bad = client.post(url, {"round_no": 1, "criterion": "5", "score": "1.5", "reason": "ok"})
+    assert bad.status_code == 400 and "1.5" in bad.content.decode()
+    assert not ScoreOverride.objects.exists()
+    good = client.post(url, {"round_no": 1, "criterion": "5", "score": "1", "reason": "report accepted late"})
+    assert good.status_code == 302
+    html = client.get(card_url(ledger, world.unit_a, **AS_OF)).content.decode()
+    assert "report accepted late" in html
+
+
+@pytest.mark.parametrize("as_of", ["28/02/2566", "2023-02-28", "๒๘/๐๒/๒๕๖๖"])
+def test_the_as_of_date_may_be_typed_in_be_iso_or_thai_digits(client, ledger, world, as_of):  # noqa: F811
+    page = login(client, world.carol).get(league_url(ledger, as_of=as_of, round=1))
+    assert page.context["sel"].as_of == date(2023, 2, 28)
