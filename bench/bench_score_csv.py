@@ -137,7 +137,7 @@ def baseline_grouped(path: Path, out: Path) -> tuple[float, dict[str, dict[int, 
         for row in csv.DictReader(f):
             by_unit[row["unit"]].append(row)
     scores = {unit: _score(rows) for unit, rows in by_unit.items()}
-    listed = [{"unit": u, "round": r, "total": float(t)} for u, by_round in scores.items() for r, t in by_round.items()]
+    listed = [{"unit": u, "round": r, "total": str(t)} for u, by_round in scores.items() for r, t in by_round.items()]
     out.write_text(json.dumps(listed), encoding="utf-8")  # totals only: no items, no explanations
     return time.perf_counter() - start, scores
 

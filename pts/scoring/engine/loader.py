@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -425,7 +426,10 @@ class _Reader:
 
 
 def _num(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else str(float(value))
+    """A rule-set number for a message, exact where it terminates (0.35, not 0.35000000000000003)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return format((Decimal(value.numerator) / Decimal(value.denominator)).normalize(), "f")
 
 
 def _be_year(value: Any) -> int:
