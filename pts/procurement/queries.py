@@ -146,6 +146,7 @@ def unit_settings(*, fiscal_year: FiscalYear, units: Iterable[Org]) -> dict[int,
         periods[p.scheme_id].append(Round(p.month, p.deadline, p.pk))
     fallback_plan = date(fiscal_year.start.year, 10, 31)
     result: dict[int, UnitSettings] = {}
+    made: dict[int, UnitSettings] = {}  # per scheme: 10,000 units of one scheme share their settings
     for unit_id, chain in chains.items():
         candidates = [schemes[i] for org_id in chain for i in links.get(org_id, ())]
         candidates.sort(key=lambda s: (not hasattr(s, "procurement"), s.code))
@@ -153,11 +154,14 @@ def unit_settings(*, fiscal_year: FiscalYear, units: Iterable[Org]) -> dict[int,
             result[unit_id] = UnitSettings(None, None, fallback_plan, ())
             continue
         scheme = candidates[0]
+        if scheme.pk in made:
+            result[unit_id] = made[scheme.pk]
+            continue
         settings = getattr(scheme, "procurement", None)
         rounds = tuple(periods.get(scheme.pk, ()))
         plan_deadline = (settings.plan_deadline if settings and settings.plan_deadline
                          else rounds[0].deadline if rounds else fallback_plan)
-        result[unit_id] = UnitSettings(scheme.pk, deadline_schemes_of(settings), plan_deadline, rounds)
+        result[unit_id] = made[scheme.pk] = UnitSettings(scheme.pk, deadline_schemes_of(settings), plan_deadline, rounds)
     return result
 
 
@@ -383,8 +387,9 @@ class UnitFacts:
         return facts
 
 
-def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Org], today: date) -> dict[int, UnitFacts]:
-    """Per unit: the procurement figures of its own projects (not those of units below it).
+def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Any], today: date) -> dict[int, UnitFacts]:
+    """Per unit (anything with the unit's `pk`): the procurement figures of its own projects (not
+    those of units below it).
 
     - plan_on_time: every project was entered (created) by the plan deadline of the unit's scheme.
     - contracts_by_deadline: e-bidding projects whose commit deadlines are decided (met, or
@@ -397,8 +402,13 @@ def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Org], to
     """
     fy = fiscal_year_obj(fiscal_year)
     units = list(units)
-    settings = unit_settings(fiscal_year=fy, units=units)
-    projects = list(projects_of(Project.objects.filter(fiscal_year=fy, unit__in=units)))
+    ids = {u.pk for u in units}
+    # many units: a list of 10,000 ids costs more to send than the year's other projects cost to skip
+    wanted = Project.objects.filter(fiscal_year=fy, **({} if len(ids) > 500 else {"unit_id__in": ids}))
+    projects = [p for p in projects_of(wanted) if p.unit_id in ids]
+    # only units with projects need their scheme's settings: the others owe nothing
+    with_projects = {p.unit_id for p in projects}
+    settings = unit_settings(fiscal_year=fy, units=Org.objects.filter(pk__in=with_projects)) if with_projects else {}
     calendar = work_calendar()
     updates = defaultdict(list)
     for u in RoundUpdate.objects.filter(project__in=projects).values("project_id", "month", "recorded_at"):
@@ -409,6 +419,11 @@ def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Org], to
     result = {}
     for unit in units:
         states = per_unit.get(unit.pk, [])
+        if not states:
+            result[unit.pk] = UnitFacts(unit_id=unit.pk, projects=0, plan_on_time=None, contracts_by_deadline=Count(),
+                                        milestones_on_time=Count(), updates_on_time=Count(), missed_rounds=(),
+                                        late_projects=0, flagged_projects=0)
+            continue
         s = settings[unit.pk]
         contracts = milestones = Count()
         for state in states:
@@ -429,8 +444,7 @@ def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Org], to
             rounds += Count(int(met), 1)
             if not met:
                 missed_rounds.append(r.label)
-        plan = (all(timezone.localdate(st.project.created_at) <= s.plan_deadline for st in states)
-                if states else None)
+        plan = all(timezone.localdate(st.project.created_at) <= s.plan_deadline for st in states)
         result[unit.pk] = UnitFacts(
             unit_id=unit.pk, projects=len(states), plan_on_time=plan, contracts_by_deadline=contracts,
             milestones_on_time=milestones, updates_on_time=rounds, missed_rounds=tuple(missed_rounds),

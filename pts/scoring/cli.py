@@ -26,15 +26,11 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import multiprocessing
 import os
 import sys
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import replace
-from fractions import Fraction
-from functools import lru_cache
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -46,12 +42,12 @@ from pts.scoring.engine import (
     RuleSet,
     RuleSetError,
     load_ruleset,
-    rounded,
     score_units,
 )
 from pts.scoring.engine.csvinput import InputError, Issue, decode, read_evidence, read_figures, split_by_unit
 from pts.scoring.engine.explain import show
 from pts.scoring.engine.inputs import Evidence, UnitData
+from pts.scoring.engine.jsonout import encode_results, number
 
 PARALLEL_FROM_CHARS = 3_000_000  # about 60,000 rows: below that a second process costs more than it saves
 
@@ -193,15 +189,11 @@ class _Out:
             return None
 
 
-@lru_cache(maxsize=4096)  # scores come from a few distinct values; rounding a Fraction is not free
-def number(value: Fraction) -> float:
-    """An exact score printed as a JSON number: rounded to 4 decimals, only at this edge."""
-    q = rounded(value, 4)
-    return q.numerator / q.denominator
-
-
 def result_json(rules: RuleSet, explainer: Explainer, r: RoundResult, lang: str = "th") -> dict[str, Any]:
-    """One unit and round; every explanation line is its facts plus its text in `lang`."""
+    """One unit and round; every explanation line is its facts plus its text in `lang`.
+
+    The plain form of what `encode_results` writes from templates (a test holds them equal).
+    """
     text = explainer.th if lang == "th" else explainer.en
     obj: dict[str, Any] = {
         "unit": r.unit,
@@ -223,13 +215,6 @@ def result_json(rules: RuleSet, explainer: Explainer, r: RoundResult, lang: str 
     if rules.template:
         obj["template"] = True
     return obj
-
-
-def encode_results(rules: RuleSet, results: Iterable[RoundResult], lang: str = "th") -> str:
-    """The JSON objects of `results`, one per line, separated by ",\n" (no brackets)."""
-    explainer = Explainer(rules)
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    return ",\n".join(encode(result_json(rules, explainer, r, lang)) for r in results)
 
 
 def write_json(out: _Out, rules: RuleSet, results: list[RoundResult], lang: str = "th") -> None:

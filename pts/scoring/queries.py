@@ -6,21 +6,21 @@ Reads only; writes (freeze, override) are in actions.py.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from pts.budget import queries as budget
-from pts.budget.models import Movement, MovementKind
 from pts.core.fiscal import Month, parse_month
 from pts.organisations.models import Org
 from pts.schemes.models import Denominator, Scheme, SchemeKind
+from pts.scoring import ledger
 from pts.scoring.engine import (
     Deduction,
     Evidence,
@@ -32,6 +32,7 @@ from pts.scoring.engine import (
     UnitData,
     exact,
     load_ruleset,
+    score_unit,
     score_units,
 )
 from pts.scoring.engine.ranking import rank
@@ -42,7 +43,6 @@ from pts.scoring.models import FrozenRound, ScoreOverride
 EVIDENCE_ITEMS = {"committee_order": "committee", "minutes": "minutes", "publication": "report"}
 DEFAULT_RULE_SETS = {SchemeKind.PROVINCE: "province-pts-template", SchemeKind.DEPARTMENT: "doh-kpi23-2566"}
 _RULES: dict[tuple[str, int], RuleSet] = {}
-_figures = tuple.__new__  # builds a Figures NamedTuple at C speed: 600,000 of them for 10,000 units
 
 
 # -- rule set and inputs -----------------------------------------------------------------------
@@ -74,12 +74,20 @@ def _uses_procurement(rules: RuleSet) -> bool:
     )
 
 
-def scheme_units(scheme: Scheme) -> list[Org]:
-    return list(scheme.units.order_by("code"))
+class UnitRow(NamedTuple):
+    """What scoring needs of a unit: 10,000 of these cost a tenth of 10,000 model instances."""
+
+    pk: int
+    code: str
+    name_th: str
+
+
+def scheme_units(scheme: Scheme) -> list[UnitRow]:
+    return [UnitRow(*row) for row in scheme.units.order_by("code").values_list("id", "code", "name_th")]
 
 
 def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
-                 units: Sequence[Org] | None = None) -> list[UnitData]:
+                 units: Sequence[Org | UnitRow] | None = None) -> list[UnitData]:
     """One UnitData per unit of the scheme (code order), from the ledger, evidence and procurement.
 
     Figures: cumulative at each month's as-of day; `allocated` is the current allocation, or the
@@ -91,7 +99,9 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
     ids = [u.pk for u in units]
     # a scheme covering (nearly) all units of a big table: an IN list of 10,000 ids costs more than it filters
     flt: Any = scheme.units.all() if len(ids) > 500 else ids
-    cells = monthly_cells(scheme=scheme, months=months, units=flt)
+    cells = ledger.monthly_cells(fiscal_year_id=scheme.fiscal_year_id, months=months,
+                                 ends=[scheme.as_of(m) for m in months],
+                                 original=scheme.denominator == Denominator.ORIGINAL, unit_ids=ids, units=flt)
 
     evidence = _evidence(scheme, ids, as_of)
     procurement: dict[int, Any] = {}
@@ -107,69 +117,21 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
         if facts is not None:
             deductions = tuple(Deduction("late_update", m) for m in facts.missed_rounds if m in wanted)
         out.append(UnitData(
-            code=unit.code, name=unit.name, months=cells.get(unit.pk, {}),
+            code=unit.code, name=unit.name_th, months=cells.get(unit.pk, {}),
             evidence=evidence.get(unit.pk, ()), procurement=facts.as_facts() if facts is not None else {},
             deductions=deductions,
         ))
     return out
 
 
-# movement kind -> signs of (current allocation, original allocation, disbursed, outstanding commitment)
-_EFFECT = {
-    MovementKind.ALLOCATION: (1, 1, 0, 0), MovementKind.CARRY_OVER_IN: (1, 1, 0, 0),
-    MovementKind.TRANSFER_IN: (1, 0, 0, 0), MovementKind.PULLBACK_IN: (1, 0, 0, 0),
-    MovementKind.TRANSFER_OUT: (-1, 0, 0, 0), MovementKind.PULLBACK_OUT: (-1, 0, 0, 0),
-    MovementKind.COMMITMENT: (0, 0, 0, 1), MovementKind.CARRY_OVER_OUT: (0, 0, 0, -1),
-    MovementKind.DISBURSEMENT: (0, 0, 1, 0),
-}
-
-
 def monthly_cells(*, scheme: Scheme, months: Sequence[Month], units: Any) -> dict[int, dict[Month, dict[str, Figures]]]:
-    """unit id -> month -> category -> engine Figures, cumulative at each month's as-of day.
-
-    The same figures as `pts.budget.queries.cumulative_by_month` (a test holds them equal), read as
-    plain rows and summed into a few integers: scoring 10,000 units cannot afford a 14-field
-    Figures object per movement. `allocated` is the current allocation, or the original one when
-    the scheme's denominator says so; `committed` is the outstanding commitment.
-    """
-    if not months:
-        return {}
-    ends = [scheme.as_of(m) for m in months]
-    # the month index is worked out by the database: no date object per movement comes back
-    bucket = Case(*[When(effective_date__lte=end, then=Value(i)) for i, end in enumerate(ends)],
-                  default=Value(len(ends)), output_field=IntegerField())
-    qs = (Movement.objects.filter(fiscal_year=scheme.fiscal_year, effective_date__lte=ends[-1])
-          .filter(unit__in=units.values("pk") if isinstance(units, QuerySet) else units)
-          .annotate(b=bucket).values_list("unit_id", "category", "kind", "settles_commitment", "b", "amount")
-          .order_by())
-    sql, params = qs.query.sql_with_params()
-    original = scheme.denominator == Denominator.ORIGINAL
-    n = len(months)
-    sums: dict[tuple[int, str], list[int]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for unit_id, category, kind, settles, b, amount in rows:
-        effect = _EFFECT.get(kind)
-        if effect is None:
-            continue  # reservations do not enter the scores
-        cell = sums.get((unit_id, category))
-        if cell is None:
-            cell = sums[(unit_id, category)] = [0] * (3 * n)
-        i = 3 * b
-        cell[i] += amount * effect[1 if original else 0]
-        cell[i + 1] += amount * effect[2]
-        cell[i + 2] += amount * effect[3] - (amount if settles and effect[2] else 0)
-    out: dict[int, dict[Month, dict[str, Figures]]] = defaultdict(lambda: {m: {} for m in months})
-    for (unit_id, category), cell in sums.items():
-        a = d = c = 0
-        per_month = out[unit_id]
-        for j, m in enumerate(months):
-            a += cell[3 * j]
-            d += cell[3 * j + 1]
-            c += cell[3 * j + 2]
-            per_month[m][category] = _figures(Figures, (a, d, c))
-    return out
+    """unit id -> month -> category -> engine Figures, cumulative at each month's as-of day (see
+    `pts.scoring.ledger`); `units` is a list of ids. Units without money are left out."""
+    ids = [u if isinstance(u, int) else u.pk for u in units]
+    cells = ledger.monthly_cells(fiscal_year_id=scheme.fiscal_year_id, months=months,
+                                 ends=[scheme.as_of(m) for m in months],
+                                 original=scheme.denominator == Denominator.ORIGINAL, unit_ids=ids)
+    return {pk: c for pk, c in cells.items() if c}
 
 
 def _evidence(scheme: Scheme, ids: list[int], as_of: date) -> dict[int, tuple[Evidence, ...]]:
@@ -187,10 +149,68 @@ def _evidence(scheme: Scheme, ids: list[int], as_of: date) -> dict[int, tuple[Ev
     return out
 
 
-def score_scheme(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None) -> list[RoundResult]:
-    """Every unit of the scheme in every round, as of `as_of`, placed in size groups and award tiers."""
+def score_scheme(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
+                 explain: Collection[str] | None = None) -> list[RoundResult]:
+    """Every unit of the scheme in every round, as of `as_of`, placed in size groups and award tiers.
+
+    `explain`: codes of the units whose items carry their explanation lines (a score card needs
+    one); None explains every unit. The points are the same either way.
+    """
     rules = rules or rules_for(scheme)
-    return score_units(rules, build_inputs(scheme=scheme, as_of=as_of, rules=rules))
+    inputs = build_inputs(scheme=scheme, as_of=as_of, rules=rules)
+    if explain is None:
+        return score_units(rules, inputs)
+    results = _points(scheme, as_of, rules, inputs)
+    if explain:
+        lines = {(r.unit, r.round): r for u in inputs if u.code in explain for r in score_unit(rules, u)}
+        results = [lines.get((r.unit, r.round), r) for r in results]
+    return rank(rules, results) if rules.size_groups or rules.awards else results
+
+
+# (database, scheme, as of) -> the rule set, and per unit the inputs scored and their results
+_SCORED: OrderedDict[tuple[Any, ...], tuple[RuleSet, dict[str, tuple[UnitData, list[RoundResult]]]]] = OrderedDict()
+_SCORED_LOCK = threading.Lock()
+
+
+def forget() -> None:
+    """Drop every kept result (tests; a process that wants its memory back)."""
+    with _SCORED_LOCK:
+        _SCORED.clear()
+
+
+def _same(a: UnitData, b: UnitData) -> bool:
+    """The same inputs: the ledger's cells are compared by identity (`ledger` hands out the same
+    object until a unit's movements change, and a new one inside a transaction), the rest by value."""
+    return (a.months is b.months and a.code == b.code and a.tags == b.tags and a.evidence == b.evidence
+            and a.procurement == b.procurement and a.procurement_by_round == b.procurement_by_round
+            and a.deductions == b.deductions)
+
+
+def _points(scheme: Scheme, as_of: date, rules: RuleSet, inputs: list[UnitData]) -> list[RoundResult]:
+    """Points of every unit, unranked; a unit whose inputs are those scored last time keeps its results.
+
+    The engine is deterministic, so equal inputs give equal results: a league table opened again
+    after a few reports came in scores only the units whose figures changed.
+    """
+    key = (connection.alias, str(connection.settings_dict.get("NAME")), scheme.pk, as_of)
+    with _SCORED_LOCK:
+        kept = _SCORED.get(key)
+    before = kept[1] if kept is not None and kept[0] is rules else {}
+    now: dict[str, tuple[UnitData, list[RoundResult]]] = {}
+    out: list[RoundResult] = []
+    for unit in inputs:
+        prev = before.get(unit.code)
+        if prev is not None and _same(prev[0], unit):
+            now[unit.code] = prev
+        else:
+            now[unit.code] = (unit, score_unit(rules, unit, explain=False))
+        out.extend(now[unit.code][1])
+    with _SCORED_LOCK:
+        _SCORED[key] = (rules, now)
+        _SCORED.move_to_end(key)
+        while len(_SCORED) > ledger.KEEP:
+            _SCORED.popitem(last=False)
+    return out
 
 
 # -- JSON snapshots (frozen rounds) ------------------------------------------------------------

@@ -73,11 +73,14 @@ def _select(request: HttpRequest, scheme: Scheme, rules: RuleSet) -> Selection:
     return Selection(chosen_round, as_of, frozen, use_frozen, form)
 
 
-def _results(scheme: Scheme, rules: RuleSet, sel: Selection) -> tuple[list[RoundResult], dict[tuple[str, str], Any]]:
+def _results(scheme: Scheme, rules: RuleSet, sel: Selection,
+             explain: tuple[str, ...] = ()) -> tuple[list[RoundResult], dict[tuple[str, str], Any]]:
+    """The round's results (frozen or current) with overrides; `explain`: units whose lines are shown."""
     if sel.use_frozen:
         results = queries.frozen_results(sel.frozen)  # type: ignore[arg-type]
     else:
-        results = [r for r in queries.score_scheme(scheme=scheme, as_of=sel.as_of, rules=rules) if r.round == sel.round_no]
+        results = [r for r in queries.score_scheme(scheme=scheme, as_of=sel.as_of, rules=rules, explain=explain)
+                   if r.round == sel.round_no]
     overrides = queries.latest_overrides(scheme, sel.round_no)
     return queries.apply_overrides(rules, results, overrides), overrides
 
@@ -122,7 +125,7 @@ def card(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
 
 def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, sel: Selection,
                  override_form: OverrideForm | None, status: int = 200) -> HttpResponse:
-    results, overrides = _results(obj, rules, sel)
+    results, overrides = _results(obj, rules, sel, explain=(unit.code,))
     result = next((r for r in results if r.unit == unit.code), None)
     explain = Explainer(rules)
     say = explain.en if get_language() == "en" else explain.th
@@ -137,7 +140,7 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
     changes: list[queries.Change] = []
     if sel.frozen is not None:
         frozen_rows = [r for r in queries.frozen_results(sel.frozen) if r.unit == unit.code]
-        live = [r for r in queries.score_scheme(scheme=obj, as_of=sel.as_of, rules=rules)
+        live = [r for r in queries.score_scheme(scheme=obj, as_of=sel.as_of, rules=rules, explain=())
                 if r.unit == unit.code and r.round == sel.round_no]
         changes = queries.diff(frozen_rows, live)
     can_coordinate = can_coordinate_scheme(request.user, obj)

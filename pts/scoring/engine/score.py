@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 from pts.scoring.engine.criteria import ZERO, Outcome, score_criterion
 from pts.scoring.engine.explain import Line, exact
@@ -14,7 +15,7 @@ from pts.scoring.engine.rules import Criterion, Round, RuleSet
 from pts.scoring.engine.view import UnitView
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: 100,000 of them for a league table; nothing assigns to one
 class ItemResult:
     id: str
     score: Fraction
@@ -22,7 +23,7 @@ class ItemResult:
     lines: tuple[Line, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, for speed; changed only through dataclasses.replace
 class RoundResult:
     """One unit in one round. total == sum of item scores, always; total <= max."""
 
@@ -69,10 +70,10 @@ def _score_round(rules: RuleSet, view: UnitView, rnd: Round) -> RoundResult:
     for c in rules.criteria:
         if c.kind != "deductions":
             outcomes[c.id] = score_criterion(c, rnd, view)
-    if any(o.absent for o in outcomes.values()):
-        _absent_criteria(rules, outcomes)
-    keys = tuple(o.key for o in outcomes.values())
     memo = rules.cache
+    keys: tuple[Any, ...] = tuple(o.key for o in outcomes.values())
+    if any(o.absent for o in outcomes.values()):
+        keys = _reweighted(rules, rnd, outcomes, keys, view.explain)
     earned = memo.get(keys) if None not in keys else None
     if earned is None:
         earned = sum((o.score for o in outcomes.values()), ZERO)
@@ -97,6 +98,32 @@ def _score_round(rules: RuleSet, view: UnitView, rnd: Round) -> RoundResult:
                 tie_values[key] = Fraction(figs[0] * 100, figs[1]) if figs and figs[1] > 0 else Fraction(-1)
     basis = view.last_allocation(rules.size_series, rnd) if rules.size_series else 0
     return RoundResult(view.unit.code, rnd.id, items, total, rnd.max, basis, tie_values)
+
+
+def _reweighted(
+    rules: RuleSet, rnd: Round, outcomes: dict[str, Outcome], keys: tuple[Any, ...], explain: bool
+) -> tuple[Any, ...]:
+    """Apply the absent-criteria policy, once per distinct state of the round's criteria.
+
+    What it changes (scores, added lines) depends only on the criteria's states, so it is kept per
+    state and replayed; returns the key under which the round's sum may be kept (None inside: not).
+    """
+    if None in keys:
+        _absent_criteria(rules, outcomes)
+        return (None,)
+    key = ("absent", rnd.id, keys, tuple(o.absent for o in outcomes.values()))
+    patch = rules.cache.get(key)
+    if patch is None:
+        before = {cid: len(o.lines) for cid, o in outcomes.items()}
+        _absent_criteria(rules, outcomes)
+        patch = rules.cache[key] = tuple((cid, o.score, tuple(o.lines[before[cid]:])) for cid, o in outcomes.items())
+        return ("sum", key)
+    for cid, score, added in patch:
+        o = outcomes[cid]
+        o.score = score
+        if explain:
+            o.lines.extend(added)
+    return ("sum", key)
 
 
 def _absent_criteria(rules: RuleSet, outcomes: dict[str, Outcome]) -> None:

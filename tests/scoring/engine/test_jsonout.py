@@ -1,0 +1,75 @@
+"""The template JSON encoder writes exactly what building dicts and json.dumps would write."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import date
+from fractions import Fraction
+
+import pytest
+
+from pts.scoring.cli import result_json
+from pts.scoring.engine import Deduction, Evidence, Explainer, Figures, UnitData, load_ruleset, score_units
+from pts.scoring.engine.explain import Line
+from pts.scoring.engine.jsonout import LineEncoder, encode_results
+from tests.scoring.engine.helpers import FY2566
+
+CATEGORIES = ("personnel", "operating", "capital", "subsidy", "other")
+
+
+def units(n: int, seed: int) -> list[UnitData]:
+    """Units with every situation the explanations cover: no capital, missing months, no money at
+    all, over 100 %, evidence on time and late, deductions, procurement shares."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        cats = [c for c in CATEGORIES if not (c == "capital" and i % 4 == 0)]
+        months = {}
+        paid = dict.fromkeys(cats, 0)
+        for k, m in enumerate(FY2566):
+            if i % 7 == 3 and k in (2, 5):
+                continue  # a month without data
+            row = {}
+            for c in cats:
+                allocated = 0 if i % 11 == 5 else 1_000_000_00 + i * 1_000
+                paid[c] += rng.randint(0, 15) * allocated // 100 if i % 13 != 1 else allocated // 2
+                row[c] = Figures(allocated, paid[c], rng.randint(0, 3) * 1_000_00)
+            months[m] = row
+        evidence = [Evidence("committee", date(2022, 10, 20) if i % 3 else date(2022, 11, 11))] if i % 2 else []
+        evidence += [Evidence("minutes", date(2022, 11 + k % 2, 10 + k), m) for k, m in enumerate(FY2566[:4]) if i % 5]
+        out.append(UnitData(
+            code=f'U"{i:03d}\\', months=months, evidence=evidence,
+            procurement={"contracts_by_deadline": Fraction(rng.randint(0, 4), 4), "plan_on_time": i % 2 == 0},
+            deductions=[Deduction("late_update", FY2566[k], note=f"รอบ {k}") for k in range(i % 3)],
+        ))
+    return out
+
+
+@pytest.mark.parametrize("rule_set", ["doh-kpi23-2566", "province-pts-template"])
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_the_encoded_text_parses_to_the_plain_dicts(rule_set: str, lang: str) -> None:
+    rules = load_ruleset(rule_set)
+    results = score_units(rules, units(60, seed=len(rule_set)))
+    explainer = Explainer(rules)
+    plain = [result_json(rules, explainer, r, lang) for r in results]
+    text = encode_results(rules, results, lang)
+    assert json.loads("[" + text + "]") == plain
+    assert text.count("\n") == len(results) - 1  # one object a line
+    codes = {ln["code"] for obj in plain for lines in obj["explanations"].values() for ln in lines}
+    assert {"month", "threshold", "steps"} <= codes or {"threshold", "banded"} <= codes
+
+
+def test_a_line_whose_sentence_does_not_hold_its_percent_once_is_encoded_whole() -> None:
+    rules = load_ruleset("doh-kpi23-2566")
+
+    class Odd(Explainer):
+        def _month(self, f, i, lang):  # type: ignore[no-untyped-def]
+            return f"{f['percent']} / {f['percent']}"
+
+    encode = LineEncoder(Odd(rules), "th")
+    facts = {"series": "overall", "month": "2022-10", "measure": "disbursed", "measured": 5, "base": 10,
+             "percent": "50.00", "target": "45", "hit": True}
+    assert json.loads(encode(Line("month", facts))) == {"code": "month", **facts, "th": "50.00 / 50.00"}
+    other = {**facts, "measured": 7, "percent": "70.00"}
+    assert json.loads(encode(Line("month", other))) == {"code": "month", **other, "th": "70.00 / 70.00"}
