@@ -110,6 +110,7 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
 
         procurement = procurement_facts(fiscal_year=scheme.fiscal_year, units=units, today=as_of)
     wanted = set(months)
+    through = months[-1] if months else rules.months[0].prev()  # the months the scoring date has reached
     out = []
     for unit in units:
         facts = procurement.get(unit.pk)
@@ -117,7 +118,7 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
         if facts is not None:
             deductions = tuple(Deduction("late_update", m) for m in facts.missed_rounds if m in wanted)
         out.append(UnitData(
-            code=unit.code, name=unit.name_th, months=cells.get(unit.pk, {}),
+            code=unit.code, name=unit.name_th, months=cells.get(unit.pk, {}), through=through,
             evidence=evidence.get(unit.pk, ()), procurement=facts.as_facts() if facts is not None else {},
             deductions=deductions,
         ))
@@ -183,7 +184,7 @@ def _same(a: UnitData, b: UnitData) -> bool:
     object until a unit's movements change, and a new one inside a transaction), the rest by value."""
     return (a.months is b.months and a.code == b.code and a.tags == b.tags and a.evidence == b.evidence
             and a.procurement == b.procurement and a.procurement_by_round == b.procurement_by_round
-            and a.deductions == b.deductions)
+            and a.deductions == b.deductions and a.through == b.through)
 
 
 def _points(scheme: Scheme, as_of: date, rules: RuleSet, inputs: list[UnitData]) -> list[RoundResult]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -56,9 +57,11 @@ class Selection:
     form: AsOfForm
 
 
-def _select(request: HttpRequest, scheme: Scheme, rules: RuleSet) -> Selection:
+def _select(params: Any, scheme: Scheme, rules: RuleSet) -> Selection:
+    """The round and as-of date asked for in `params` (a query string, or a posted form), else the
+    latest round begun by today; the form shown says what is in use."""
     fy = scheme.fiscal_year
-    form = AsOfForm(request.GET or None, rounds=_rounds(rules), min_date=fy.start, max_date=fy.end)
+    form = AsOfForm(params or None, rounds=_rounds(rules), min_date=fy.start, max_date=fy.end)
     today = min(max(timezone.localdate(), fy.start), fy.end)
     chosen_round, chosen_date = None, None
     if form.is_valid():
@@ -70,7 +73,15 @@ def _select(request: HttpRequest, scheme: Scheme, rules: RuleSet) -> Selection:
     frozen = FrozenRound.objects.filter(scheme=scheme, round_no=chosen_round).select_related("frozen_by").first()
     use_frozen = frozen is not None and (chosen_date is None or chosen_date == frozen.as_of)
     as_of = chosen_date or (frozen.as_of if frozen else today)
+    if not form.errors:  # show the round and date in use, not an empty picker
+        form = AsOfForm(initial={"as_of": as_of, "round": chosen_round}, rounds=_rounds(rules),
+                        min_date=fy.start, max_date=fy.end)
     return Selection(chosen_round, as_of, frozen, use_frozen, form)
+
+
+def _query(sel: Selection) -> str:
+    """The query string that shows the same round and date on another page."""
+    return urlencode({"round": sel.round_no, "as_of": sel.as_of.isoformat()})
 
 
 def _results(scheme: Scheme, rules: RuleSet, sel: Selection,
@@ -89,7 +100,7 @@ def _results(scheme: Scheme, rules: RuleSet, sel: Selection,
 def league(request: HttpRequest, scheme: str) -> HttpResponse:
     obj = _scheme(request, scheme)
     rules = queries.rules_for(obj)
-    sel = _select(request, obj, rules)
+    sel = _select(request.GET, obj, rules)
     results, overrides = _results(obj, rules, sel)
     units = {u.code: u for u in obj.units.all()}
     visible = set(scheme_units_visible(request.user, obj).values_list("code", flat=True))
@@ -108,7 +119,7 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     return render(request, "scoring/league.html", {
         "scheme": obj, "rules": rules, "rules_label": _label(rules.label), "sel": sel, "form": sel.form,
         "criteria": [(c.id, _label(c.label), show(c.max, 4)) for c in criteria], "table": table,
-        "can_coordinate": can_coordinate,
+        "can_coordinate": can_coordinate, "query": _query(sel),
         "freeze_form": FreezeForm(rounds=_rounds(rules), initial={"round_no": sel.round_no, "as_of": sel.as_of})
         if can_coordinate and sel.frozen is None else None,
     })
@@ -119,7 +130,7 @@ def card(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
     obj = _scheme(request, scheme)
     unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
     rules = queries.rules_for(obj)
-    sel = _select(request, obj, rules)
+    sel = _select(request.GET, obj, rules)
     return _render_card(request, obj, unit, rules, sel, override_form=None)
 
 
@@ -152,8 +163,11 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
         "sel": sel, "form": sel.form, "result": result, "items": items,
         "total": show(result.total, 4) if result else "-", "max": show(result.max, 4) if result else "-",
         "notes": [say(ln) for ln in result.notes] if result else [],
-        "needed": queries.needed_by_month_end(scheme=obj, rules=rules, unit=unit, as_of=sel.as_of),
-        "changes": [(ch.item, _shown(ch.frozen), _shown(ch.current)) for ch in changes],
+        "needed": [(_label(rules.series[n.series].label), n)
+                   for n in queries.needed_by_month_end(scheme=obj, rules=rules, unit=unit, as_of=sel.as_of)],
+        "changes": [(_criterion_name(rules, ch.item), _shown(ch.frozen), _shown(ch.current)) for ch in changes],
+        "round_label": dict(_rounds(rules)).get(sel.round_no, ""),
+        "query": _query(sel),
         "can_coordinate": can_coordinate, "override_form": override_form if can_coordinate else None,
     }, status=status)
 
@@ -162,8 +176,15 @@ def _shown(value: Fraction | None) -> str:
     return show(value, 4) if value is not None else "-"
 
 
+def _criterion_name(rules: RuleSet, cid: str) -> str:
+    if cid == "total":
+        return pgettext("score", "Total")
+    label = next((_label(c.label) for c in rules.criteria if c.id == cid), "")
+    return f"{cid} {label}".strip()
+
+
 def _criteria_choices(rules: RuleSet) -> list[tuple[str, str]]:
-    return [(c.id, f"{c.id} {_label(c.label)} (≤ {show(c.max, 4)})") for c in rules.criteria if c.kind != "deductions"]
+    return [(c.id, f"{c.id} (≤ {show(c.max, 4)}) {_label(c.label)}") for c in rules.criteria if c.kind != "deductions"]
 
 
 @login_required
@@ -175,6 +196,8 @@ def override(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
         raise PermissionDenied
     rules = queries.rules_for(obj)
     form = OverrideForm(request.POST, rounds=_rounds(rules), criteria=_criteria_choices(rules))
+    # the card it came from: the posted round and date, not a query string the post does not have
+    shown = {"round": request.POST.get("round_no", ""), "as_of": request.POST.get("as_of", "")}
     if form.is_valid():
         try:
             actions.score_override(actor=request.user, scheme=obj, unit=unit, now=timezone.now(), **form.cleaned_data)
@@ -182,9 +205,10 @@ def override(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
             add_action_errors(form, exc)
         else:
             messages.success(request, _("The score was overridden."))
+            sel = _select(shown, obj, rules)
             url = reverse("scoring:card", kwargs={"scheme": obj.code, "unit_id": unit.pk})
-            return redirect(f"{url}?round={form.cleaned_data['round_no']}")
-    sel = _select(request, obj, rules)
+            return redirect(f"{url}?{_query(sel)}")
+    sel = _select(shown, obj, rules)
     return _render_card(request, obj, unit, rules, sel, override_form=form, status=400)
 
 

@@ -39,16 +39,25 @@ def current_be_year(today: Any = None) -> int | None:
     return years.filter(be_year__lte=now_fy).first() or years.first()
 
 
-# (namespace or url name, url name, label, who sees it, needs be_year)
+def first_scheme_code(user: Any) -> str | None:
+    """The scheme the Scores item opens: the latest fiscal year's first scheme the user may see."""
+    from pts.schemes.queries import schemes_visible_to
+
+    latest_first = schemes_visible_to(user).order_by("-fiscal_year__be_year", "code")
+    return latest_first.values_list("code", flat=True).first()
+
+
+# (namespace or url name, url name, label, who sees it, what the url needs: None, "be_year" or "scheme")
 _MENU = [
-    ("home", "home", _("Home"), "all", False),
-    ("organisations", "organisations:tree", _("Organisations"), "all", False),
-    ("budget", "budget:overview", _("Budget ledger"), "all", True),
-    ("reporting", "reporting:my_reports", _("Reports"), "all", False),
-    ("procurement", "procurement:index", _("Procurement"), "all", False),
-    ("schemes", "schemes:list", _("Schemes"), "all", False),
-    ("audit", "audit:list", _("Audit trail"), "coordinator", False),
-    ("admin", "organisations:users", pgettext_lazy("menu", "Administration"), "superuser", False),
+    ("home", "home", _("Home"), "all", None),
+    ("organisations", "organisations:tree", _("Organisations"), "all", None),
+    ("budget", "budget:overview", _("Budget ledger"), "all", "be_year"),
+    ("reporting", "reporting:my_reports", _("Reports"), "all", None),
+    ("procurement", "procurement:index", _("Procurement"), "all", None),
+    ("schemes", "schemes:list", _("Schemes"), "all", None),
+    ("scoring", "scoring:league", pgettext_lazy("menu", "Scores"), "all", "scheme"),
+    ("audit", "audit:list", _("Audit trail"), "coordinator", None),
+    ("admin", "organisations:users", pgettext_lazy("menu", "Administration"), "superuser", None),
 ]
 
 
@@ -65,16 +74,21 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     coordinator = is_coordinator(user)
     be_year = None
     items = []
-    for key, name, label, audience, needs_year in _MENU:
+    for key, name, label, audience, needs in _MENU:
         if audience == "coordinator" and not coordinator:
             continue
         if audience == "superuser" and not user.is_superuser:
             continue
-        if needs_year:
+        if needs == "be_year":
             be_year = be_year or current_be_year()
             if be_year is None:
                 continue
             url = reverse_or_none(name, be_year=be_year)
+        elif needs == "scheme":
+            code = first_scheme_code(user)
+            if code is None:  # no scheme to score yet: the item would lead nowhere
+                continue
+            url = reverse_or_none(name, scheme=code)
         else:
             url = reverse_or_none(name)
         if url:

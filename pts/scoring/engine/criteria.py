@@ -221,13 +221,18 @@ def _months_on_target(
         spent = part.measure == "spent"
         original = view.original(series) if part.denominator == "original" else None
         hits = counted = 0
+        reached = view.reached
         for index, iso, num, den, text in plan:
             if num < 0:
                 if explain:
                     lines.append(Line("month_skipped", {"series": series, "month": iso, "reason": text}))
                 continue
-            counted += 1
             figs = values[index]
+            if figs is None and index > reached:
+                if explain:
+                    lines.append(Line("month_skipped", {"series": series, "month": iso, "reason": "not_yet"}))
+                continue
+            counted += 1
             base = 0 if figs is None else figs[0] if original is None else original
             if base <= 0:
                 if explain:
@@ -271,7 +276,7 @@ def _threshold(
             continue
         figs = view.measured(slot.series, slot.index, part.measure, part.denominator)
         if figs is None or figs[1] <= 0:
-            reason = "no_data" if figs is None else "no_allocation"
+            reason = "no_allocation" if figs is not None else "not_yet" if slot.index > view.reached else "no_data"
             lines.append(Line("threshold_skipped", {"series": slot.series, "month": slot.month, "reason": reason}))
             states.append("miss")
             continue

@@ -86,6 +86,7 @@ _SKIP = {
     "no_target": ("ไม่มีเป้าหมายเดือนนี้ ไม่นับ", "no target this month, not counted"),
     "unknown_target": ("ยังไม่ประกาศเป้าหมาย ไม่นับ", "target not published, not counted"),
     "no_data": ("ไม่มีข้อมูลเดือนนี้ นับเป็นไม่ตามเป้า", "no data this month, counted as a miss"),
+    "not_yet": ("ยังไม่ถึงเดือนนี้ ยังไม่นับ", "not reached yet, not counted"),
     "no_allocation": ("ไม่มีเงินจัดสรร นับเป็นไม่ตามเป้า", "no allocation, counted as a miss"),
 }
 _MEASURE = {"disbursed": ("เบิกจ่ายสะสม", "cumulative disbursed"), "spent": ("ใช้จ่ายสะสม", "cumulative spent")}

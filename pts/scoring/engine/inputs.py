@@ -94,6 +94,8 @@ class UnitData:
     is a category the unit has no money in; a month absent is a month with no data.
     tags: activity tag -> month -> Figures (e.g. "training" for the DOH Q1 rule).
     procurement: fact id -> value, as of the scoring date; procurement_by_round overrides it per round.
+    through: the last month the data reaches (the scoring date's); a later month without data has
+    not been reached yet and is not counted, where a missing month before it counts as a miss.
     """
 
     code: str
@@ -104,3 +106,4 @@ class UnitData:
     procurement_by_round: Mapping[int, ProcurementFacts] = field(default_factory=dict)
     deductions: Sequence[Deduction] = ()
     name: str = ""
+    through: Month | None = None

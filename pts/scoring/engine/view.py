@@ -20,6 +20,9 @@ class UnitView:
         self.explain = explain  # False: points only, no Lines (a league table of 10,000 units)
         months = unit.months
         self.rows = [months.get(m) for m in rules.months]
+        # fiscal position of the last month reached: later months without data are not yet due
+        through = unit.through
+        self.reached = 11 if through is None else sum(1 for m in rules.months if m <= through) - 1
         self._series: dict[str, list[Figs | None]] = {}
         self._present: dict[tuple[str, int], bool] = {}
         self._evidence: dict[tuple[str, Month | None], date] | None = None
