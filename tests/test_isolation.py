@@ -72,6 +72,7 @@ class AWorld:
     instalment: Any
     holiday: Any
     membership: Any
+    deduction: Any
 
     @property
     def strings(self) -> list[str]:
@@ -89,6 +90,7 @@ def build_a_world(world: Any) -> AWorld:
     from pts.reporting import actions as reporting
     from pts.reporting.models import ReportingPeriod
     from pts.schemes.actions import scheme_create
+    from pts.scoring.deductions import deduction_record
 
     a, b, carol, alice, bob = world.unit_a, world.unit_b, world.carol, world.alice, world.bob
     for unit, ref in ((a, "ALLOC-A-7731"), (b, "ALLOC-B-1001")):
@@ -134,11 +136,14 @@ def build_a_world(world: Any) -> AWorld:
     instalment = procurement.instalment_add(actor=alice, project=project, deliverable=f"งวดที่ 1 {MARKER}",
                                             due_date=date(2023, 3, 1), amount=500_000_00, now=at(2022, 10, 21))
     holiday = procurement.extra_holiday_add(actor=carol, day=date(2023, 1, 4), name="วันหยุดพิเศษ")
+    # in the shared scheme: bob may open the scheme, so only the per-unit scope keeps A's event from him
+    deduction = deduction_record(actor=carol, scheme=shared, unit=a, cause="documents_returned",
+                                 month=date(2022, 11, 1), note=MARKER, now=at(2022, 12, 2))
     return AWorld(
         world=world, movement=movement, reservation=reservation, shared_scheme=shared,
         shared_period=shared_period, a_scheme=a_scheme, a_period=a_period, report=report, evidence=evidence,
         project=project, milestone=project.milestones.order_by("seq").first(), instalment=instalment,
-        holiday=holiday, membership=Membership.objects.get(user=alice, org=a),
+        holiday=holiday, membership=Membership.objects.get(user=alice, org=a), deduction=deduction,
     )
 
 
@@ -161,6 +166,8 @@ A_OBJECTS = {
     "instalment_id": lambda aw: aw.instalment.pk,
     # Not A's, but the province-wide calendar: only coordinators may change it.
     "holiday_id": lambda aw: aw.holiday.pk,
+    # A's deduction event, recorded in the scheme bob's unit is in too (SHARED_CONTEXT tries it there).
+    "event_id": lambda aw: aw.deduction.pk,
 }
 # With another of A's objects in the URL, the shared scheme and its period are tried too
 # (e.g. A's report in a period bob also reports in).

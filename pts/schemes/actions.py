@@ -82,6 +82,13 @@ def validate_series(series: Any) -> dict[str, list[str]]:
     return cleaned
 
 
+def _check_rule_set(*, rule_set: str, kind: str, series: dict[str, list[str]]) -> None:
+    """The rule set exists and defines every series of the mapping (scoring imports schemes: import here)."""
+    from pts.scoring.sources import check_scheme_series
+
+    check_scheme_series(rule_set=rule_set, kind=kind, series=series)
+
+
 def validate_calendar(
     *, fiscal_year: FiscalYear, as_of_day: int | None, deadline_day: int, deadline_month_offset: int
 ) -> None:
@@ -171,7 +178,12 @@ def scheme_create(
         )})
     fy = _fiscal_year(fiscal_year)
     _require_coordinator(actor, coordinator_org)
-    series = validate_series(default_series() if series is None else series)
+    if series is None:  # the rule set's own mapping, so a new scheme scores as its rule set says
+        from pts.scoring.queries import default_series_for
+
+        series = default_series_for(rule_set, kind) or default_series()
+    series = validate_series(series)
+    _check_rule_set(rule_set=rule_set, kind=kind, series=series)
     validate_calendar(fiscal_year=fy, as_of_day=as_of_day, deadline_day=deadline_day,
                       deadline_month_offset=deadline_month_offset)
     unit_list = validate_units(coordinator_org=coordinator_org, units=units)
@@ -209,6 +221,7 @@ def scheme_update(
             f"ฐานการคำนวณ '{denominator}' ไม่ถูกต้อง", f"unknown denominator '{denominator}'"
         )})
     series = validate_series(scheme.series if series is None else series)
+    _check_rule_set(rule_set=rule_set, kind=scheme.kind, series=series)
     before = snapshot(scheme, SETTINGS_FIELDS)
     scheme.name, scheme.rule_set, scheme.denominator, scheme.series = name.strip(), rule_set.strip(), denominator, series
     after = snapshot(scheme, SETTINGS_FIELDS)

@@ -42,6 +42,11 @@ def _round(rules: Any, round_no: Any) -> int:
     return value  # type: ignore[return-value]
 
 
+def rules_series(rules: queries.RuleSet) -> dict[str, list[str]]:
+    """series id -> categories or tags, as scored."""
+    return {sid: list(s.categories) or [f"tag:{t}" for t in s.tags] for sid, s in rules.series.items()}
+
+
 @transaction.atomic
 def scores_freeze(*, actor: Any, scheme: Scheme, round_no: int, as_of: date, now: datetime | None = None) -> FrozenRound:
     """Store the round's inputs, rule-set identity and results as of `as_of`; once per scheme and round."""
@@ -67,7 +72,9 @@ def scores_freeze(*, actor: Any, scheme: Scheme, round_no: int, as_of: date, now
             frozen = FrozenRound.objects.create(
                 scheme=scheme, round_no=round_no, as_of=as_of, rule_set=rules.id, rule_set_version=rules.version,
                 rule_set_sha256=rules.sha256, frozen_by=actor, frozen_at=now or timezone.now(),
-                inputs=queries.inputs_json(inputs, as_of),
+                # the category mapping in force belongs to the snapshot: the rule set's file alone does not say it
+                inputs={**queries.inputs_json(inputs, as_of), "series": rules_series(rules),
+                        "denominator": scheme.denominator},
                 results={"round": round_no, "units": [queries.result_json(r) for r in results]},
             )
     except IntegrityError:

@@ -1,8 +1,8 @@
-"""Read-only admin: frozen rounds and overrides are written only by the actions (audited)."""
+"""Read-only admin: frozen rounds, overrides and deduction events are written only by the actions (audited)."""
 
 from django.contrib import admin
 
-from pts.scoring.models import FrozenRound, ScoreOverride
+from pts.scoring.models import DeductionEvent, FrozenRound, ScoreOverride
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -26,3 +26,10 @@ class FrozenRoundAdmin(_ReadOnly):
 class ScoreOverrideAdmin(_ReadOnly):
     list_display = ("scheme", "round_no", "unit", "criterion", "score", "actor", "at")
     search_fields = ("unit__code", "criterion", "reason")
+
+
+@admin.register(DeductionEvent)
+class DeductionEventAdmin(_ReadOnly):
+    list_display = ("scheme", "unit", "cause", "month", "actor", "at", "withdrawn_at")
+    list_filter = ("cause",)
+    search_fields = ("unit__code", "cause", "note", "withdraw_reason")

@@ -1,18 +1,19 @@
-"""Forms of the scoring screens: the as-of picker and the coordinator's override and freeze forms."""
+"""Forms of the scoring screens: the as-of picker and the coordinator's override, freeze and deduction forms."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pts.web.fields import ThaiDateField
+from pts.web.fields import MonthField, ThaiDateField
 
 
 class AsOfForm(forms.Form):
     as_of = ThaiDateField(label=_("As of"), required=False)
-    round = forms.TypedChoiceField(label=_("Round"), coerce=int, required=False)
+    round = forms.TypedChoiceField(label=_("Round"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args: Any, rounds: list[tuple[int, str]], min_date: Any, max_date: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -40,3 +41,23 @@ class FreezeForm(forms.Form):
     def __init__(self, *args: Any, rounds: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["round_no"].choices = rounds
+
+
+class DeductionForm(forms.Form):
+    """A coordinator records a deduction on a unit's score card; the action checks every rule again."""
+
+    cause = forms.ChoiceField(label=_("Cause"))
+    month = MonthField(label=_("Month"))
+    note = forms.CharField(label=_("What happened"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    request_key = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, causes: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("request_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        cause = self.fields["cause"]
+        assert isinstance(cause, forms.ChoiceField)
+        cause.choices = causes
+
+
+class DeductionWithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for withdrawal"), widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,9 +1,11 @@
-"""Frozen rounds (the official snapshot of a round's inputs and results) and coordinators' overrides."""
+"""Frozen rounds (the official snapshot of a round's inputs and results), coordinators' overrides and
+the deduction events they record."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -56,3 +58,50 @@ class ScoreOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_id}/{self.round_no}/{self.unit_id}/{self.criterion}"
+
+
+class DeductionEvent(models.Model):
+    """One event a coordinator recorded that costs a unit points (documents returned, a late update).
+
+    Never deleted or edited: a mistaken event is withdrawn, with who, when and why. The cause is a
+    cause id of the scheme's rule set; `month` is the first day of the month it counts in.
+    """
+
+    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="deduction_events")
+    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="deduction_events")
+    cause = models.CharField(_("cause"), max_length=40)
+    month = models.DateField(_("month"), help_text="first day of the month")
+    note = models.TextField(_("note"), blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("recorded at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdraw_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    request_key = models.UUIDField(
+        null=True, blank=True, unique=True, editable=False,
+        help_text="the submitting form's one-time key: a second submission replays the first",
+    )
+
+    scope_path = "unit__path"
+
+    class Meta:
+        ordering = ["scheme", "unit", "month", "at", "pk"]
+        verbose_name = _("deduction event")
+        indexes = [models.Index(fields=["scheme", "unit", "month"])]
+        constraints = [
+            models.CheckConstraint(condition=~Q(cause=""), name="deduction_cause_required"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True, withdraw_reason="")
+                | (Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False) & ~Q(withdraw_reason="")),
+                name="deduction_withdrawal_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id}/{self.unit_id}/{self.cause}/{self.month:%Y-%m}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None

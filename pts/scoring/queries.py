@@ -6,6 +6,7 @@ Reads only; writes (freeze, override) are in actions.py.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -20,7 +21,7 @@ from pts.budget import queries as budget
 from pts.core.fiscal import Month, parse_month
 from pts.organisations.models import Org
 from pts.schemes.models import Denominator, Scheme, SchemeKind
-from pts.scoring import ledger
+from pts.scoring import ledger, sources
 from pts.scoring.engine import (
     Deduction,
     Evidence,
@@ -43,6 +44,7 @@ from pts.scoring.models import FrozenRound, ScoreOverride
 EVIDENCE_ITEMS = {"committee_order": "committee", "minutes": "minutes", "publication": "report"}
 DEFAULT_RULE_SETS = {SchemeKind.PROVINCE: "province-pts-template", SchemeKind.DEPARTMENT: "doh-kpi23-2566"}
 _RULES: dict[tuple[str, int], RuleSet] = {}
+_MAPPED: dict[tuple[str, int, str], RuleSet] = {}
 
 
 # -- rule set and inputs -----------------------------------------------------------------------
@@ -57,10 +59,27 @@ def rules_for(scheme: Scheme) -> RuleSet:
     ref = rule_set_ref(scheme)
     path = resolve(ref, None)
     stamp = path.stat().st_mtime_ns if path is not None else 0
-    rules = _RULES.get((ref, stamp))
+    base = _RULES.get((ref, stamp))
+    if base is None:
+        base = _RULES[(ref, stamp)] = load_ruleset(ref)
+    # the scheme's own category -> series mapping applies; one rule set object per mapping in use
+    key = (ref, stamp, json.dumps(scheme.series or {}, sort_keys=True))
+    rules = _MAPPED.get(key)
     if rules is None:
-        rules = _RULES[(ref, stamp)] = load_ruleset(ref)
+        rules = _MAPPED[key] = sources.rules_with_scheme_series(base, scheme)
     return rules
+
+
+def default_series_for(rule_set: str, kind: str) -> dict[str, list[str]] | None:
+    """The rule set's own category mapping (what a new scheme starts with), or None when the rule
+    set cannot be read (the scheme actions then report it)."""
+    from pts.scoring.engine import RuleSetError
+
+    try:
+        rules = rules_for(Scheme(rule_set=(rule_set or "").strip(), kind=kind, series={}))
+    except RuleSetError:
+        return None
+    return {sid: list(s.categories) for sid, s in rules.series.items() if s.categories}
 
 
 def months_until(scheme: Scheme, rules: RuleSet, as_of: date) -> list[Month]:
@@ -109,16 +128,21 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
         from pts.procurement.queries import procurement_facts
 
         procurement = procurement_facts(fiscal_year=scheme.fiscal_year, units=units, today=as_of)
+    tags = sources.wanted_tags(rules)
+    by_tag = sources.tag_cells(scheme=scheme, months=months, unit_ids=ids, tags=tags,
+                               unions=sources.tag_unions(rules)) if tags else {}
+    events = sources.deduction_events(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of)
     wanted = set(months)
     through = months[-1] if months else rules.months[0].prev()  # the months the scoring date has reached
     out = []
     for unit in units:
         facts = procurement.get(unit.pk)
-        deductions: tuple[Deduction, ...] = ()
+        deductions: tuple[Deduction, ...] = tuple(events.get(unit.pk, ()))
         if facts is not None:
-            deductions = tuple(Deduction("late_update", m) for m in facts.missed_rounds if m in wanted)
+            deductions += tuple(Deduction("late_update", m) for m in facts.missed_rounds if m in wanted)
         out.append(UnitData(
             code=unit.code, name=unit.name_th, months=cells.get(unit.pk, {}), through=through,
+            tags=by_tag.get(unit.pk, {}),
             evidence=evidence.get(unit.pk, ()), procurement=facts.as_facts() if facts is not None else {},
             deductions=deductions,
         ))
@@ -225,6 +249,7 @@ def inputs_json(units: Iterable[UnitData], as_of: date) -> dict[str, Any]:
             "evidence": [[e.item, e.posted.isoformat(), e.period.iso() if e.period else None] for e in u.evidence],
             "procurement": {k: str(Fraction(v)) for k, v in u.procurement.items()},
             "deductions": [[d.cause, d.month.iso(), d.note] for d in u.deductions],
+            "tags": {tag: {m.iso(): list(f) for m, f in sorted(per.items())} for tag, per in u.tags.items()},
         }
     return {"as_of": as_of.isoformat(), "units": data}
 

@@ -28,10 +28,12 @@ from pts.schemes.forms import action_error_text, add_action_errors
 from pts.schemes.models import Scheme
 from pts.schemes.queries import can_coordinate_scheme, scheme_units_visible, schemes_visible_to
 from pts.scoring import actions, queries
+from pts.scoring import deductions as deduction_actions
 from pts.scoring.engine import Explainer, RoundResult, RuleSet
 from pts.scoring.engine.explain import show
-from pts.scoring.forms import AsOfForm, FreezeForm, OverrideForm
-from pts.scoring.models import FrozenRound
+from pts.scoring.forms import AsOfForm, DeductionForm, DeductionWithdrawForm, FreezeForm, OverrideForm
+from pts.scoring.models import DeductionEvent, FrozenRound
+from pts.scoring.sources import deduction_causes, deductions_visible_to
 
 
 def _scheme(request: HttpRequest, code: str) -> Scheme:
@@ -135,7 +137,8 @@ def card(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
 
 
 def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, sel: Selection,
-                 override_form: OverrideForm | None, status: int = 200) -> HttpResponse:
+                 override_form: OverrideForm | None, status: int = 200,
+                 deduction_form: DeductionForm | None = None) -> HttpResponse:
     results, overrides = _results(obj, rules, sel, explain=(unit.code,))
     result = next((r for r in results if r.unit == unit.code), None)
     explain = Explainer(rules)
@@ -158,6 +161,11 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
     if can_coordinate and override_form is None:
         override_form = OverrideForm(
             rounds=_rounds(rules), criteria=_criteria_choices(rules), initial={"round_no": sel.round_no})
+    causes = deduction_causes(rules)
+    if can_coordinate and causes and deduction_form is None:
+        deduction_form = DeductionForm(causes=_cause_choices(rules))
+    recorded = [(e, _label(causes[e.cause].label) if e.cause in causes else e.cause)
+                for e in deductions_visible_to(user=request.user, scheme=obj).filter(unit=unit)]
     return render(request, "scoring/card.html", {
         "scheme": obj, "unit": unit, "rules_label": _label(rules.label), "template": rules.template,
         "sel": sel, "form": sel.form, "result": result, "items": items,
@@ -169,6 +177,9 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
         "round_label": dict(_rounds(rules)).get(sel.round_no, ""),
         "query": _query(sel),
         "can_coordinate": can_coordinate, "override_form": override_form if can_coordinate else None,
+        "has_deductions": bool(causes) or bool(recorded), "recorded_deductions": recorded,
+        "deduction_form": deduction_form if can_coordinate and causes else None,
+        "withdraw_form": DeductionWithdrawForm() if can_coordinate else None,
     }, status=status)
 
 
@@ -181,6 +192,10 @@ def _criterion_name(rules: RuleSet, cid: str) -> str:
         return pgettext("score", "Total")
     label = next((_label(c.label) for c in rules.criteria if c.id == cid), "")
     return f"{cid} {label}".strip()
+
+
+def _cause_choices(rules: RuleSet) -> list[tuple[str, str]]:
+    return [(c.id, f"{_label(c.label)} (−{show(c.points, 4)})") for c in deduction_causes(rules).values()]
 
 
 def _criteria_choices(rules: RuleSet) -> list[tuple[str, str]]:
@@ -231,3 +246,49 @@ def freeze(request: HttpRequest, scheme: str) -> HttpResponse:
         return redirect(url)
     messages.success(request, _("Round %(round)s was frozen.") % {"round": frozen.round_no})
     return redirect(f"{url}?round={frozen.round_no}")
+
+
+@login_required
+@require_POST
+def deduction_add(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
+    if not can_coordinate_scheme(request.user, obj):
+        raise PermissionDenied
+    rules = queries.rules_for(obj)
+    form = DeductionForm(request.POST, causes=_cause_choices(rules))
+    # the card it came from: the posted round and date (an empty one would not read as "not given")
+    sel = _select({k: v for k in ("round", "as_of") if (v := request.POST.get(k))}, obj, rules)
+    if form.is_valid():
+        try:
+            deduction_actions.deduction_record(actor=request.user, scheme=obj, unit=unit, now=timezone.now(),
+                                               **form.cleaned_data)
+        except ValidationError as exc:
+            add_action_errors(form, exc)
+        else:
+            messages.success(request, _("The deduction was recorded."))
+            url = reverse("scoring:card", kwargs={"scheme": obj.code, "unit_id": unit.pk})
+            return redirect(f"{url}?{_query(sel)}")
+    return _render_card(request, obj, unit, rules, sel, override_form=None, deduction_form=form, status=400)
+
+
+@login_required
+@require_POST
+def deduction_withdraw(request: HttpRequest, scheme: str, event_id: int) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    event = scope.get_visible(request.user, DeductionEvent.objects.filter(scheme=obj), pk=event_id)
+    if not can_coordinate_scheme(request.user, obj):
+        raise PermissionDenied
+    url = reverse("scoring:card", kwargs={"scheme": obj.code, "unit_id": event.unit_id})
+    form = DeductionWithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(url)
+    try:
+        deduction_actions.deduction_withdraw(actor=request.user, event=event, reason=form.cleaned_data["reason"],
+                                             now=timezone.now())
+    except ValidationError as exc:
+        messages.error(request, action_error_text(exc))
+        return redirect(url)
+    messages.success(request, _("The deduction was withdrawn."))
+    return redirect(url)

@@ -82,6 +82,8 @@ def test_freezing_stores_a_snapshot_and_a_later_ledger_change_shows_as_a_differe
     frozen = actions.scores_freeze(actor=world.carol, scheme=ledger, round_no=1, as_of=date(2023, 2, 28))
     assert frozen.rule_set == "doh-kpi23-2566" and len(frozen.rule_set_sha256) == 64
     assert frozen.inputs["units"]["AG-A"]["months"]["2022-11"]["capital"] == [40_000_000, 80_000_00, 0]
+    assert frozen.inputs["series"]["overall"] == ["operating", "capital", "subsidy", "other"]  # the mapping scored
+    assert frozen.inputs["series"]["training"] == ["tag:training", "tag:meeting"]
     assert {u["unit"] for u in frozen.results["units"]} == {"AG-A", "AG-B"}
     assert AuditEvent.objects.filter(action="scoring.freeze", object_id=str(frozen.pk)).exists()
     assert queries.diff(queries.frozen_results(frozen), queries.frozen_results(frozen)) == []

@@ -43,6 +43,10 @@ class UnitView:
         return cached
 
     def _sum_tags(self, tags: Sequence[str], month: Month) -> Figs | None:
+        # an activity carrying several of the tags counts once in their union ("training+meeting")
+        union = self.unit.tags.get("+".join(tags)) if len(tags) > 1 else None
+        if union is not None:
+            return union.get(month)
         found = [f for tag in tags if (f := self.unit.tags.get(tag, {}).get(month)) is not None]
         if not found:
             return None

@@ -1,0 +1,95 @@
+"""The score card's deductions: the coordinator records and withdraws them; outsiders get 404/403."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from pts.core.fiscal import Month
+from pts.schemes.actions import scheme_create
+from pts.scoring.deductions import deduction_record
+from pts.scoring.models import DeductionEvent
+
+
+@pytest.fixture
+def scheme(world):
+    return scheme_create(actor=world.carol, code="prov-2566", name="PTS", kind="province", fiscal_year=2566,
+                         coordinator_org=world.province, units=[world.unit_a, world.unit_b],
+                         rule_set="province-pts-template", deadline_month_offset=1)
+
+
+def add_url(scheme, unit):
+    return reverse("scoring:deduction_add", kwargs={"scheme": scheme.code, "unit_id": unit.pk})
+
+
+def card_url(scheme, unit):
+    return reverse("scoring:card", kwargs={"scheme": scheme.code, "unit_id": unit.pk})
+
+
+def test_the_coordinator_records_a_deduction_from_the_card_and_it_shows_there(client, world, scheme):
+    client.force_login(world.carol)
+    page = client.get(card_url(scheme, world.unit_a))
+    assert "documents_returned" in page.content.decode()  # the cause choices
+    response = client.post(add_url(scheme, world.unit_a), {"cause": "documents_returned", "month": "พ.ย. 65",
+                                                            "note": "ฎีกาเลขที่ 12"})
+    assert response.status_code == 302
+    event = DeductionEvent.objects.get()
+    assert (event.unit, event.month.isoformat()) == (world.unit_a, "2022-11-01")
+    assert "ฎีกาเลขที่ 12" in client.get(card_url(scheme, world.unit_a)).content.decode()
+
+
+def test_a_month_outside_the_year_re_renders_the_form_with_the_error_and_writes_nothing(client, world, scheme):
+    client.force_login(world.carol)
+    response = client.post(add_url(scheme, world.unit_a), {"cause": "documents_returned", "month": "2023-10"})
+    assert response.status_code == 400
+    assert "2566" in response.content.decode()
+    assert not DeductionEvent.objects.exists()
+
+
+def test_a_double_submitted_form_records_once(client, world, scheme):
+    client.force_login(world.carol)
+    data = {"cause": "documents_returned", "month": "2022-11", "request_key": "7e0f6a0e-6c4a-4b0a-9f67-3f1c2a1b5d10"}
+    client.post(add_url(scheme, world.unit_a), data)
+    client.post(add_url(scheme, world.unit_a), data)
+    assert DeductionEvent.objects.count() == 1
+
+
+def test_bob_cannot_record_on_a_nor_withdraw_as_events_nor_see_them(client, world, scheme):
+    event = deduction_record(actor=world.carol, scheme=scheme, unit=world.unit_a, cause="documents_returned",
+                             month=Month(2022, 11), note="ของเอ")
+    client.force_login(world.bob)
+    assert client.post(add_url(scheme, world.unit_a), {"cause": "documents_returned", "month": "2022-11"}).status_code == 404
+    url = reverse("scoring:deduction_withdraw", kwargs={"scheme": scheme.code, "event_id": event.pk})
+    assert client.post(url, {"reason": "x"}).status_code == 404
+    assert "ของเอ" not in client.get(card_url(scheme, world.unit_b)).content.decode()
+    event.refresh_from_db()
+    assert event.withdrawn_at is None
+
+
+def test_an_officer_of_a_sees_the_event_but_cannot_record_or_withdraw(client, world, scheme):
+    event = deduction_record(actor=world.carol, scheme=scheme, unit=world.unit_a, cause="documents_returned",
+                             month=Month(2022, 11), note="ของเอ")
+    client.force_login(world.alice)
+    page = client.get(card_url(scheme, world.unit_a)).content.decode()
+    assert "ของเอ" in page and add_url(scheme, world.unit_a) not in page
+    assert client.post(add_url(scheme, world.unit_a), {"cause": "documents_returned", "month": "2022-11"}).status_code == 403
+    url = reverse("scoring:deduction_withdraw", kwargs={"scheme": scheme.code, "event_id": event.pk})
+    assert client.post(url, {"reason": "x"}).status_code == 403
+
+
+def test_the_coordinator_withdraws_an_event_from_the_card(client, world, scheme):
+    event = deduction_record(actor=world.carol, scheme=scheme, unit=world.unit_a, cause="documents_returned",
+                             month=Month(2022, 11))
+    client.force_login(world.carol)
+    url = reverse("scoring:deduction_withdraw", kwargs={"scheme": scheme.code, "event_id": event.pk})
+    assert client.post(url, {"reason": "ผิดหน่วย"}).status_code == 302
+    event.refresh_from_db()
+    assert event.withdraw_reason == "ผิดหน่วย"
+
+
+def test_after_recording_the_card_shows_the_same_round_and_date(client, world, scheme):
+    client.force_login(world.carol)
+    response = client.post(add_url(scheme, world.unit_a), {"cause": "documents_returned", "month": "2022-11",
+                                                            "round": "1", "as_of": "2023-03-31"})
+    assert response.status_code == 302
+    assert "round=1" in response["Location"] and "as_of=2023-03-31" in response["Location"]
