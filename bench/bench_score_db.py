@@ -1,12 +1,14 @@
 """Benchmark scoring and ranking a scheme of 10,000 units from the database (target < 1 s).
 
-    .venv/bin/python bench/bench_score_db.py [--units 10000] [--baseline-units 200] [--rules province-pts-template]
+    .venv/bin/python bench/bench_score_db.py [--units 10000] [--baseline-units 200] [--rules province-pts-template] [--db FILE]
 
 Builds a throw-away SQLite database in a temporary directory (migrate, then bulk_create): one
 province, N agencies in one scheme, 12 months x 5 categories of movements per unit (an allocation
 per category, a disbursement per category and month, a commitment per category). Then, in one run:
-1. `pts.scoring.queries.score_scheme` (ledger, evidence and procurement reads + scoring + size
-   groups and awards), timed end to end and per phase;
+1. `pts.scoring.queries.score_scheme(explain=())` — what the league table calls: ledger, evidence and
+   procurement reads + scoring + size groups and awards — cold (nothing kept in this process),
+   warm (nothing changed), and warm after one more disbursement for 1 % of the units; the last is
+   checked equal to a recomputation from nothing;
 2. baseline: a straightforward per-unit loop — per unit and month `pts.budget.queries.unit_figures`
    (one query each), then `score_unit` — on a subset of units, scaled linearly to N, then ranked.
 Prints figures; not a unit test.
