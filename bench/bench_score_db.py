@@ -102,10 +102,13 @@ def timed(fn, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
 
 
 def baseline(scheme, rules, units, as_of: date):  # noqa: ANN001, ANN201
-    """Per unit: one unit_figures query per month, then score that unit alone."""
+    """Per unit: one unit_figures query per month (evidence, procurement and deductions as the
+    scheme reads them), then score that unit alone."""
+    from dataclasses import replace
+
     from pts.budget.queries import unit_figures
-    from pts.scoring.engine import Figures, UnitData, score_unit
-    from pts.scoring.queries import months_until
+    from pts.scoring.engine import Figures, score_unit
+    from pts.scoring.queries import build_inputs, months_until
 
     months = months_until(scheme, rules, as_of)
     results = []
@@ -116,7 +119,8 @@ def baseline(scheme, rules, units, as_of: date):  # noqa: ANN001, ANN201
                                   include_subtree=False)
             data[m] = {c: Figures(f.current_allocation, f.disbursed, f.committed_outstanding)
                        for c, f in by_cat.items() if c != "total"}
-        results.extend(score_unit(rules, UnitData(code=unit.code, months=data)))
+        others = build_inputs(scheme=scheme, as_of=as_of, rules=rules, units=[unit])[0]
+        results.extend(score_unit(rules, replace(others, months=data)))
     return results
 
 

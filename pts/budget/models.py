@@ -183,6 +183,8 @@ class Movement(models.Model):
         indexes = [
             models.Index(fields=["fiscal_year", "unit", "effective_date"]),
             models.Index(fields=["fiscal_year", "effective_date"]),
+            # the few rows of a kind (carry-overs for the deductions) without scanning a year's ledger
+            models.Index(fields=["fiscal_year", "kind"]),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="movement_amount_nonzero"),

@@ -40,8 +40,9 @@ KEEP = 6  # folds kept per process: (fiscal year, calendar, denominator) combina
 class Fold:
     """Sums of movements per unit and category, per as-of bucket; cells derived per unit on demand."""
 
-    def __init__(self, months: Sequence[Month], ends: Sequence[date], original: bool) -> None:
+    def __init__(self, months: Sequence[Month], ends: Sequence[date], original: bool, carried: bool = False) -> None:
         self.months, self.ends, self.original = tuple(months), tuple(ends), original
+        self.carried = carried  # the third figure is the money carried over, not the outstanding commitment
         self.watermark = 0  # highest movement id summed
         self.count = 0  # movements summed
         # unit id -> category -> [current allocation, disbursed, committed] per bucket, flattened
@@ -69,7 +70,7 @@ class Fold:
             return cursor.fetchall()
 
     def add(self, rows: list[tuple[Any, ...]]) -> None:
-        n, original = len(self.ends), self.original
+        n, original, carried = len(self.ends), self.original, self.carried
         sums, cells, effects = self.sums, self.cells, _EFFECT
         for pk, unit_id, category, kind, settles, b, amount in rows:
             self.count += 1
@@ -89,7 +90,10 @@ class Fold:
             i = 3 * b
             cell[i] += amount * effect[1 if original else 0]
             cell[i + 1] += amount * effect[2]
-            cell[i + 2] += amount * effect[3] - (amount if settles and effect[2] else 0)
+            if carried:
+                cell[i + 2] += amount if kind == MovementKind.CARRY_OVER_OUT else 0
+            else:
+                cell[i + 2] += amount * effect[3] - (amount if settles and effect[2] else 0)
 
     def unit_cells(self, unit_id: int) -> dict[Month, dict[str, Figures]]:
         """month -> category -> Figures, cumulative; the same object until the unit's sums change."""
@@ -115,11 +119,12 @@ _FOLDS: OrderedDict[tuple[Any, ...], Fold] = OrderedDict()
 _FOLDS_LOCK = threading.Lock()
 
 
-def _fold_for(key: tuple[Any, ...], months: Sequence[Month], ends: Sequence[date], original: bool) -> Fold:
+def _fold_for(key: tuple[Any, ...], months: Sequence[Month], ends: Sequence[date], original: bool,
+              carried: bool) -> Fold:
     with _FOLDS_LOCK:
         fold = _FOLDS.get(key)
         if fold is None:
-            fold = _FOLDS[key] = Fold(months, ends, original)
+            fold = _FOLDS[key] = Fold(months, ends, original, carried)
             while len(_FOLDS) > KEEP:
                 _FOLDS.popitem(last=False)
         _FOLDS.move_to_end(key)
@@ -132,33 +137,37 @@ def forget() -> None:
         _FOLDS.clear()
 
 
-def cached_fold(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequence[date], original: bool) -> Fold:
+def cached_fold(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequence[date], original: bool,
+                carried: bool = False) -> Fold:
     """The process's fold for this fiscal year and calendar, brought up to date with the ledger."""
-    key = (connection.alias, str(connection.settings_dict.get("NAME")), fiscal_year_id, tuple(ends), original)
-    fold = _fold_for(key, months, ends, original)
+    key = (connection.alias, str(connection.settings_dict.get("NAME")), fiscal_year_id, tuple(ends), original, carried)
+    fold = _fold_for(key, months, ends, original, carried)
     with fold.lock:
         if fold.count:
             summed = Movement.objects.filter(fiscal_year_id=fiscal_year_id, id__lte=fold.watermark).count()
             if summed != fold.count:  # a movement vanished or arrived late under a lower id: start over
-                fold.__init__(months, ends, original)  # type: ignore[misc]
+                fold.__init__(months, ends, original, carried)  # type: ignore[misc]
         fold.add(fold.rows(fiscal_year_id=fiscal_year_id, after=fold.watermark))
     return fold
 
 
 def monthly_cells(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequence[date], original: bool,
-                  unit_ids: Sequence[int], units: Any = None) -> dict[int, dict[Month, dict[str, Figures]]]:
+                  unit_ids: Sequence[int], units: Any = None,
+                  carried: bool = False) -> dict[int, dict[Month, dict[str, Figures]]]:
     """unit id -> month -> category -> engine Figures, cumulative at each month's as-of day `ends[i]`.
 
     The same figures as `pts.budget.queries.cumulative_by_month` (a test holds them equal), read as
     plain rows and summed into a few integers. `allocated` is the current allocation, or the
     original one with `original`; `committed` is the outstanding commitment. `units` (a queryset
-    or ids) narrows what is read when the figures are not kept (inside a transaction).
+    or ids) narrows what is read when the figures are not kept (inside a transaction). With
+    `carried`, the third figure is the money carried over to the next year instead.
     """
     if not months:
         return {}
     if connection.in_atomic_block:
-        fold = Fold(months, ends, original)
+        fold = Fold(months, ends, original, carried)
         fold.add(fold.rows(fiscal_year_id=fiscal_year_id, units=units if units is not None else unit_ids))
     else:
-        fold = cached_fold(fiscal_year_id=fiscal_year_id, months=months, ends=ends, original=original)
+        fold = cached_fold(fiscal_year_id=fiscal_year_id, months=months, ends=ends, original=original,
+                           carried=carried)
     return {pk: fold.unit_cells(pk) for pk in unit_ids}

@@ -273,10 +273,12 @@ def deduction_events(
 
 
 def _carryovers(scheme: Scheme, ids: set[int], as_of: date) -> Iterable[tuple[int, Deduction]]:
-    base = Movement.objects.filter(_unit_filter(scheme, ids, "unit"), fiscal_year=scheme.fiscal_year,
-                                   effective_date__lte=as_of)
-    rows = list(base.filter(kind=K.CARRY_OVER_OUT)
-                .values_list("pk", "unit_id", "category", "effective_date", "amount", "reverses_id").order_by("pk"))
+    base = Movement.objects.filter(fiscal_year=scheme.fiscal_year, effective_date__lte=as_of)
+    # the year's carry-overs are few: read them all through the (fiscal year, kind) index (a date in
+    # the query would steer SQLite to the date index and a scan of the year), keep those up to as_of
+    rows = [row for row in Movement.objects.filter(fiscal_year=scheme.fiscal_year, kind=K.CARRY_OVER_OUT)
+            .values_list("pk", "unit_id", "category", "effective_date", "amount", "reverses_id").order_by("pk")
+            if row[3] <= as_of]
     if not rows:
         return
     where = {pk: (unit_id, category, day) for pk, unit_id, category, day, _a, _r in rows}
@@ -311,25 +313,22 @@ def _carryovers(scheme: Scheme, ids: set[int], as_of: date) -> Iterable[tuple[in
 
 
 def _lapsed(scheme: Scheme, ids: set[int]) -> Iterable[tuple[int, Deduction]]:
+    """From the ledger's year-end sums (kept per process, see `ledger`): current allocation less
+    payments and carry-overs."""
+    from pts.scoring import ledger
+
     year_end = scheme.fiscal_year.end
-    left: dict[tuple[int, str], int] = defaultdict(int)
-    rows = (Movement.objects.filter(_unit_filter(scheme, ids, "unit"), fiscal_year=scheme.fiscal_year,
-                                    effective_date__lte=year_end)
-            .values_list("unit_id", "category", "kind").annotate(s=Sum("amount")).order_by())
-    for unit_id, category, kind, amount in rows:
-        effect = _EFFECT.get(kind)
-        if effect is None or unit_id not in ids:
-            continue
-        # what is still the unit's: current allocation less payments and carry-overs
-        taken = int(amount) if kind in (K.DISBURSEMENT, K.CARRY_OVER_OUT) else 0
-        left[(unit_id, category)] += int(amount) * effect[0] - taken
     month = Month.of(year_end)
-    for (unit_id, category), amount in sorted(left.items()):
-        if amount > 0:
-            yield unit_id, Deduction(LAPSED, month, (
-                f"{CATEGORY_TH.get(category, category)}: เงินเหลือ ณ สิ้นปีงบประมาณ {format_baht(amount)} บาท "
-                "ไม่ได้เบิกจ่ายหรือกันเงินเหลื่อมปี"
-            ))
+    cells = ledger.monthly_cells(fiscal_year_id=scheme.fiscal_year_id, months=[month], ends=[year_end],
+                                 original=False, unit_ids=sorted(ids), carried=True)
+    for unit_id, per_month in sorted(cells.items()):
+        for category, (allocated, disbursed, carried) in sorted(per_month.get(month, {}).items()):
+            amount = allocated - disbursed - carried
+            if amount > 0:
+                yield unit_id, Deduction(LAPSED, month, (
+                    f"{CATEGORY_TH.get(category, category)}: เงินเหลือ ณ สิ้นปีงบประมาณ {format_baht(amount)} บาท "
+                    "ไม่ได้เบิกจ่ายหรือกันเงินเหลื่อมปี"
+                ))
 
 
 def deductions_visible_to(*, user: Any, scheme: Scheme) -> QuerySet[DeductionEvent]:
