@@ -387,9 +387,11 @@ class UnitFacts:
         return facts
 
 
-def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Any], today: date) -> dict[int, UnitFacts]:
+def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Any], today: date,
+                      with_projects_only: bool = False) -> dict[int, UnitFacts]:
     """Per unit (anything with the unit's `pk`): the procurement figures of its own projects (not
-    those of units below it).
+    those of units below it). `with_projects_only` leaves out units without projects (their facts
+    are empty): what a scheme of 10,000 units needs.
 
     - plan_on_time: every project was entered (created) by the plan deadline of the unit's scheme.
     - contracts_by_deadline: e-bidding projects whose commit deadlines are decided (met, or
@@ -419,6 +421,8 @@ def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Any], to
     result = {}
     for unit in units:
         states = per_unit.get(unit.pk, [])
+        if not states and with_projects_only:
+            continue
         if not states:
             result[unit.pk] = UnitFacts(unit_id=unit.pk, projects=0, plan_on_time=None, contracts_by_deadline=Count(),
                                         milestones_on_time=Count(), updates_on_time=Count(), missed_rounds=(),

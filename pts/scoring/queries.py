@@ -127,11 +127,13 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
     if _uses_procurement(rules):
         from pts.procurement.queries import procurement_facts
 
-        procurement = procurement_facts(fiscal_year=scheme.fiscal_year, units=units, today=as_of)
+        procurement = procurement_facts(fiscal_year=scheme.fiscal_year, units=units, today=as_of,
+                                        with_projects_only=True)
     tags = sources.wanted_tags(rules)
     by_tag = sources.tag_cells(scheme=scheme, months=months, unit_ids=ids, tags=tags,
                                unions=sources.tag_unions(rules)) if tags else {}
-    events = sources.deduction_events(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of)
+    events = sources.deduction_events(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of,
+                                      cells=cells)
     wanted = set(months)
     through = months[-1] if months else rules.months[0].prev()  # the months the scoring date has reached
     out = []

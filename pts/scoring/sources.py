@@ -229,6 +229,7 @@ def end_of_day(day: date) -> datetime:
 
 def deduction_events(
     *, scheme: Scheme, rules: RuleSet, months: Sequence[Month], unit_ids: Collection[int], as_of: date,
+    cells: Mapping[int, Mapping[Month, Mapping[str, Figures]]] | None = None,
 ) -> dict[int, list[Deduction]]:
     """unit id -> the deduction events of `months` known on `as_of`, sorted by month, cause and note.
 
@@ -244,6 +245,8 @@ def deduction_events(
        the centre's decision, not the unit's lapse, and do not count.
 
     Only causes the rule set's deductions criteria define are produced; no criterion, no reads.
+    `cells`: the scheme's monthly ledger figures when the caller has them (`ledger.monthly_cells`):
+    with a month-end calendar and the current allocation, September's are the year-end figures.
     """
     causes = deduction_causes(rules)
     if not causes or not months or not unit_ids:
@@ -265,7 +268,9 @@ def deduction_events(
                 out[unit_id].append(event)
     year_end = scheme.fiscal_year.end
     if LAPSED in causes and Month.of(year_end) in wanted and as_of >= year_end:
-        for unit_id, event in _lapsed(scheme, ids):
+        usable = (cells is not None and scheme.denominator == "current"
+                  and scheme.as_of(Month.of(year_end)) == year_end)
+        for unit_id, event in _lapsed(scheme, ids, cells if usable else None):
             out[unit_id].append(event)
     for events in out.values():
         events.sort(key=lambda e: (e.month, e.cause, e.note))
@@ -312,23 +317,55 @@ def _carryovers(scheme: Scheme, ids: set[int], as_of: date) -> Iterable[tuple[in
             ))
 
 
-def _lapsed(scheme: Scheme, ids: set[int]) -> Iterable[tuple[int, Deduction]]:
-    """From the ledger's year-end sums (kept per process, see `ledger`): current allocation less
-    payments and carry-overs."""
+# (fiscal year, unit) -> the year-end figures and carry-overs the unit's lapsed events came from, and the events
+_LAPSED: dict[tuple[int, int], tuple[Any, tuple[tuple[str, int], ...], list[Deduction]]] = {}
+
+
+def _lapsed(scheme: Scheme, ids: set[int],
+            cells: Mapping[int, Mapping[Month, Mapping[str, Figures]]] | None) -> Iterable[tuple[int, Deduction]]:
+    """Current allocation at year end less payments and carry-overs, per unit and category.
+
+    The allocation and payments come from `cells` when given (the figures the scores use), else
+    from the ledger's year-end sums; carry-overs are few and read through the (year, kind) index.
+    """
     from pts.scoring import ledger
 
     year_end = scheme.fiscal_year.end
     month = Month.of(year_end)
-    cells = ledger.monthly_cells(fiscal_year_id=scheme.fiscal_year_id, months=[month], ends=[year_end],
-                                 original=False, unit_ids=sorted(ids), carried=True)
-    for unit_id, per_month in sorted(cells.items()):
-        for category, (allocated, disbursed, carried) in sorted(per_month.get(month, {}).items()):
-            amount = allocated - disbursed - carried
-            if amount > 0:
-                yield unit_id, Deduction(LAPSED, month, (
-                    f"{CATEGORY_TH.get(category, category)}: เงินเหลือ ณ สิ้นปีงบประมาณ {format_baht(amount)} บาท "
-                    "ไม่ได้เบิกจ่ายหรือกันเงินเหลื่อมปี"
-                ))
+    own_sums = cells is None
+    if cells is None:
+        cells = ledger.monthly_cells(fiscal_year_id=scheme.fiscal_year_id, months=[month], ends=[year_end],
+                                     original=False, unit_ids=sorted(ids), carried=True)
+        carried_over: dict[int, dict[str, int]] = {}  # the third figure is already the carry-over
+    else:
+        carried_over = defaultdict(lambda: defaultdict(int))
+        for unit_id, category, amount, day in Movement.objects.filter(
+                fiscal_year=scheme.fiscal_year, kind=K.CARRY_OVER_OUT).values_list(
+                "unit_id", "category", "amount", "effective_date").order_by():
+            if day <= year_end:
+                carried_over[unit_id][category] += amount
+    for unit_id in sorted(ids):
+        figures = cells.get(unit_id, {}).get(month)
+        if not figures:
+            continue
+        mine = tuple(sorted(carried_over[unit_id].items())) if unit_id in carried_over else ()
+        key = (scheme.fiscal_year_id, unit_id)
+        kept = _LAPSED.get(key)
+        if kept is not None and kept[0] is figures and kept[1] == mine and not own_sums:
+            events = kept[2]  # the same figures as last time (the ledger's kept sums hand out the same object)
+        else:
+            taken = dict(mine)
+            events = []
+            for category, f in sorted(figures.items()):
+                amount = f.allocated - f.disbursed - (f.committed if own_sums else taken.get(category, 0))
+                if amount > 0:
+                    events.append(Deduction(LAPSED, month, (
+                        f"{CATEGORY_TH.get(category, category)}: เงินเหลือ ณ สิ้นปีงบประมาณ {format_baht(amount)} บาท "
+                        "ไม่ได้เบิกจ่ายหรือกันเงินเหลื่อมปี"
+                    )))
+            _LAPSED[key] = (figures, mine, events)
+        for event in events:
+            yield unit_id, event
 
 
 def deductions_visible_to(*, user: Any, scheme: Scheme) -> QuerySet[DeductionEvent]:

@@ -115,9 +115,9 @@ def record(world, scheme, **overrides):
     return deduction_record(**args)
 
 
-def events(scheme, world, *, as_of=YEAR_END, months=FY, rules=None):
+def events(scheme, world, *, as_of=YEAR_END, months=FY, rules=None, cells=None):
     return deduction_events(scheme=scheme, rules=rules or load_ruleset("province-pts-template"), months=months,
-                            unit_ids=[world.unit_a.pk, world.unit_b.pk], as_of=as_of)
+                            unit_ids=[world.unit_a.pk, world.unit_b.pk], as_of=as_of, cells=cells)
 
 
 # -- recording and withdrawing ------------------------------------------------------------------
@@ -268,6 +268,28 @@ def test_money_neither_paid_nor_carried_over_lapses_at_the_year_end(world, schem
                effective_date=YEAR_END)
     assert events(scheme, world) == {world.unit_a.pk: [Deduction(
         "lapsed", SEP, "งบดำเนินงาน: เงินเหลือ ณ สิ้นปีงบประมาณ 12,345.68 บาท ไม่ได้เบิกจ่ายหรือกันเงินเหลื่อมปี")]}
+
+
+def test_lapsed_money_is_the_same_from_the_scores_own_monthly_figures(world, scheme):
+    """build_inputs hands its monthly figures over; September's must give the same events."""
+    from pts.scoring import queries
+
+    admin = ledger_admin()
+    make_fiscal_year(2567)
+    make_allocation(unit=world.unit_a, amount=MB)
+    make_allocation(unit=world.unit_b, amount=MB, category="capital")
+    disbursement_record(actor=admin, fiscal_year=2566, unit=world.unit_a, category="operating",
+                        amount=987_654_32, effective_date=date(2023, 9, 1))
+    commitment_record(actor=admin, fiscal_year=2566, unit=world.unit_b, category="capital", amount=MB // 2,
+                      effective_date=date(2023, 5, 1), document_ref="PO-9")
+    carry_over(actor=admin, from_year=2566, to_year=2567, unit=world.unit_b, category="capital", amount=MB // 2,
+               effective_date=YEAR_END)
+    cells = queries.monthly_cells(scheme=scheme, months=FY, units=[world.unit_a.pk, world.unit_b.pk])
+    alone = events(scheme, world)
+    assert alone == events(scheme, world, cells=cells)
+    assert {u: [e.note.split(":")[0] for e in found] for u, found in alone.items()} == {
+        world.unit_a.pk: ["งบดำเนินงาน"], world.unit_b.pk: ["งบลงทุน"]}  # B: half carried over, half lapsed
+    assert events(scheme, world, cells=cells) == alone  # again, from what was kept
 
 
 def test_nothing_lapses_before_the_year_is_over(world, scheme):
