@@ -14,6 +14,8 @@ from pts.scoring.engine.inputs import UnitData
 from pts.scoring.engine.rules import Criterion, Round, RuleSet
 from pts.scoring.engine.view import UnitView
 
+INFINITY = Fraction(10**18)  # as the points earned: no floor on the deductions
+
 
 @dataclass(slots=True)  # not frozen: 100,000 of them for a league table; nothing assigns to one
 class ItemResult:
@@ -162,12 +164,18 @@ def _absent_criteria(rules: RuleSet, outcomes: dict[str, Outcome]) -> None:
 
 def _deductions(c: Criterion, rnd: Round, view: UnitView, earned: Fraction) -> Outcome:
     """Points per occurrence, capped per cause and in all, never more than the points earned."""
-    causes = {x.id: x for x in c.causes}
-    months = set(rnd.months)
-    lines: list[Line] = []
-    per_cause: dict[str, Fraction] = {}
     if not view.unit.deductions:
         return Outcome(ZERO)
+    months = set(rnd.months)
+    if not view.explain:  # points only: the same events give the same capped total, kept per rule set
+        key = ("deductions", c.id, rnd.id, tuple(sorted(e.cause for e in view.unit.deductions if e.month in months)))
+        capped = view.rules.cache.get(key)
+        if capped is None:
+            capped = view.rules.cache[key] = -_deductions(c, rnd, UnitView(view.rules, view.unit, True), INFINITY).score
+        return Outcome(-min(capped, max(earned, ZERO)))
+    causes = {x.id: x for x in c.causes}
+    lines: list[Line] = []
+    per_cause: dict[str, Fraction] = {}
     for event in sorted(view.unit.deductions, key=lambda e: (e.month, e.cause, e.note)):
         if event.month not in months:
             continue

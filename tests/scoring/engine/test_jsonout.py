@@ -73,3 +73,22 @@ def test_a_line_whose_sentence_does_not_hold_its_percent_once_is_encoded_whole()
     assert json.loads(encode(Line("month", facts))) == {"code": "month", **facts, "th": "50.00 / 50.00"}
     other = {**facts, "measured": 7, "percent": "70.00"}
     assert json.loads(encode(Line("month", other))) == {"code": "month", **other, "th": "70.00 / 70.00"}
+
+
+@pytest.mark.parametrize("rule_set", ["doh-kpi23-2566", "province-pts-template"])
+def test_points_without_explanations_equal_those_with(rule_set: str) -> None:
+    """The league's points-only path (memoised deductions and reweighting) against the explained one."""
+    rules = load_ruleset(rule_set)
+    # and a unit with little to lose and many deductions: the floor at the points earned applies
+    poor = {m: {"operating": Figures(1_000_00, 0)} for m in FY2566}
+    data = [*units(80, seed=7), UnitData(code="FLOOR", months=poor,
+                                         deductions=[Deduction("late_update", m) for m in FY2566])]
+    explained = score_units(rules, data)
+    rules.cache.clear()
+    bare = score_units(rules, data, explain=False)
+    assert [(r.unit, r.round, r.total, {k: i.score for k, i in r.items.items()}) for r in bare] == [
+        (r.unit, r.round, r.total, {k: i.score for k, i in r.items.items()}) for r in explained]
+    if any(c.id == "deductions" for c in rules.criteria):
+        assert any(r.items["deductions"].score < 0 for r in bare)
+        floored = [r for r in explained if r.unit == "FLOOR" and r.items["deductions"].lines[-1].code == "deduction_floor"]
+        assert floored and all(r.total == 0 for r in floored)
