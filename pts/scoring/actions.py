@@ -91,7 +91,15 @@ def scores_freeze(*, actor: Any, scheme: Scheme, round_no: int, as_of: date, now
     return frozen
 
 
-def _score(value: Any, maximum: Fraction, criterion: str) -> Decimal:
+def override_range(rules: queries.RuleSet, criterion: Any, round_no: int) -> tuple[Fraction, Fraction]:
+    """What a coordinator may set: 0..max, or for deductions -cap..0 (the round's maximum without a cap)."""
+    if criterion.kind != "deductions":
+        return Fraction(0), criterion.max
+    rnd = next((r for r in rules.rounds if r.id == round_no), rules.rounds[-1])
+    return -(criterion.cap if criterion.cap is not None else rnd.max), Fraction(0)
+
+
+def _score(value: Any, bounds: tuple[Fraction, Fraction], criterion: str) -> Decimal:
     text = normalize_digits(str(value if value is not None else "")).strip().replace(",", "")
     try:
         score = Decimal(text)
@@ -105,10 +113,11 @@ def _score(value: Any, maximum: Fraction, criterion: str) -> Decimal:
         raise ValidationError({"score": bilingual(
             f"คะแนน '{value}' มีทศนิยมเกิน 4 ตำแหน่ง", f"score '{value}' has more than 4 decimals"
         )})
-    if not 0 <= Fraction(score) <= maximum:
+    low, high = bounds
+    if not low <= Fraction(score) <= high:
         raise ValidationError({"score": bilingual(
-            f"คะแนน {value} ของเกณฑ์ {criterion} ต้องอยู่ระหว่าง 0 ถึง {exact(maximum)}",
-            f"score {value} of criterion {criterion} must be within 0..{exact(maximum)}",
+            f"คะแนน {value} ของเกณฑ์ {criterion} ต้องอยู่ระหว่าง {exact(low)} ถึง {exact(high)}",
+            f"score {value} of criterion {criterion} must be within {exact(low)}..{exact(high)}",
         )})
     return score
 
@@ -126,7 +135,7 @@ def score_override(
         round_no = _round(rules, round_no)
     except ValidationError as exc:
         errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    by_id = {c.id: c for c in rules.criteria if c.kind != "deductions"}
+    by_id = {c.id: c for c in rules.criteria}  # deductions too: a derived one may be wrong
     c = by_id.get(str(criterion))
     if c is None:
         shown = ", ".join(by_id)
@@ -142,7 +151,7 @@ def score_override(
         errors["reason"] = bilingual("ต้องระบุเหตุผลในการแก้ไขคะแนน", "a reason for the override is required")
     if c is not None:
         try:
-            value = _score(score, c.max, c.id)
+            value = _score(score, override_range(rules, c, round_no if isinstance(round_no, int) else 0), c.id)
         except ValidationError as exc:
             errors.update({k: v[0] for k, v in exc.message_dict.items()})
     if errors:

@@ -303,8 +303,14 @@ def apply_overrides(rules: RuleSet, results: list[RoundResult],
             out.append(r)
             continue
         items = dict(r.items)
+        kinds = {c.id: c.kind for c in rules.criteria}
         for cid, o in changed.items():
-            items[cid] = replace(items[cid], score=Fraction(o.score))
+            if kinds.get(cid) != "deductions":
+                items[cid] = replace(items[cid], score=Fraction(o.score))
+        for cid, o in changed.items():  # after the others: deductions never take more than the points earned
+            if kinds.get(cid) == "deductions":
+                earned = sum((i.score for k, i in items.items() if kinds.get(k) != "deductions"), Fraction(0))
+                items[cid] = replace(items[cid], score=max(Fraction(o.score), -max(earned, Fraction(0))))
         ties = {k: (items[k[5:]].score if k.startswith("item:") else v) for k, v in r.tie_values.items()}
         total = sum((i.score for i in items.values()), Fraction(0))
         out.append(replace(r, items=items, total=total, tie_values=ties))

@@ -199,7 +199,12 @@ def _cause_choices(rules: RuleSet) -> list[tuple[str, str]]:
 
 
 def _criteria_choices(rules: RuleSet) -> list[tuple[str, str]]:
-    return [(c.id, f"{c.id} (≤ {show(c.max, 4)}) {_label(c.label)}") for c in rules.criteria if c.kind != "deductions"]
+    out = []
+    for c in rules.criteria:
+        low, high = actions.override_range(rules, c, rules.rounds[-1].id)
+        bounds = f"≤ {show(high, 4)}" if low == 0 else f"{show(low, 4)}..0"
+        out.append((c.id, f"{c.id} ({bounds}) {_label(c.label)}"))
+    return out
 
 
 @login_required

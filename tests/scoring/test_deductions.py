@@ -392,3 +392,30 @@ def test_deductions_and_a_tag_series_read_from_the_database_change_the_scores(wo
     said = [Explainer(rules).th(line) for line in a.items["deductions"].lines]
     assert any("เอกสารถูกส่งคืน" in s and "ฎีกาเลขที่ 12" in s for s in said)
     assert any("งบประมาณพับ" in s and "40,000.00 บาท" in s for s in said)
+
+
+# -- correcting a deduction through an override -------------------------------------------------------
+
+
+def test_a_coordinator_corrects_the_deductions_of_a_round_by_an_override_within_the_cap(world, scheme):
+    from pts.scoring import actions
+
+    make_allocation(unit=world.unit_a, amount=MB)
+    disbursement_record(actor=ledger_admin(), fiscal_year=2566, unit=world.unit_a, category="operating",
+                        amount=MB, effective_date=date(2022, 10, 20))
+    record(world, scheme)
+    record(world, scheme, month=Month(2022, 12), note="ฎีกาเลขที่ 30 ถูกส่งคืน")
+    rules = queries.rules_for(scheme)
+    computed = [r for r in queries.score_scheme(scheme=scheme, as_of=YEAR_END) if r.unit == "AG-A"]
+    deducted = computed[0].items["deductions"].score
+    assert deducted < 0
+    for bad in ("1", "-21", "abc"):  # above 0, below the cap of 20, not a number
+        with pytest.raises(ValidationError) as exc:
+            actions.score_override(actor=world.carol, scheme=scheme, round_no=computed[0].round, unit=world.unit_a,
+                                   criterion="deductions", score=bad, reason="ฎีกาส่งคืนผิดหน่วย")
+        assert "score" in exc.value.message_dict and " / " in exc.value.message_dict["score"][0]
+    actions.score_override(actor=world.carol, scheme=scheme, round_no=computed[0].round, unit=world.unit_a,
+                           criterion="deductions", score="-๑", reason="one of the two returns was the office's error")
+    applied = queries.apply_overrides(rules, computed, queries.latest_overrides(scheme, computed[0].round))
+    assert applied[0].items["deductions"].score == -1
+    assert applied[0].total == computed[0].total - deducted - 1 == sum(i.score for i in applied[0].items.values())
