@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -17,9 +17,9 @@ class AsOfForm(forms.Form):
 
     def __init__(self, *args: Any, rounds: list[tuple[int, str]], min_date: Any, max_date: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["round"].choices = rounds
-        self.fields["as_of"].min_date = min_date
-        self.fields["as_of"].max_date = max_date
+        cast(forms.ChoiceField, self.fields["round"]).choices = rounds
+        as_of = cast(ThaiDateField, self.fields["as_of"])
+        as_of.min_date, as_of.max_date = min_date, max_date
 
 
 class OverrideForm(forms.Form):
@@ -30,8 +30,8 @@ class OverrideForm(forms.Form):
 
     def __init__(self, *args: Any, rounds: list[tuple[int, str]], criteria: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["round_no"].choices = rounds
-        self.fields["criterion"].choices = criteria
+        cast(forms.ChoiceField, self.fields["round_no"]).choices = rounds
+        cast(forms.ChoiceField, self.fields["criterion"]).choices = criteria
 
 
 class FreezeForm(forms.Form):
@@ -40,7 +40,7 @@ class FreezeForm(forms.Form):
 
     def __init__(self, *args: Any, rounds: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["round_no"].choices = rounds
+        cast(forms.ChoiceField, self.fields["round_no"]).choices = rounds
 
 
 class DeductionForm(forms.Form):

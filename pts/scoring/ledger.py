@@ -59,11 +59,11 @@ class Fold:
         ends = self.ends
         bucket = Case(*[When(effective_date__lte=end, then=Value(i)) for i, end in enumerate(ends)],
                       default=Value(len(ends)), output_field=IntegerField())
-        qs = Movement.objects.filter(fiscal_year_id=fiscal_year_id, id__gt=after)
+        movements = Movement.objects.filter(fiscal_year_id=fiscal_year_id, id__gt=after)
         if units is not None:
-            qs = qs.filter(unit__in=units)
-        qs = qs.annotate(b=bucket).values_list("id", "unit_id", "category", "kind", "settles_commitment", "b",
-                                               "amount").order_by()
+            movements = movements.filter(unit__in=units)
+        qs = movements.annotate(b=bucket).values_list("id", "unit_id", "category", "kind", "settles_commitment", "b",
+                                                      "amount").order_by()
         sql, params = qs.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -30,6 +30,7 @@ from pts.scoring.engine import (
     Line,
     RoundResult,
     RuleSet,
+    Share,
     UnitData,
     exact,
     load_ruleset,
@@ -51,7 +52,7 @@ _MAPPED: dict[tuple[str, int, str], RuleSet] = {}
 
 
 def rule_set_ref(scheme: Scheme) -> str:
-    return scheme.rule_set or DEFAULT_RULE_SETS.get(scheme.kind, "doh-kpi23-2566")
+    return scheme.rule_set or DEFAULT_RULE_SETS.get(SchemeKind(scheme.kind), "doh-kpi23-2566")
 
 
 def rules_for(scheme: Scheme) -> RuleSet:
@@ -166,7 +167,7 @@ def _evidence(scheme: Scheme, ids: list[int], as_of: date) -> dict[int, tuple[Ev
 
     out: dict[int, tuple[Evidence, ...]] = {}
     for unit_id, facts in evidence_facts(fiscal_year=scheme.fiscal_year, units=ids).items():
-        found = []
+        found: list[Evidence] = []
         for key, days in facts.items():
             kind, _, month = key.partition(":")
             item = EVIDENCE_ITEMS.get(kind, kind)
@@ -249,11 +250,17 @@ def inputs_json(units: Iterable[UnitData], as_of: date) -> dict[str, Any]:
         data[u.code] = {
             "months": {m.iso(): {c: list(f) for c, f in cats.items()} for m, cats in sorted(u.months.items())},
             "evidence": [[e.item, e.posted.isoformat(), e.period.iso() if e.period else None] for e in u.evidence],
-            "procurement": {k: str(Fraction(v)) for k, v in u.procurement.items()},
+            "procurement": {k: str(_share(v)) for k, v in u.procurement.items()},
             "deductions": [[d.cause, d.month.iso(), d.note] for d in u.deductions],
             "tags": {tag: {m.iso(): list(f) for m, f in sorted(per.items())} for tag, per in u.tags.items()},
         }
     return {"as_of": as_of.isoformat(), "units": data}
+
+
+def _share(value: Share | Fraction | bool) -> Fraction:
+    """A procurement fact as the fraction 0..1 it stands for."""
+    share = Share.of(value)
+    return Fraction(share.achieved, share.total) if share.total else Fraction(0)
 
 
 def result_json(r: RoundResult) -> dict[str, Any]:
@@ -418,13 +425,14 @@ def needed_by_month_end(*, scheme: Scheme, rules: RuleSet, unit: Org, as_of: dat
         if target_month is None:
             continue
         target = curve.values[target_month.fiscal_index - 1]
+        assert target is not None  # chosen above as a month with a target
         figs = [by_cat.get((unit.pk, c), budget.ZERO) for c in series.categories]
         total = sum(figs, budget.ZERO)
         base = total.base("original" if scheme.denominator == Denominator.ORIGINAL else "current")
         if base <= 0:
             continue
         measured = total.disbursed if measure == "disbursed" else total.spent
-        goal = target * base / 100
+        goal = Fraction(target * base, 100)
         need = max(0, -(-goal.numerator // goal.denominator) - measured)
         out.append(Needed(sid, series.label.th, target_month, target, base, measured, need))
     return out

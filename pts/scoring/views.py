@@ -242,7 +242,7 @@ def freeze(request: HttpRequest, scheme: str) -> HttpResponse:
     form = FreezeForm(request.POST, rounds=_rounds(rules))
     url = reverse("scoring:league", kwargs={"scheme": obj.code})
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(url)
     try:
         frozen = actions.scores_freeze(actor=request.user, scheme=obj, now=timezone.now(), **form.cleaned_data)
@@ -287,7 +287,7 @@ def deduction_withdraw(request: HttpRequest, scheme: str, event_id: int) -> Http
     url = reverse("scoring:card", kwargs={"scheme": obj.code, "unit_id": event.unit_id})
     form = DeductionWithdrawForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(url)
     try:
         deduction_actions.deduction_withdraw(actor=request.user, event=event, reason=form.cleaned_data["reason"],
