@@ -134,7 +134,7 @@ class DemoBuilder:
         plans = []
         for n, unit in enumerate(units):
             factor = profiles[n % len(profiles)]
-            alloc = {
+            alloc: dict[str, int] = {
                 Category.OPERATING: _baht(rng.randrange(800_000, 9_000_000, 10_000)),
                 Category.CAPITAL: 0 if n % 5 == 3 else _baht(rng.randrange(300_000, 25_000_000, 50_000)),
                 Category.SUBSIDY: _baht(rng.randrange(200_000, 3_000_000, 10_000)) if n % 3 == 0 else 0,
@@ -277,7 +277,7 @@ class DemoBuilder:
         )
         allocations: dict[int, dict[str, int]] = {}
         for n, group in enumerate(groups):
-            alloc = {Category.OPERATING: _baht(rng.randrange(600_000, 4_000_000, 10_000))}
+            alloc: dict[str, int] = {Category.OPERATING: _baht(rng.randrange(600_000, 4_000_000, 10_000))}
             if n in (2, 5, 9):
                 alloc[Category.CAPITAL] = _baht(rng.randrange(400_000, 2_500_000, 10_000))
             if n in (3, 6):
@@ -390,7 +390,7 @@ DEMO_LOGINS = [
 ]
 
 
-def print_logins(out: TextIO) -> None:
+def print_logins(out: TextIO | Any) -> None:
     out.write(f"Demo logins (password for all: {DEMO_PASSWORD})\n")
     for username, role, scope in DEMO_LOGINS:
         out.write(f"  {username:<10} {role:<14} {scope}\n")

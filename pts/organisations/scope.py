@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -74,21 +75,21 @@ def get_visible(user: Any, qs: QuerySet[M], **lookup: Any) -> M:
     """One row the user may read, or 404 (never 403: an outsider learns nothing of existence)."""
     try:
         return visible(user, qs).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError) as exc:
+    except (ObjectDoesNotExist, ValueError) as exc:
         raise Http404 from exc
 
 
 def get_editable(user: Any, qs: QuerySet[M], **lookup: Any) -> M:
     try:
         return editable(user, qs).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError) as exc:
+    except (ObjectDoesNotExist, ValueError) as exc:
         raise Http404 from exc
 
 
 def get_coordinated(user: Any, qs: QuerySet[M], **lookup: Any) -> M:
     try:
         return coordinated(user, qs).get(**lookup)
-    except (qs.model.DoesNotExist, ValueError) as exc:
+    except (ObjectDoesNotExist, ValueError) as exc:
         raise Http404 from exc
 
 
