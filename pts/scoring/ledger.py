@@ -43,12 +43,16 @@ class Fold:
     def __init__(self, months: Sequence[Month], ends: Sequence[date], original: bool, carried: bool = False) -> None:
         self.months, self.ends, self.original = tuple(months), tuple(ends), original
         self.carried = carried  # the third figure is the money carried over, not the outstanding commitment
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        """Nothing summed yet."""
         self.watermark = 0  # highest movement id summed
         self.count = 0  # movements summed
         # unit id -> category -> [current allocation, disbursed, committed] per bucket, flattened
         self.sums: dict[int, dict[str, list[int]]] = {}
         self.cells: dict[int, dict[Month, dict[str, Figures]]] = {}  # derived; dropped when a unit changes
-        self.lock = threading.Lock()
 
     def rows(self, *, fiscal_year_id: int, after: int = 0, units: Any = None) -> list[tuple[Any, ...]]:
         """(id, unit, category, kind, settles, bucket, amount) of movements past `after`.
@@ -146,7 +150,7 @@ def cached_fold(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequence[
         if fold.count:
             summed = Movement.objects.filter(fiscal_year_id=fiscal_year_id, id__lte=fold.watermark).count()
             if summed != fold.count:  # a movement vanished or arrived late under a lower id: start over
-                fold.__init__(months, ends, original, carried)  # type: ignore[misc]
+                fold.reset()
         fold.add(fold.rows(fiscal_year_id=fiscal_year_id, after=fold.watermark))
     return fold
 
@@ -167,7 +171,7 @@ def monthly_cells(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequenc
     if connection.in_atomic_block:
         fold = Fold(months, ends, original, carried)
         fold.add(fold.rows(fiscal_year_id=fiscal_year_id, units=units if units is not None else unit_ids))
-    else:
-        fold = cached_fold(fiscal_year_id=fiscal_year_id, months=months, ends=ends, original=original,
-                           carried=carried)
-    return {pk: fold.unit_cells(pk) for pk in unit_ids}
+        return {pk: fold.unit_cells(pk) for pk in unit_ids}
+    fold = cached_fold(fiscal_year_id=fiscal_year_id, months=months, ends=ends, original=original, carried=carried)
+    with fold.lock:  # another thread's newer movements must not slip between a unit's sums and its cells
+        return {pk: fold.unit_cells(pk) for pk in unit_ids}

@@ -77,10 +77,13 @@ def test_a_backdated_movement_lands_in_its_own_month(committed, world):
 
 def test_a_vanished_movement_makes_the_process_read_everything_again(committed, world):
     scores(committed)
-    Movement.objects.filter(unit=world.unit_a, kind="disbursement").delete()  # never done by the product
-    assert scores(committed) == from_nothing(committed)
     fold = next(iter(ledger._FOLDS.values()))
-    assert fold.count == Movement.objects.count()
+    lock = fold.lock
+    Movement.objects.filter(unit=world.unit_a, kind="disbursement").delete()  # never done by the product
+    again = scores(committed)
+    assert fold.count == Movement.objects.count()  # read again from the start ...
+    assert fold.lock is lock  # ... under the same lock other threads may be waiting on
+    assert again == from_nothing(committed)
 
 
 def test_a_movement_committed_late_under_a_lower_id_is_noticed(committed, world):
