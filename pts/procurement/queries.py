@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from pts.budget.models import FiscalYear
 from pts.core.fiscal import Month, fiscal_months
+from pts.core.lookups import ids_in
 from pts.organisations.models import Org
 from pts.procurement.deadlines import (
     DeadlineCheck,
@@ -405,8 +406,7 @@ def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Any], to
     fy = fiscal_year_obj(fiscal_year)
     units = list(units)
     ids = {u.pk for u in units}
-    # many units: a list of 10,000 ids costs more to send than the year's other projects cost to skip
-    wanted = Project.objects.filter(fiscal_year=fy, **({} if len(ids) > 500 else {"unit_id__in": ids}))
+    wanted = Project.objects.filter(fiscal_year=fy, **ids_in("unit_id", ids))
     projects = [p for p in projects_of(wanted) if p.unit_id in ids]
     # only units with projects need their scheme's settings: the others owe nothing
     with_projects = {p.unit_id for p in projects}

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from pts.budget.models import Category, FiscalYear
 from pts.budget.queries import unit_figures
 from pts.core.fiscal import Month
+from pts.core.lookups import ids_in
 from pts.organisations import scope
 from pts.organisations.models import Membership, Org, Role
 from pts.reporting.models import Evidence, EvidenceKind, MonthlyReport, ReportingPeriod, ReportState
@@ -146,9 +147,7 @@ def evidence_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Org | int])
     be_year = fiscal_year.be_year if isinstance(fiscal_year, FiscalYear) else int(fiscal_year)
     unit_ids = [u.pk if isinstance(u, Org) else int(u) for u in units]
     facts: dict[int, dict[str, list[date]]] = {uid: defaultdict(list) for uid in unit_ids}
-    rows = Evidence.objects.filter(fiscal_year__be_year=be_year)
-    if len(unit_ids) <= 500:  # more: a list of 10,000 ids costs more to send than other units' rows to skip
-        rows = rows.filter(unit_id__in=unit_ids)
+    rows = Evidence.objects.filter(fiscal_year__be_year=be_year, **ids_in("unit_id", unit_ids))
     for unit_id, kind, month, event_date in rows.order_by("event_date", "id").values_list(
             "unit_id", "kind", "month", "event_date"):
         if unit_id in facts:

@@ -47,7 +47,7 @@ from pts.scoring.engine import (
 from pts.scoring.engine.csvinput import InputError, Issue, decode, read_evidence, read_figures, split_by_unit
 from pts.scoring.engine.explain import show
 from pts.scoring.engine.inputs import Evidence, UnitData
-from pts.scoring.engine.jsonout import encode_results, number
+from pts.scoring.engine.jsonout import encode_results
 
 PARALLEL_FROM_CHARS = 3_000_000  # about 60,000 rows: below that a second process costs more than it saves
 
@@ -189,32 +189,6 @@ class _Out:
             return None
 
 
-def result_json(rules: RuleSet, explainer: Explainer, r: RoundResult, lang: str = "th") -> dict[str, Any]:
-    """One unit and round; every explanation line is its facts plus its text in `lang`.
-
-    The plain form of what `encode_results` writes from templates (a test holds them equal).
-    """
-    text = explainer.th if lang == "th" else explainer.en
-    obj: dict[str, Any] = {
-        "unit": r.unit,
-        "round": r.round,
-        "items": {cid: number(item.score) for cid, item in r.items.items()},
-        "total": number(r.total),
-        "max": number(r.max),
-        "explanations": {
-            cid: [{"code": ln.code, **ln.facts, lang: text(ln)} for ln in item.lines]
-            for cid, item in r.items.items()
-        },
-    }
-    if rules.size_groups:
-        obj["size_group"] = r.size_group
-    if rules.awards:
-        obj["award"] = r.award
-    if rules.size_groups or rules.awards:
-        obj["notes"] = [{"code": ln.code, **ln.facts, lang: text(ln)} for ln in r.notes]
-    if rules.template:
-        obj["template"] = True
-    return obj
 
 
 def write_json(out: _Out, rules: RuleSet, results: list[RoundResult], lang: str = "th") -> None:

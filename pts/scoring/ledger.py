@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
@@ -23,10 +23,11 @@ from django.db.models import Case, IntegerField, Value, When
 
 from pts.budget.models import Movement, MovementKind
 from pts.core.fiscal import Month
+from pts.core.lookups import ids_in
 from pts.scoring.engine import Figures
 
 # movement kind -> signs of (current allocation, original allocation, disbursed, outstanding commitment)
-_EFFECT = {
+EFFECT = {
     MovementKind.ALLOCATION: (1, 1, 0, 0), MovementKind.CARRY_OVER_IN: (1, 1, 0, 0),
     MovementKind.TRANSFER_IN: (1, 0, 0, 0), MovementKind.PULLBACK_IN: (1, 0, 0, 0),
     MovementKind.TRANSFER_OUT: (-1, 0, 0, 0), MovementKind.PULLBACK_OUT: (-1, 0, 0, 0),
@@ -54,19 +55,13 @@ class Fold:
         self.sums: dict[int, dict[str, list[int]]] = {}
         self.cells: dict[int, dict[Month, dict[str, Figures]]] = {}  # derived; dropped when a unit changes
 
-    def rows(self, *, fiscal_year_id: int, after: int = 0, units: Any = None) -> list[tuple[Any, ...]]:
-        """(id, unit, category, kind, settles, bucket, amount) of movements past `after`.
-
-        The bucket (the index of the first as-of day on or after the movement's date; len(ends)
-        after the last) is worked out by the database: no date object per movement comes back.
-        """
-        ends = self.ends
-        bucket = Case(*[When(effective_date__lte=end, then=Value(i)) for i, end in enumerate(ends)],
-                      default=Value(len(ends)), output_field=IntegerField())
-        movements = Movement.objects.filter(fiscal_year_id=fiscal_year_id, id__gt=after)
-        if units is not None:
-            movements = movements.filter(unit__in=units)
-        qs = movements.annotate(b=bucket).values_list("id", "unit_id", "category", "kind", "settles_commitment", "b",
+    def rows(self, *, fiscal_year_id: int, after: int = 0,
+             unit_ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
+        """(id, unit, category, kind, settles, bucket, amount) of movements past `after` (of a
+        short list of units, when given: a long one is summed whole and the caller picks)."""
+        narrow = ids_in("unit_id", unit_ids) if unit_ids is not None else {}
+        movements = Movement.objects.filter(fiscal_year_id=fiscal_year_id, id__gt=after, **narrow)
+        qs = movements.annotate(b=bucket(self.ends)).values_list("id", "unit_id", "category", "kind", "settles_commitment", "b",
                                                       "amount").order_by()
         sql, params = qs.query.sql_with_params()
         with connection.cursor() as cursor:
@@ -75,7 +70,7 @@ class Fold:
 
     def add(self, rows: list[tuple[Any, ...]]) -> None:
         n, original, carried = len(self.ends), self.original, self.carried
-        sums, cells, effects = self.sums, self.cells, _EFFECT
+        sums, cells, effects = self.sums, self.cells, EFFECT
         for pk, unit_id, category, kind, settles, b, amount in rows:
             self.count += 1
             if pk > self.watermark:
@@ -119,6 +114,13 @@ class Fold:
         return per_month
 
 
+def bucket(ends: Sequence[date]) -> Case:
+    """The index of the first of `ends` on or after a movement's date (len(ends) after the last),
+    worked out by the database: no date object per movement comes back."""
+    return Case(*[When(effective_date__lte=end, then=Value(i)) for i, end in enumerate(ends)],
+                default=Value(len(ends)), output_field=IntegerField())
+
+
 _FOLDS: OrderedDict[tuple[Any, ...], Fold] = OrderedDict()
 _FOLDS_LOCK = threading.Lock()
 
@@ -156,21 +158,19 @@ def cached_fold(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequence[
 
 
 def monthly_cells(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequence[date], original: bool,
-                  unit_ids: Sequence[int], units: Any = None,
-                  carried: bool = False) -> dict[int, dict[Month, dict[str, Figures]]]:
+                  unit_ids: Sequence[int], carried: bool = False) -> dict[int, dict[Month, dict[str, Figures]]]:
     """unit id -> month -> category -> engine Figures, cumulative at each month's as-of day `ends[i]`.
 
     The same figures as `pts.budget.queries.cumulative_by_month` (a test holds them equal), read as
     plain rows and summed into a few integers. `allocated` is the current allocation, or the
-    original one with `original`; `committed` is the outstanding commitment. `units` (a queryset
-    or ids) narrows what is read when the figures are not kept (inside a transaction). With
-    `carried`, the third figure is the money carried over to the next year instead.
+    original one with `original`; `committed` is the outstanding commitment. With `carried`, the
+    third figure is the money carried over to the next year instead.
     """
-    if not months:
+    if not months or not unit_ids:
         return {}
     if connection.in_atomic_block:
         fold = Fold(months, ends, original, carried)
-        fold.add(fold.rows(fiscal_year_id=fiscal_year_id, units=units if units is not None else unit_ids))
+        fold.add(fold.rows(fiscal_year_id=fiscal_year_id, unit_ids=unit_ids))
         return {pk: fold.unit_cells(pk) for pk in unit_ids}
     fold = cached_fold(fiscal_year_id=fiscal_year_id, months=months, ends=ends, original=original, carried=carried)
     with fold.lock:  # another thread's newer movements must not slip between a unit's sums and its cells

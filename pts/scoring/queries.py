@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from fractions import Fraction
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -46,6 +47,7 @@ EVIDENCE_ITEMS = {"committee_order": "committee", "minutes": "minutes", "publica
 DEFAULT_RULE_SETS = {SchemeKind.PROVINCE: "province-pts-template", SchemeKind.DEPARTMENT: "doh-kpi23-2566"}
 _RULES: dict[tuple[str, int], RuleSet] = {}
 _MAPPED: dict[tuple[str, int, str], RuleSet] = {}
+NO_MONTHS: Mapping[Month, Mapping[str, Figures]] = MappingProxyType({})  # one object: a unit without money stays "the same"
 
 
 # -- rule set and inputs -----------------------------------------------------------------------
@@ -117,11 +119,7 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
     units = list(units) if units is not None else scheme_units(scheme)
     months = months_until(scheme, rules, as_of)
     ids = [u.pk for u in units]
-    # a scheme covering (nearly) all units of a big table: an IN list of 10,000 ids costs more than it filters
-    flt: Any = scheme.units.all() if len(ids) > 500 else ids
-    cells = ledger.monthly_cells(fiscal_year_id=scheme.fiscal_year_id, months=months,
-                                 ends=[scheme.as_of(m) for m in months],
-                                 original=scheme.denominator == Denominator.ORIGINAL, unit_ids=ids, units=flt)
+    cells = monthly_cells(scheme=scheme, months=months, units=ids)
 
     evidence = _evidence(scheme, ids, as_of)
     procurement: dict[int, Any] = {}
@@ -144,7 +142,7 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
         if facts is not None:
             deductions += tuple(Deduction("late_update", m) for m in facts.missed_rounds if m in wanted)
         out.append(UnitData(
-            code=unit.code, name=unit.name_th, months=cells.get(unit.pk, {}), through=through,
+            code=unit.code, name=unit.name_th, months=cells.get(unit.pk, NO_MONTHS), through=through,
             tags=by_tag.get(unit.pk, {}),
             evidence=evidence.get(unit.pk, ()), procurement=facts.as_facts() if facts is not None else {},
             deductions=deductions,

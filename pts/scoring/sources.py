@@ -14,15 +14,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from pts.budget.models import Activity, Movement, MovementKind
 from pts.core.fiscal import Month
+from pts.core.lookups import ids_in
 from pts.core.money import format_baht
 from pts.core.thai import bilingual
 from pts.organisations import scope
 from pts.schemes.models import Denominator, Scheme
+from pts.scoring import ledger
 from pts.scoring.engine import CATEGORIES, Deduction, Figures, RuleSet
 from pts.scoring.models import DeductionEvent
 
@@ -33,19 +35,6 @@ LAPSED = "lapsed"
 CARRYOVER = "carryover_without_commitment"
 UNION = "+"  # tag_cells key of a union of tags: "training+meeting"
 # above this many units an IN list costs more than it filters: read the scheme's units by subquery
-_MANY_UNITS = 500
-
-# movement kind -> signs of (current allocation, original allocation, disbursed, outstanding commitment);
-# the same rules as queries.monthly_cells (a test holds a tag's figures equal to its category's)
-_EFFECT = {
-    K.ALLOCATION: (1, 1, 0, 0), K.CARRY_OVER_IN: (1, 1, 0, 0),
-    K.TRANSFER_IN: (1, 0, 0, 0), K.PULLBACK_IN: (1, 0, 0, 0),
-    K.TRANSFER_OUT: (-1, 0, 0, 0), K.PULLBACK_OUT: (-1, 0, 0, 0),
-    K.COMMITMENT: (0, 0, 0, 1), K.CARRY_OVER_OUT: (0, 0, 0, -1),
-    K.DISBURSEMENT: (0, 0, 1, 0),
-}
-
-
 # -- the scheme's series mapping ----------------------------------------------------------------
 
 
@@ -140,12 +129,6 @@ def tag_unions(rules: RuleSet) -> tuple[tuple[str, ...], ...]:
     return tuple(s.tags for s in rules.series.values() if len(s.tags) > 1)
 
 
-def _unit_filter(scheme: Scheme, unit_ids: Collection[int], lookup: str) -> Q:
-    if len(unit_ids) > _MANY_UNITS:
-        return Q(**{f"{lookup}__in": scheme.units.values("pk")})
-    return Q(**{f"{lookup}__in": list(unit_ids)})
-
-
 def tag_cells(
     *, scheme: Scheme, months: Sequence[Month], unit_ids: Collection[int], tags: Iterable[str] | None = None,
     unions: Iterable[Sequence[str]] = (),
@@ -168,7 +151,7 @@ def tag_cells(
     if not months or (wanted is not None and not wanted and not groups):
         return {}
     ids = set(unit_ids)
-    activities = Activity.objects.filter(_unit_filter(scheme, ids, "unit"), fiscal_year=scheme.fiscal_year)
+    activities = Activity.objects.filter(fiscal_year=scheme.fiscal_year, **ids_in("unit_id", ids))
     keys_of: dict[int, list[str]] = {}
     for pk, found in activities.values_list("pk", "tags"):
         own = {t for t in (found if isinstance(found, list) else ()) if isinstance(t, str) and t}
@@ -180,38 +163,21 @@ def tag_cells(
         return {}
 
     ends = [scheme.as_of(m) for m in months]
-    bucket = Case(*[When(effective_date__lte=end, then=Value(i)) for i, end in enumerate(ends)],
-                  default=Value(len(ends)), output_field=IntegerField())
     rows = (Movement.objects.filter(fiscal_year=scheme.fiscal_year, effective_date__lte=ends[-1],
                                     activity__in=activities.values("pk"))
-            .annotate(b=bucket).values("unit_id", "activity_id", "kind", "settles_commitment", "b")
+            .annotate(b=ledger.bucket(ends)).values_list("unit_id", "activity_id", "kind", "settles_commitment", "b")
             .annotate(s=Sum("amount")).order_by())
-    original = scheme.denominator == Denominator.ORIGINAL
-    n = len(months)
-    sums: dict[tuple[int, str], list[int]] = {}
-    for row in rows:
-        effect = _EFFECT.get(row["kind"])
-        row_keys = keys_of.get(row["activity_id"])
-        if effect is None or row_keys is None or row["unit_id"] not in ids:
-            continue  # reservations do not enter the scores
-        amount, i = int(row["s"]), 3 * row["b"]
-        change = (amount * effect[1 if original else 0], amount * effect[2],
-                  amount * effect[3] - (amount if row["settles_commitment"] and effect[2] else 0))
-        for key in row_keys:
-            cell = sums.get((row["unit_id"], key))
-            if cell is None:
-                cell = sums[(row["unit_id"], key)] = [0] * (3 * n)
-            cell[i] += change[0]
-            cell[i + 1] += change[1]
-            cell[i + 2] += change[2]
-    out: dict[int, dict[str, dict[Month, Figures]]] = defaultdict(dict)
-    for (unit_id, key), cell in sums.items():
-        a = d = c = 0
-        per_month = out[unit_id][key] = {}
-        for j, m in enumerate(months):
-            a, d, c = a + cell[3 * j], d + cell[3 * j + 1], c + cell[3 * j + 2]
-            per_month[m] = Figures(a, d, c)
-    return dict(out)
+    # the ledger's own sums, with the tag in the category's place: a row per tag the activity carries
+    fold = ledger.Fold(months, ends, scheme.denominator == Denominator.ORIGINAL)
+    fold.add([(0, unit_id, key, kind, settles, b, int(amount))
+              for unit_id, activity_id, kind, settles, b, amount in rows if unit_id in ids
+              for key in keys_of.get(activity_id, ())])
+    out: dict[int, dict[str, dict[Month, Figures]]] = {}
+    for unit_id in fold.sums:
+        for month, by_key in fold.unit_cells(unit_id).items():
+            for key, figures in by_key.items():
+                out.setdefault(unit_id, {}).setdefault(key, {})[month] = figures
+    return out
 
 
 # -- deduction events -----------------------------------------------------------------------------
@@ -255,7 +221,7 @@ def deduction_events(
     out: dict[int, list[Deduction]] = defaultdict(list)
     firsts = [m.first_day for m in months]
     recorded = (DeductionEvent.objects
-                .filter(_unit_filter(scheme, ids, "unit"), scheme=scheme, withdrawn_at__isnull=True,
+                .filter(scheme=scheme, withdrawn_at__isnull=True, **ids_in("unit_id", ids),
                         at__lt=end_of_day(as_of), cause__in=list(causes), month__in=firsts)
                 .values_list("unit_id", "cause", "month", "note").order_by())
     for unit_id, cause, month, note in recorded:
@@ -328,8 +294,6 @@ def _lapsed(scheme: Scheme, ids: set[int],
     The allocation and payments come from `cells` when given (the figures the scores use), else
     from the ledger's year-end sums; carry-overs are few and read through the (year, kind) index.
     """
-    from pts.scoring import ledger
-
     year_end = scheme.fiscal_year.end
     month = Month.of(year_end)
     own_sums = cells is None

@@ -118,3 +118,10 @@ def test_a_changed_denominator_or_calendar_is_a_different_set_of_sums(committed,
     committed.denominator, committed.as_of_day = "current", None
     committed.save()
     assert scores(committed) == current
+
+
+def test_a_scheme_without_units_scores_nothing_inside_a_transaction_and_out(committed, world):
+    committed.units.clear()
+    assert scores(committed) == []
+    with transaction.atomic():
+        assert scores(committed) == []

@@ -6,14 +6,51 @@ import json
 import random
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 import pytest
 
-from pts.scoring.cli import result_json
-from pts.scoring.engine import Deduction, Evidence, Explainer, Figures, UnitData, load_ruleset, score_units
+from pts.scoring.engine import (
+    Deduction,
+    Evidence,
+    Explainer,
+    Figures,
+    RoundResult,
+    RuleSet,
+    UnitData,
+    load_ruleset,
+    score_units,
+)
 from pts.scoring.engine.explain import Line
-from pts.scoring.engine.jsonout import LineEncoder, encode_results
+from pts.scoring.engine.jsonout import LineEncoder, encode_results, number
 from tests.scoring.engine.helpers import FY2566
+
+
+def result_json(rules: RuleSet, explainer: Explainer, r: RoundResult, lang: str = "th") -> dict[str, Any]:
+    """The plain form of what `encode_results` writes: a dict per result, every explanation line
+    its facts plus its text in `lang` (the shape `pts score --format json` documents)."""
+    text = explainer.th if lang == "th" else explainer.en
+    obj: dict[str, Any] = {
+        "unit": r.unit,
+        "round": r.round,
+        "items": {cid: number(item.score) for cid, item in r.items.items()},
+        "total": number(r.total),
+        "max": number(r.max),
+        "explanations": {
+            cid: [{"code": ln.code, **ln.facts, lang: text(ln)} for ln in item.lines]
+            for cid, item in r.items.items()
+        },
+    }
+    if rules.size_groups:
+        obj["size_group"] = r.size_group
+    if rules.awards:
+        obj["award"] = r.award
+    if rules.size_groups or rules.awards:
+        obj["notes"] = [{"code": ln.code, **ln.facts, lang: text(ln)} for ln in r.notes]
+    if rules.template:
+        obj["template"] = True
+    return obj
+
 
 CATEGORIES = ("personnel", "operating", "capital", "subsidy", "other")
 
