@@ -120,7 +120,7 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     can_coordinate = can_coordinate_scheme(request.user, obj)
     return render(request, "scoring/league.html", {
         "scheme": obj, "rules": rules, "rules_label": _label(rules.label), "sel": sel, "form": sel.form,
-        "criteria": [(c.id, _label(c.label), show(c.max, 4)) for c in criteria], "table": table,
+        "criteria": [(c.id, _label(c.label), _max_text(c)) for c in criteria], "table": table,
         "can_coordinate": can_coordinate, "query": _query(sel),
         "freeze_form": FreezeForm(rounds=_rounds(rules), initial={"round_no": sel.round_no, "as_of": sel.as_of})
         if can_coordinate and sel.frozen is None else None,
@@ -149,7 +149,7 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
         o = overrides.get((unit.code, c.id))
         items.append({
             "id": c.id, "label": _label(c.label), "score": show(item.score, 4) if item else "-",
-            "max": show(c.max, 4), "lines": [say(ln) for ln in item.lines] if item else [], "override": o,
+            "max": _max_text(c), "lines": [say(ln) for ln in item.lines] if item else [], "override": o,
         })
     changes: list[queries.Change] = []
     if sel.frozen is not None:
@@ -185,6 +185,11 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
 
 def _shown(value: Fraction | None) -> str:
     return show(value, 4) if value is not None else "-"
+
+
+def _max_text(criterion: Any) -> str:
+    """A criterion's maximum as shown; deductions have none (they take points, up to their cap)."""
+    return "" if criterion.kind == "deductions" else show(criterion.max, 4)
 
 
 def _criterion_name(rules: RuleSet, cid: str) -> str:

@@ -93,3 +93,12 @@ def test_after_recording_the_card_shows_the_same_round_and_date(client, world, s
                                                             "round": "1", "as_of": "2023-03-31"})
     assert response.status_code == 302
     assert "round=1" in response["Location"] and "as_of=2023-03-31" in response["Location"]
+
+
+def test_deductions_show_no_maximum_of_zero(client, world, scheme):
+    client.force_login(world.carol)
+    card = client.get(card_url(scheme, world.unit_a)).context
+    assert next(i for i in card["items"] if i["id"] == "deductions")["max"] == ""
+    assert next(i for i in card["items"] if i["id"] == "plan")["max"] == "10"
+    league = client.get(reverse("scoring:league", kwargs={"scheme": scheme.code})).context
+    assert dict((cid, m) for cid, _label, m in league["criteria"])["deductions"] == ""
