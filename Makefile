@@ -1,6 +1,7 @@
 # PTS: two commands do all the set-up on a fresh Debian machine.
 #   make run   -- install, migrate, load the demo, serve http://127.0.0.1:8000
-#   make test  -- install, lint, and run the whole suite on SQLite and on a throw-away PostgreSQL
+#   make test  -- install, lint (ruff, import contract, migrations, mypy), then the whole suite on
+#                 SQLite and on a throw-away PostgreSQL; `make check` is the same, and CI (.ci/run) runs it
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 VENV ?= .venv
@@ -10,7 +11,9 @@ APT_PACKAGES := python3-venv gettext chromium fonts-thai-tlwg poppler-utils post
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: run test check system-deps venv messages demo test-sqlite test-postgres lint bench
+.PHONY: run test check system-deps venv messages test-sqlite test-postgres lint bench
+# One target at a time even under `make -j`: each suite uses both cores itself, and lint must pass first.
+.NOTPARALLEL:
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -36,9 +39,12 @@ run: messages
 	@echo "PTS is at http://127.0.0.1:8000/  (Ctrl-C to stop)"
 	$(PY) manage.py runserver --insecure 127.0.0.1:8000
 
+# Fastest first, so a mistake fails in seconds; an in-memory database, so no step needs a real one.
 lint: venv
 	$(VENV)/bin/ruff check .
-	$(PY) manage.py makemigrations --check --dry-run -v0
+	$(VENV)/bin/lint-imports
+	DATABASE_URL=sqlite://:memory: $(PY) manage.py makemigrations --check --dry-run -v0
+	DATABASE_URL=sqlite://:memory: $(VENV)/bin/mypy pts
 
 test-sqlite: messages
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
@@ -50,7 +56,6 @@ test-postgres: messages
 test: lint test-sqlite test-postgres
 
 check: test
-	$(VENV)/bin/mypy pts
 
 bench: venv
 	$(PY) bench/run_all.py

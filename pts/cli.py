@@ -13,15 +13,14 @@ import os
 import sys
 from typing import NoReturn
 
+from pts.core.cli import UsageError
+
 # name -> (module, one-line help). Extend, never rename: scripts depend on these.
 COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("pts.scoring.cli", "score units against a rule set from a CSV file"),
     "plan": ("pts.procurement.cli", "print a procurement milestone plan on the Thai working-day calendar"),
+    "ledger-check": ("pts.scoring.checks", "recompute the ledger's sums and the stored scores from the movements"),
 }
-
-
-class UsageError(Exception):
-    """A bad command-line argument: printed without a traceback, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,7 +65,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # Re-import so `python -m pts.cli` shares one UsageError class with the sub-command modules.
-    from pts.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())

@@ -97,7 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "pts.web.context_processors.navigation",
             ],
-            "builtins": ["pts.web.templatetags.pts"],
+            "builtins": ["pts.ui.templatetags.pts"],
         },
     }
 ]

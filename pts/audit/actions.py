@@ -8,6 +8,8 @@ from typing import Any
 from django.db import connection, models
 
 from pts.audit.models import AuditEvent
+from pts.organisations.models import Org
+from pts.organisations.permissions import Actor, recorded_user
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -29,26 +31,27 @@ def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, An
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
-    unit: Any = None,
+    unit: Org | None = None,
     fiscal_year: int | None = None,
     period: date | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     note: str = "",
 ) -> AuditEvent:
-    """Record one change. Must run inside the transaction that makes the change."""
+    """Record one change. Must run inside the transaction that makes the change. The system's
+    changes are recorded under its own user, shown as ระบบ."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must be called inside the change's transaction")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=recorded_user(actor),
         action=action,
         object_type=object_type,
         object_id=object_id,

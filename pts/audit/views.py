@@ -14,7 +14,6 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -27,9 +26,9 @@ from pts.audit.models import AuditEvent
 from pts.core.thai import bilingual, normalize_digits
 from pts.organisations import scope
 from pts.organisations.models import Org
-from pts.web.fields import MonthField, ThaiDateField
+from pts.ui import paging
+from pts.ui.fields import MonthField, ThaiDateField
 
-PAGE_SIZE = 50
 MISSING = object()
 
 
@@ -115,7 +114,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         events = AuditEvent.objects.none()
     else:
         events, note = filter_events(request.user, form.cleaned_data if form.is_bound else {})
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paging.paginate(request, events)
     rows = [Row(e, changes(e.before, e.after)) for e in page.object_list]
     return render(request, "audit/list.html", {
         "form": form, "page": page, "rows": rows, "note": note, "missing": MISSING,

@@ -1,10 +1,11 @@
 """Writes to the money ledger: each action validates everything, locks the units, checks the
 balances, appends movements and writes one audit row, all in one transaction.
 
-Amounts are integer satang. Who may act: coordinators of the unit(s) for allocations, transfers,
-pull-backs, carry-over and reversals; officers (or coordinators) of the unit for reservations,
-commitments and disbursements. Provinces and departments (the roots) hold money only as a centre:
-they receive allocations and pull-backs and pass them on, they never spend.
+Amounts are integer satang. Who may act (`pts.organisations.permissions`): coordinators of the
+unit(s) for allocations, transfers, pull-backs, carry-over and reversals; officers (or
+coordinators) of the unit for reservations, commitments and disbursements. Provinces and
+departments (the roots) hold money only as a centre: they receive allocations and pull-backs and
+pass them on, they never spend.
 
 "Available" is defined in `pts.budget.queries`: a movement that takes money dated D may take at
 most the lowest balance on any day from D to the end of the year, so back-dating never makes a
@@ -21,7 +22,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pts.audit.actions import audit_record, snapshot
@@ -37,11 +38,14 @@ from pts.budget.models import (
 )
 from pts.budget.models import MovementKind as K
 from pts.budget.queries import Projection, project
+from pts.budget.years import find_fiscal_year
+from pts.core.categories import category_th
 from pts.core.fiscal import thai_date
 from pts.core.money import format_baht
 from pts.core.thai import bilingual
-from pts.organisations import scope
-from pts.organisations.models import Org, OrgKind
+from pts.organisations import permissions
+from pts.organisations.models import Org, OrgKind, User
+from pts.organisations.permissions import Actor
 
 ROOT_KINDS = (OrgKind.PROVINCE, OrgKind.DEPARTMENT)
 # Reservation lines follow their request form: cancel the form instead of reversing a line.
@@ -55,8 +59,6 @@ MEASURES = {
     "settled": ("ยอดเบิกจ่ายตามสัญญา", "disbursements against commitments"),
     "carried_over": ("ยอดกันเงินเหลื่อมปี", "carried-over amount"),
 }
-CATEGORY_TH = {"personnel": "งบบุคลากร", "operating": "งบดำเนินงาน", "capital": "งบลงทุน",
-               "subsidy": "งบเงินอุดหนุน", "other": "งบรายจ่ายอื่น"}
 AUDIT_FIGURES = ("current_allocation", "reserved", "committed_outstanding", "disbursed", "remaining")
 Key = tuple[int, int, str]
 
@@ -65,18 +67,6 @@ Key = tuple[int, int, str]
 
 def _error(field: str, th: str, en: str) -> ValidationError:
     return ValidationError({field: bilingual(th, en)})
-
-
-def _fiscal_year(value: FiscalYear | int, field: str = "fiscal_year") -> FiscalYear:
-    """A fresh, open fiscal year (a FiscalYear or its BE year)."""
-    be = value.be_year if isinstance(value, FiscalYear) else value
-    try:
-        fy = FiscalYear.objects.get(be_year=be)
-    except (FiscalYear.DoesNotExist, ValueError, TypeError) as exc:
-        raise _error(field, f"ไม่มีปีงบประมาณ {be}", f"fiscal year {be} does not exist") from exc
-    if fy.is_closed:
-        raise _error(field, f"ปีงบประมาณ {fy.be_year} ปิดแล้ว", f"fiscal year {fy.be_year} is closed")
-    return fy
 
 
 def _in_year(fy: FiscalYear, day: Any, field: str = "effective_date") -> date:
@@ -117,7 +107,7 @@ def _category(value: Any, field: str = "category") -> str:
     return str(value)
 
 
-def _amount(amount: Any, *, field: str = "amount", allow_negative: bool = False, note: str = "") -> int:
+def _amount(amount: object, *, field: str = "amount", allow_negative: bool = False, note: str = "") -> int:
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise _error(field, f"จำนวนเงิน '{amount}' ต้องเป็นจำนวนเต็มหน่วยสตางค์",
                      f"amount '{amount}' must be a whole number of satang")
@@ -173,17 +163,6 @@ def _source_report(report: Any, unit: Org) -> Any:
     return report
 
 
-def _require(actor: Any, org: Org, *, coordinate: bool) -> None:
-    if not getattr(actor, "is_authenticated", False):
-        raise ValidationError({NON_FIELD_ERRORS: bilingual("ต้องระบุผู้บันทึก", "an acting user is required")})
-    allowed = scope.can_coordinate_unit(actor, org) if coordinate else scope.can_edit_unit(actor, org)
-    if not allowed:
-        th, en = ("ผู้ประสานงาน", "a coordinator") if coordinate else ("เจ้าหน้าที่", "an officer")
-        raise ValidationError({NON_FIELD_ERRORS: bilingual(
-            f"{actor} ไม่ได้เป็น{th}ของ {org.code}", f"{actor} is not {en} of {org.code}"
-        )})
-
-
 def _root_id(org: Org) -> str:
     return org.path.strip("/").split("/")[0]
 
@@ -197,13 +176,12 @@ def _lock(*orgs: Org) -> None:
     list(Org.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
 
 
-def _replayed(request_key: uuid.UUID | None) -> Movement | tuple[Movement, ...] | None:
-    if request_key is None:
-        return None
-    first = Movement.objects.filter(request_key=request_key).first()
+def _replayed(request_key: uuid.UUID | None) -> list[Movement]:
+    """What a form with this one-time key recorded already (every side of a group), or []."""
+    first = None if request_key is None else Movement.objects.filter(request_key=request_key).first()
     if first is None or first.group is None:
-        return first
-    return tuple(Movement.objects.filter(group=first.group).order_by("pk"))
+        return [first] if first else []
+    return list(Movement.objects.filter(group=first.group).order_by("pk"))
 
 
 def _check_balances(movements: list[Movement], units: dict[int, Org], field: str) -> dict[Key, Projection]:
@@ -218,7 +196,7 @@ def _check_balances(movements: list[Movement], units: dict[int, Org], field: str
             raise _error(
                 field,
                 f"จำนวน {format_baht(p.need)} บาท เกิน{th}ที่ใช้ได้ {format_baht(p.have)} บาท ของ {code} "
-                f"{CATEGORY_TH[category]} ปีงบประมาณ {year} (ยอดต่ำสุดตั้งแต่ {thai_date(p.start)} ถึงสิ้นปีงบประมาณ)",
+                f"{category_th(category)} ปีงบประมาณ {year} (ยอดต่ำสุดตั้งแต่ {thai_date(p.start)} ถึงสิ้นปีงบประมาณ)",
                 f"{format_baht(p.need)} is more than the available {en} {format_baht(p.have)} of {code}/{category} "
                 f"in fiscal year {year} (the lowest from {p.start.isoformat()} to the end of the year)",
             )
@@ -236,7 +214,7 @@ def _balance_dict(checked: dict[Key, Projection], units: dict[int, Org], years: 
 
 
 def _write(
-    *, actor: Any, action: str, movements: list[Movement], units: dict[int, Org], field: str = "amount",
+    *, actor: User, action: str, movements: list[Movement], units: dict[int, Org], field: str = "amount",
     obj: Any = None, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
     note: str = "", save_first: Any = None,
 ) -> list[Movement]:
@@ -263,11 +241,11 @@ def _write(
 
 @transaction.atomic
 def allocation_record(
-    *, actor: Any, fiscal_year: FiscalYear | int, unit: Org, category: str, amount: int, effective_date: date,
+    *, actor: Actor, fiscal_year: FiscalYear | int, unit: Org, category: str, amount: int, effective_date: date,
     document_ref: str = "", activity: Activity | None = None, note: str = "", request_key: uuid.UUID | None = None,
 ) -> Movement:
     """Allocate money to a unit (or to a centre, which passes it on by transfer)."""
-    fy = _fiscal_year(fiscal_year)
+    fy = find_fiscal_year(fiscal_year, for_write=True)
     unit = _org(unit, "unit")
     category = _category(category)
     _amount(amount)
@@ -275,31 +253,31 @@ def allocation_record(
     document_ref = _text(document_ref, "document_ref", 80)
     note = _text(note, "note", 255)
     activity = _activity(activity, fy, unit)
-    _require(actor, unit, coordinate=True)
+    user = permissions.require_coordinator(actor, unit)
     _lock(unit)
-    if (done := _replayed(request_key)) is not None:
-        return done  # type: ignore[return-value]
+    if done := _replayed(request_key):
+        return done[0]
     movement = Movement(fiscal_year=fy, unit=unit, category=category, activity=activity, kind=K.ALLOCATION,
                         amount=amount, effective_date=effective_date, document_ref=document_ref, note=note,
-                        actor=actor, request_key=request_key)
-    _write(actor=actor, action="ledger.allocation", movements=[movement], units={unit.pk: unit})
+                        actor=user, request_key=request_key)
+    _write(actor=user, action="ledger.allocation", movements=[movement], units={unit.pk: unit})
     return movement
 
 
 @transaction.atomic
 def allocation_transfer(
-    *, actor: Any, fiscal_year: FiscalYear | int, from_unit: Org, to_unit: Org, category: str, amount: int,
+    *, actor: Actor, fiscal_year: FiscalYear | int, from_unit: Org, to_unit: Org, category: str, amount: int,
     effective_date: date, document_ref: str = "", to_category: str | None = None, note: str = "",
     request_key: uuid.UUID | None = None,
 ) -> tuple[Movement, Movement]:
     """Move allocation between two units (or two categories of one unit), both sides in one group."""
-    fy = _fiscal_year(fiscal_year)
+    fy = find_fiscal_year(fiscal_year, for_write=True)
     source = _org(from_unit, "from_unit")
     target = _org(to_unit, "to_unit")
     category = _category(category)
     to_category = _category(to_category or category, "to_category")
     if source.pk == target.pk and category == to_category:
-        raise _error("to_unit", f"โอนให้ตนเองไม่ได้: {source.code} {CATEGORY_TH[category]}",
+        raise _error("to_unit", f"โอนให้ตนเองไม่ได้: {source.code} {category_th(category)}",
                      f"a unit cannot transfer to itself: {source.code}/{category}")
     if _root_id(source) != _root_id(target):
         raise _error("to_unit", f"{source.code} และ {target.code} อยู่คนละสายการบังคับบัญชา",
@@ -308,28 +286,28 @@ def allocation_transfer(
     _in_year(fy, effective_date)
     document_ref = _text(document_ref, "document_ref", 80)
     note = _text(note, "note", 255)
-    _require(actor, source, coordinate=True)
-    _require(actor, target, coordinate=True)
+    permissions.require_coordinator(actor, source)
+    user = permissions.require_coordinator(actor, target)
     _lock(source, target)
-    if (done := _replayed(request_key)) is not None:
-        return done  # type: ignore[return-value]
+    if done := _replayed(request_key):
+        return done[0], done[1]
     group = new_group()
     common = {"fiscal_year": fy, "amount": amount, "effective_date": effective_date, "document_ref": document_ref,
-              "note": note, "actor": actor, "group": group}
+              "note": note, "actor": user, "group": group}
     out = Movement(unit=source, category=category, kind=K.TRANSFER_OUT, request_key=request_key, **common)
     into = Movement(unit=target, category=to_category, kind=K.TRANSFER_IN, **common)
-    _write(actor=actor, action="ledger.transfer", movements=[out, into], units={source.pk: source, target.pk: target})
+    _write(actor=user, action="ledger.transfer", movements=[out, into], units={source.pk: source, target.pk: target})
     return out, into
 
 
 @transaction.atomic
 def allocation_pullback(
-    *, actor: Any, fiscal_year: FiscalYear | int, unit: Org, centre: Org, category: str, amount: int,
+    *, actor: Actor, fiscal_year: FiscalYear | int, unit: Org, centre: Org, category: str, amount: int,
     effective_date: date, document_ref: str = "", note: str = "", request_key: uuid.UUID | None = None,
 ) -> tuple[Movement, Movement]:
     """Pull unused allocation back from a unit to its centre (an org above it, usually the
     scheme's coordinator org): PULLBACK_OUT on the unit, PULLBACK_IN on the centre."""
-    fy = _fiscal_year(fiscal_year)
+    fy = find_fiscal_year(fiscal_year, for_write=True)
     unit = _spender(unit)
     centre = _org(centre, "centre")
     if centre.pk == unit.pk or not unit.is_within(centre):
@@ -340,16 +318,16 @@ def allocation_pullback(
     _in_year(fy, effective_date)
     document_ref = _text(document_ref, "document_ref", 80)
     note = _text(note, "note", 255)
-    _require(actor, centre, coordinate=True)
+    user = permissions.require_coordinator(actor, centre)
     _lock(unit, centre)
-    if (done := _replayed(request_key)) is not None:
-        return done  # type: ignore[return-value]
+    if done := _replayed(request_key):
+        return done[0], done[1]
     group = new_group()
     common = {"fiscal_year": fy, "category": category, "amount": amount, "effective_date": effective_date,
-              "document_ref": document_ref, "note": note, "actor": actor, "group": group}
+              "document_ref": document_ref, "note": note, "actor": user, "group": group}
     out = Movement(unit=unit, kind=K.PULLBACK_OUT, request_key=request_key, **common)
     into = Movement(unit=centre, kind=K.PULLBACK_IN, **common)
-    _write(actor=actor, action="ledger.pullback", movements=[out, into], units={unit.pk: unit, centre.pk: centre})
+    _write(actor=user, action="ledger.pullback", movements=[out, into], units={unit.pk: unit, centre.pk: centre})
     return out, into
 
 
@@ -357,11 +335,11 @@ def allocation_pullback(
 
 @transaction.atomic
 def reservation_create(
-    *, actor: Any, fiscal_year: FiscalYear | int, unit: Org, category: str, number: str, requester: str,
+    *, actor: Actor, fiscal_year: FiscalYear | int, unit: Org, category: str, number: str, requester: str,
     amount: int, requested_on: date, purpose: str = "", activity: Activity | None = None,
 ) -> ReservationForm:
     """Record a request form and earmark its amount (a RESERVATION movement dated `requested_on`)."""
-    fy = _fiscal_year(fiscal_year)
+    fy = find_fiscal_year(fiscal_year, for_write=True)
     unit = _spender(unit)
     category = _category(category)
     number = _text(number, "number", 40, required=True)
@@ -370,21 +348,21 @@ def reservation_create(
     _amount(amount)
     _in_year(fy, requested_on, "requested_on")
     activity = _activity(activity, fy, unit)
-    _require(actor, unit, coordinate=False)
+    user = permissions.require_edit(actor, unit)
     _lock(unit)
     if ReservationForm.objects.filter(fiscal_year=fy, unit=unit, number=number).exists():
         raise _error("number", f"เลขที่ใบขอใช้เงิน '{number}' มีอยู่แล้ว", f"form number '{number}' already exists")
     form = ReservationForm(fiscal_year=fy, unit=unit, category=category, activity=activity, number=number,
                            requester=requester, purpose=purpose, amount=amount, requested_on=requested_on,
-                           created_by=actor)
+                           created_by=user)
     movement = Movement(fiscal_year=fy, unit=unit, category=category, activity=activity, kind=K.RESERVATION,
-                        amount=amount, effective_date=requested_on, document_ref=number, actor=actor)
+                        amount=amount, effective_date=requested_on, document_ref=number, actor=user)
 
     def save_form() -> None:
         form.save()
         movement.reservation = form
 
-    _write(actor=actor, action="ledger.reservation", movements=[movement], units={unit.pk: unit},
+    _write(actor=user, action="ledger.reservation", movements=[movement], units={unit.pk: unit},
            save_first=save_form)
     return form
 
@@ -396,7 +374,7 @@ def _open_reservation(reservation: ReservationForm, effective_date: Any) -> tupl
     if form.status != ReservationStatus.OPEN:
         raise _error("reservation", f"ใบขอใช้เงิน {form.number} มีสถานะ '{form.status}' แล้ว",
                      f"request form {form.number} is already {form.status}")
-    fy = _fiscal_year(form.fiscal_year)
+    fy = find_fiscal_year(form.fiscal_year, for_write=True)
     _in_year(fy, effective_date)
     if effective_date < form.requested_on:
         raise _error("effective_date", f"วันที่ {thai_date(effective_date)} อยู่ก่อนวันที่ขอใช้เงิน {thai_date(form.requested_on)}",
@@ -406,18 +384,18 @@ def _open_reservation(reservation: ReservationForm, effective_date: Any) -> tupl
 
 @transaction.atomic
 def reservation_commit(
-    *, actor: Any, reservation: ReservationForm, effective_date: date, document_ref: str,
+    *, actor: Actor, reservation: ReservationForm, effective_date: date, document_ref: str,
     commitment_type: str = CommitmentType.PO, amount: int | None = None,
 ) -> Movement:
     """The request form becomes a commitment: release the reservation, commit `amount`
     (default: the reserved amount; more needs available money, less frees the rest)."""
-    _require(actor, reservation.unit, coordinate=False)
+    user = permissions.require_edit(actor, reservation.unit)
     document_ref = _text(document_ref, "document_ref", 80, required=True)
     commitment_type = _commitment_type(commitment_type)
     form, fy = _open_reservation(reservation, effective_date)
     amount = form.amount if amount is None else _amount(amount)
     common = {"fiscal_year": fy, "unit": form.unit, "category": form.category, "activity_id": form.activity_id,
-              "effective_date": effective_date, "document_ref": document_ref, "actor": actor, "reservation": form}
+              "effective_date": effective_date, "document_ref": document_ref, "actor": user, "reservation": form}
     release = Movement(kind=K.RESERVATION_RELEASE, amount=form.amount, **common)
     commitment = Movement(kind=K.COMMITMENT, amount=amount, commitment_type=commitment_type, **common)
 
@@ -425,27 +403,27 @@ def reservation_commit(
         form.status = ReservationStatus.COMMITTED
         form.save(update_fields=["status"])
 
-    _write(actor=actor, action="ledger.reservation_commit", movements=[release, commitment],
+    _write(actor=user, action="ledger.reservation_commit", movements=[release, commitment],
            units={form.unit_id: form.unit}, obj=form, before={"status": ReservationStatus.OPEN},
            after={"status": ReservationStatus.COMMITTED}, save_first=mark)
     return commitment
 
 
 @transaction.atomic
-def reservation_cancel(*, actor: Any, reservation: ReservationForm, effective_date: date, note: str = "") -> Movement:
+def reservation_cancel(*, actor: Actor, reservation: ReservationForm, effective_date: date, note: str = "") -> Movement:
     """Cancel an open request form: its reservation is released."""
-    _require(actor, reservation.unit, coordinate=False)
+    user = permissions.require_edit(actor, reservation.unit)
     note = _text(note, "note", 255)
     form, fy = _open_reservation(reservation, effective_date)
     release = Movement(fiscal_year=fy, unit=form.unit, category=form.category, activity_id=form.activity_id,
                        kind=K.RESERVATION_RELEASE, amount=form.amount, effective_date=effective_date,
-                       document_ref=form.number, note=note, actor=actor, reservation=form)
+                       document_ref=form.number, note=note, actor=user, reservation=form)
 
     def mark() -> None:
         form.status = ReservationStatus.CANCELLED
         form.save(update_fields=["status"])
 
-    _write(actor=actor, action="ledger.reservation_cancel", movements=[release], units={form.unit_id: form.unit},
+    _write(actor=user, action="ledger.reservation_cancel", movements=[release], units={form.unit_id: form.unit},
            obj=form, before={"status": ReservationStatus.OPEN}, after={"status": ReservationStatus.CANCELLED},
            note=note, save_first=mark)
     return release
@@ -455,12 +433,12 @@ def reservation_cancel(*, actor: Any, reservation: ReservationForm, effective_da
 
 @transaction.atomic
 def commitment_record(
-    *, actor: Any, fiscal_year: FiscalYear | int, unit: Org, category: str, amount: int, effective_date: date,
+    *, actor: Actor, fiscal_year: FiscalYear | int, unit: Org, category: str, amount: int, effective_date: date,
     document_ref: str, commitment_type: str = CommitmentType.PO, activity: Activity | None = None,
     source_report: Any = None, note: str = "", request_key: uuid.UUID | None = None,
 ) -> Movement:
     """A PO/contract or a reservation with debt. A negative amount is a correction (note required)."""
-    fy = _fiscal_year(fiscal_year)
+    fy = find_fiscal_year(fiscal_year, for_write=True)
     unit = _spender(unit)
     category = _category(category)
     note = _text(note, "note", 255)
@@ -470,27 +448,27 @@ def commitment_record(
     commitment_type = _commitment_type(commitment_type)
     activity = _activity(activity, fy, unit)
     source_report = _source_report(source_report, unit)
-    _require(actor, unit, coordinate=False)
+    user = permissions.require_edit(actor, unit)
     _lock(unit)
-    if (done := _replayed(request_key)) is not None:
-        return done  # type: ignore[return-value]
+    if done := _replayed(request_key):
+        return done[0]
     movement = Movement(fiscal_year=fy, unit=unit, category=category, activity=activity, kind=K.COMMITMENT,
                         amount=amount, effective_date=effective_date, document_ref=document_ref,
-                        commitment_type=commitment_type, source_report=source_report, note=note, actor=actor,
+                        commitment_type=commitment_type, source_report=source_report, note=note, actor=user,
                         request_key=request_key)
-    _write(actor=actor, action="ledger.commitment", movements=[movement], units={unit.pk: unit})
+    _write(actor=user, action="ledger.commitment", movements=[movement], units={unit.pk: unit})
     return movement
 
 
 @transaction.atomic
 def disbursement_record(
-    *, actor: Any, fiscal_year: FiscalYear | int, unit: Org, category: str, amount: int, effective_date: date,
+    *, actor: Actor, fiscal_year: FiscalYear | int, unit: Org, category: str, amount: int, effective_date: date,
     document_ref: str = "", settles_commitment: bool = False, activity: Activity | None = None,
     source_report: Any = None, note: str = "", request_key: uuid.UUID | None = None,
 ) -> Movement:
     """Money paid out. `settles_commitment`: paid against an outstanding commitment (takes from it,
     not from the remaining balance). A negative amount is a correction (note required)."""
-    fy = _fiscal_year(fiscal_year)
+    fy = find_fiscal_year(fiscal_year, for_write=True)
     unit = _spender(unit)
     category = _category(category)
     note = _text(note, "note", 255)
@@ -499,21 +477,21 @@ def disbursement_record(
     document_ref = _text(document_ref, "document_ref", 80)
     activity = _activity(activity, fy, unit)
     source_report = _source_report(source_report, unit)
-    _require(actor, unit, coordinate=False)
+    user = permissions.require_edit(actor, unit)
     _lock(unit)
-    if (done := _replayed(request_key)) is not None:
-        return done  # type: ignore[return-value]
+    if done := _replayed(request_key):
+        return done[0]
     movement = Movement(fiscal_year=fy, unit=unit, category=category, activity=activity, kind=K.DISBURSEMENT,
                         amount=amount, effective_date=effective_date, document_ref=document_ref,
                         settles_commitment=bool(settles_commitment), source_report=source_report, note=note,
-                        actor=actor, request_key=request_key)
-    _write(actor=actor, action="ledger.disbursement", movements=[movement], units={unit.pk: unit})
+                        actor=user, request_key=request_key)
+    _write(actor=user, action="ledger.disbursement", movements=[movement], units={unit.pk: unit})
     return movement
 
 
 @transaction.atomic
 def carry_over(
-    *, actor: Any, from_year: FiscalYear | int, to_year: FiscalYear | int, unit: Org, category: str, amount: int,
+    *, actor: Actor, from_year: FiscalYear | int, to_year: FiscalYear | int, unit: Org, category: str, amount: int,
     effective_date: date, document_ref: str = "", commitment_type: str = CommitmentType.PO, note: str = "",
     request_key: uuid.UUID | None = None,
 ) -> tuple[Movement, Movement, Movement]:
@@ -523,8 +501,8 @@ def carry_over(
     old year's last day if later. New year: CARRY_OVER_IN (allocation) + COMMITMENT, dated
     `effective_date` or the new year's first day if earlier. `amount` <= outstanding commitment.
     """
-    old = _fiscal_year(from_year, "from_year")
-    new = _fiscal_year(to_year, "to_year")
+    old = find_fiscal_year(from_year, for_write=True, field="from_year")
+    new = find_fiscal_year(to_year, for_write=True, field="to_year")
     if new.be_year != old.be_year + 1:
         raise _error("to_year", f"ปีงบประมาณ {new.be_year} ไม่ใช่ปีถัดจาก {old.be_year}",
                      f"fiscal year {new.be_year} is not the year after {old.be_year}")
@@ -537,19 +515,19 @@ def carry_over(
     document_ref = _text(document_ref, "document_ref", 80)
     note = _text(note, "note", 255)
     commitment_type = _commitment_type(commitment_type)
-    _require(actor, unit, coordinate=True)
+    user = permissions.require_coordinator(actor, unit)
     _lock(unit)
-    if (done := _replayed(request_key)) is not None:
-        return done  # type: ignore[return-value]
+    if done := _replayed(request_key):
+        return done[0], done[1], done[2]
     group = new_group()
     old_day, new_day = min(effective_date, old.end), max(effective_date, new.start)
     common = {"unit": unit, "category": category, "amount": amount, "document_ref": document_ref, "note": note,
-              "actor": actor, "group": group}
+              "actor": user, "group": group}
     out = Movement(fiscal_year=old, kind=K.CARRY_OVER_OUT, effective_date=old_day, request_key=request_key, **common)
     into = Movement(fiscal_year=new, kind=K.CARRY_OVER_IN, effective_date=new_day, **common)
     commitment = Movement(fiscal_year=new, kind=K.COMMITMENT, effective_date=new_day, commitment_type=commitment_type,
                           **common)
-    _write(actor=actor, action="ledger.carry_over", movements=[out, into, commitment], units={unit.pk: unit})
+    _write(actor=user, action="ledger.carry_over", movements=[out, into, commitment], units={unit.pk: unit})
     return out, into, commitment
 
 
@@ -576,7 +554,7 @@ def reversal_refusal(movement: Movement, *, is_reversed: bool | None = None) -> 
 
 
 @transaction.atomic
-def movement_reverse(*, actor: Any, movement: Movement, effective_date: date, reason: str) -> list[Movement]:
+def movement_reverse(*, actor: Actor, movement: Movement, effective_date: date, reason: str) -> list[Movement]:
     """Undo a movement with negated copies (`reverses` set); a transfer, pull-back or carry-over
     is undone on every side of its group. The clicked movement's reversal comes first."""
     reason = _text(reason, "reason", 255, required=True)
@@ -586,12 +564,12 @@ def movement_reverse(*, actor: Any, movement: Movement, effective_date: date, re
         members += list(Movement.objects.select_related("fiscal_year", "unit")
                         .filter(group=original.group).exclude(pk=original.pk).order_by("pk"))
     for m in members:
-        _require(actor, m.unit, coordinate=True)
+        user = permissions.require_coordinator(actor, m.unit)
     _lock(*(m.unit for m in members))
     for m in members:
         if (why := reversal_refusal(m)) is not None:
             raise ValidationError({"movement": why})
-    fy = _fiscal_year(original.fiscal_year)
+    fy = find_fiscal_year(original.fiscal_year, for_write=True)
     _in_year(fy, effective_date)
     if effective_date < original.effective_date:
         raise _error("effective_date", f"วันที่ {thai_date(effective_date)} อยู่ก่อนรายการเดิม ({thai_date(original.effective_date)})",
@@ -599,14 +577,14 @@ def movement_reverse(*, actor: Any, movement: Movement, effective_date: date, re
     group = new_group() if original.group is not None else None
     reversals = []
     for m in members:
-        year = _fiscal_year(m.fiscal_year, "movement")
+        year = find_fiscal_year(m.fiscal_year, for_write=True, field="movement")
         day = max(min(max(effective_date, year.start), year.end), m.effective_date)
         reversals.append(Movement(
             fiscal_year=year, unit=m.unit, category=m.category, activity_id=m.activity_id, kind=m.kind,
             amount=-m.amount, effective_date=day, document_ref=m.document_ref, commitment_type=m.commitment_type,
             settles_commitment=m.settles_commitment, reservation_id=m.reservation_id, group=group, reverses=m,
-            note=reason, actor=actor,
+            note=reason, actor=user,
         ))
-    _write(actor=actor, action="ledger.reverse", movements=reversals, units={m.unit_id: m.unit for m in members},
+    _write(actor=user, action="ledger.reverse", movements=reversals, units={m.unit_id: m.unit for m in members},
            field="movement", before={"movements": [snapshot(m) for m in members]}, note=reason)
     return reversals

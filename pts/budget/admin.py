@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from pts.budget.models import Movement, ReservationForm
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from pts.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Movement)
-class MovementAdmin(ReadOnlyAdmin):
+class MovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "effective_date", "unit", "category", "kind", "amount", "document_ref", "reverses", "actor")
     list_filter = ("fiscal_year", "kind", "category")
     search_fields = ("unit__code", "unit__name_th", "document_ref", "note")
@@ -32,7 +19,7 @@ class MovementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReservationForm)
-class ReservationFormAdmin(ReadOnlyAdmin):
+class ReservationFormAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("number", "unit", "category", "amount", "requested_on", "status", "requester")
     list_filter = ("fiscal_year", "status", "category")
     search_fields = ("number", "requester", "unit__code")

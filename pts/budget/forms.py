@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from pts.budget.models import Activity, Category, CommitmentType, FiscalYear, MovementKind
 from pts.core.thai import bilingual
 from pts.organisations.models import Org
-from pts.web.fields import AmountField, ThaiDateField
+from pts.ui.fields import AmountField, ThaiDateField
 
 
 class OrgChoiceField(forms.ModelChoiceField):

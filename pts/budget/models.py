@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pts.core import fiscal
+from pts.core.constraints import choices_check
 
 
 class FiscalYear(models.Model):
@@ -113,6 +114,8 @@ class ReservationForm(models.Model):
         verbose_name = _("reservation form")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="reservation_amount_positive"),
+            choices_check("category", Category, "reservation_category_valid"),
+            choices_check("status", ReservationStatus, "reservation_status_valid"),
             models.UniqueConstraint(fields=["fiscal_year", "unit", "number"], name="reservation_number_unique"),
         ]
 
@@ -188,6 +191,9 @@ class Movement(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="movement_amount_nonzero"),
+            choices_check("kind", MovementKind, "movement_kind_valid"),
+            choices_check("category", Category, "movement_category_valid"),
+            choices_check("commitment_type", CommitmentType, "movement_commitment_type_valid", blank=True),
             models.CheckConstraint(
                 condition=Q(reverses__isnull=True) | Q(amount__lt=0), name="movement_reversal_is_negative"
             ),
@@ -201,6 +207,51 @@ class Movement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.effective_date} {self.kind} {self.amount} {self.unit_id}/{self.category}"
+
+
+class LedgerMonth(models.Model):
+    """Monthly sums of the movements per unit and category, kept by a database trigger on every
+    movement insert (see `pts.budget.rollup`); never written by the application."""
+
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    unit = models.ForeignKey("organisations.Org", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    month = models.DateField(help_text="first day of the calendar month of the movements' effective date")
+    movements = models.BigIntegerField(default=0)
+    allocated_original = models.BigIntegerField(default=0)
+    transfers_in = models.BigIntegerField(default=0)
+    transfers_out = models.BigIntegerField(default=0)
+    pulled_back = models.BigIntegerField(default=0)
+    received_pullbacks = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
+    committed_total = models.BigIntegerField(default=0)
+    settled = models.BigIntegerField(default=0)
+    disbursed = models.BigIntegerField(default=0)
+    carried_over = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "unit", "category", "month"], name="ledgermonth_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year_id}/{self.unit_id}/{self.category}/{self.month:%Y-%m}"
+
+
+class LedgerStamp(models.Model):
+    """The version of a unit's ledger in a fiscal year: how many movements, the highest id. Kept by
+    the same trigger; scores stored for the unit stay valid while it is unchanged."""
+
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    unit = models.ForeignKey("organisations.Org", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+    movements = models.BigIntegerField(default=0)
+    last_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["fiscal_year", "unit"], name="ledgerstamp_key")]
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year_id}/{self.unit_id}: {self.movements}"
 
 
 def new_group() -> uuid.UUID:

@@ -204,6 +204,18 @@ def series_figures(by_category: Mapping[str, Figures], series: Mapping[str, list
     return {name: sum((by_category.get(c, ZERO) for c in categories), ZERO) for name, categories in series.items()}
 
 
+def default_series() -> dict[str, list[str]]:
+    """KPI 2.3's series: what the ledger shows outside a scheme, and what a new scheme starts with.
+
+    overall = all but personnel; recurring = operating + subsidy + other; capital = capital.
+    """
+    return {
+        "overall": ["operating", "capital", "subsidy", "other"],
+        "recurring": ["operating", "subsidy", "other"],
+        "capital": ["capital"],
+    }
+
+
 def _path_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 

@@ -10,8 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from pts.budget import actions, forms, queries
+from pts.budget import actions, forms, queries, subtotals
 from pts.budget.models import (
     Activity,
     Category,
@@ -31,14 +30,15 @@ from pts.budget.models import (
     ReservationStatus,
 )
 from pts.budget.queries import ZERO, Figures
-from pts.core.fiscal import FiscalError, fiscal_year_of, parse_date
+from pts.core.fiscal import FiscalError, fiscal_year_of, parse_date, thai_date_numeric
 from pts.core.money import format_baht, from_satang
+from pts.organisations import queries as org_queries
 from pts.organisations import scope
 from pts.organisations.models import Org
-from pts.schemes.models import Scheme, default_series
-from pts.web.exports import csv_response
+from pts.organisations.permissions import SignedInRequest
+from pts.ui import paging
+from pts.ui.exports import csv_response
 
-PAGE_SIZE = 50
 SERIES_LABELS = {
     "overall": gettext_lazy("Overall"),
     "recurring": gettext_lazy("Recurring"),
@@ -74,20 +74,18 @@ def _as_of(request: HttpRequest, fy: FiscalYear) -> tuple[date, str]:
     return min(max(day, fy.start), fy.end), error
 
 
-def _date_input(day: date) -> str:
-    """dd/mm/BBBB: what parse_date reads back unambiguously in either language."""
-    return f"{day.day:02d}/{day.month:02d}/{day.year + 543}"
-
-
 def _ledger_url(unit: Org, fy: FiscalYear) -> str:
     return reverse("budget:unit_ledger", kwargs={"unit_id": unit.pk, "be_year": fy.be_year})
 
 
-def _scheme_for(unit: Org, fy: FiscalYear) -> Scheme | None:
-    """The scheme that evaluates the unit this year (or that it runs), for its series and denominator."""
+def _scheme_for(unit: Org, fy: FiscalYear) -> Any:
+    """The scheme that evaluates the unit this year (or that it runs), for its series and denominator.
+
+    Schemes sit above the ledger: it reads them through the relation their model declares
+    (`FiscalYear.schemes`), never their code."""
     return (
-        Scheme.objects.filter(fiscal_year=fy, units=unit).order_by("code").first()
-        or Scheme.objects.filter(fiscal_year=fy, coordinator_org=unit).order_by("code").first()
+        fy.schemes.filter(units=unit).order_by("code").first()
+        or fy.schemes.filter(coordinator_org=unit).order_by("code").first()
     )
 
 
@@ -146,28 +144,60 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def overview(request: HttpRequest, be_year: int) -> HttpResponse:
-    """Roll-up of every organisation the user can see, as of a date."""
+    """One level of the organisation tree at a time, each branch with the totals of everything below
+    it, as of a date: the user's top first, `?org=` to drill down (the breadcrumb goes back up),
+    `?q=` for the organisations below whose code or name matches; paged."""
     fy = _year(be_year)
     as_of, as_of_error = _as_of(request, fy)
     series = request.GET.get("series", "total")
-    mapping = default_series()
+    mapping = queries.default_series()
     if series not in mapping:
         series = "total"
+
+    def shown(by_category: dict[str, Figures]) -> Figures:
+        if series == "total":
+            return queries.total(by_category)
+        return queries.series_figures(by_category, {series: mapping[series]})[series]
+
     visible = scope.visible(request.user, Org.objects.all())
-    orgs = list(visible.order_by("path"))
-    rolled = queries.rollup(queries.figures_by_unit_category(fiscal_year=fy, as_of=as_of, units=visible), orgs)
-    top = min((org.depth for org in orgs), default=0)
-    rows = []
-    for org in orgs:
-        by_category = rolled[org.pk]
-        figures = (queries.total(by_category) if series == "total"
-                   else queries.series_figures(by_category, {series: mapping[series]})[series])
-        rows.append(_row(org, figures, indent=f"{(org.depth - top) * 1.5:.1f}"))
+    tops = list(scope.visible_tops(request.user).order_by("code"))
+    drilled = request.GET.get("org", "").strip()
+    node = scope.get_visible(request.user, Org.objects.all(), pk=drilled) if drilled else (
+        tops[0] if len(tops) == 1 else None)
+    q = paging.search_term(request)
+    below = visible.filter(path__startswith=node.path) if node else visible
+    rows, grand_total = [], None
+    if q:
+        matches = org_queries.search_orgs(below, q).select_related("parent").annotate(n_children=Count("children"))
+        page = paging.paginate(request, matches.order_by("code"))
+        rolled = subtotals.of_subtrees(fiscal_year=fy, as_of=as_of, orgs=page.object_list, units=visible)
+        rows = [_row(org, shown(rolled[org.pk]), n_children=org.n_children, parent=org.parent)
+                for org in page.object_list]
+    elif node is not None:
+        branches = subtotals.by_branch(fiscal_year=fy, as_of=as_of, under=node.path, units=visible)
+        children = scope.visible(request.user, node.children.all()).annotate(n_children=Count("children"))
+        page = paging.paginate(request, children.order_by("code"))
+        node_total = {c: sum((b.get(c, ZERO) for b in branches.values()), ZERO) for c, _l in Category.choices}
+        rows.append(_row(node, shown(node_total), is_node=True))
+        own = branches.get(node.path, {})
+        if page.number == 1 and page.paginator.count and any(f != ZERO for f in own.values()):
+            rows.append(_row(node, shown(own), own=True))
+        rows += [_row(org, shown(branches.get(org.path, {})), n_children=org.n_children)
+                 for org in page.object_list]
+    else:  # an administrator (or several roles): the tops side by side, and their sum
+        page = paging.paginate(request, tops)
+        rolled = subtotals.of_subtrees(fiscal_year=fy, as_of=as_of, orgs=tops, units=visible)
+        counts = dict(visible.filter(pk__in=[t.pk for t in tops]).annotate(n=Count("children"))
+                      .values_list("pk", "n"))
+        rows = [_row(org, shown(rolled[org.pk]), n_children=counts.get(org.pk, 0)) for org in page.object_list]
+        grand_total = _row(None, sum((shown(rolled[t.pk]) for t in tops), ZERO))
     series_choices = [("total", _("All categories"))] + [(name, SERIES_LABELS[name]) for name in mapping]
-    return render(request, "budget/overview.html", {
-        "fy": fy, "as_of": as_of, "as_of_input": _date_input(as_of), "as_of_iso": as_of.isoformat(),
-        "as_of_error": as_of_error, "rows": rows, "series": series,
-        "series_choices": series_choices,
+    return paging.render_list(request, "budget/overview.html", "budget/_overview_results.html", {
+        "fy": fy, "as_of": as_of, "as_of_input": thai_date_numeric(as_of), "as_of_iso": as_of.isoformat(),
+        "as_of_error": as_of_error, "rows": rows, "series": series, "series_choices": series_choices,
+        "page": page, "q": q, "node": node, "drilled": node.pk if drilled and node else None,
+        "crumbs": org_queries.visible_ancestors(request.user, node) if node else [],
+        "several_tops": len(tops) > 1, "grand_total": grand_total,
     })
 
 
@@ -178,7 +208,7 @@ def unit_ledger(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespons
     unit = _unit(request, unit_id)
     as_of, as_of_error = _as_of(request, fy)
     scheme = _scheme_for(unit, fy)
-    series = scheme.series if scheme else default_series()
+    series = scheme.series if scheme else queries.default_series()
     denominator = scheme.denominator if scheme else "current"
     by_category = queries.unit_figures(fiscal_year=fy, unit=unit, as_of=as_of)
     category_rows = [_row(label, by_category.get(value, ZERO), denominator) for value, label in Category.choices]
@@ -192,7 +222,7 @@ def unit_ledger(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespons
     movements = _movements(request, unit, fy, filters).annotate(
         is_reversed=Exists(Movement.objects.filter(reverses=OuterRef("pk")))
     ).select_related("unit").order_by("-effective_date", "-id")
-    page = Paginator(movements, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paging.paginate(request, movements)
     can_coordinate = scope.can_coordinate_unit(request.user, unit)
     movement_rows = [
         {"m": m, "reverse_url": reverse("budget:movement_reverse", kwargs={"movement_id": m.pk})
@@ -202,7 +232,7 @@ def unit_ledger(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespons
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "budget/unit_ledger.html", {
-        "unit": unit, "fy": fy, "as_of": as_of, "as_of_input": _date_input(as_of), "as_of_error": as_of_error,
+        "unit": unit, "fy": fy, "as_of": as_of, "as_of_input": thai_date_numeric(as_of), "as_of_error": as_of_error,
         "scheme": scheme,
         "denominator": denominator, "category_rows": category_rows, "total_row": total_row,
         "series_rows": series_rows, "filters": filters, "page": page, "movement_rows": movement_rows,
@@ -235,7 +265,7 @@ def unit_movements_csv(request: HttpRequest, unit_id: int, be_year: int) -> Any:
 
     def rows() -> Any:
         for m in qs.iterator(chunk_size=2000):
-            yield [_date_input(m.effective_date), m.unit.code, m.unit.name,
+            yield [thai_date_numeric(m.effective_date), m.unit.code, m.unit.name,
                    categories.get(m.category, m.category), kinds.get(m.kind, m.kind), from_satang(m.amount),
                    m.document_ref, m.commitment_type, m.settles_commitment, m.note, m.reverses_id, m.pk]
 
@@ -246,7 +276,7 @@ def unit_movements_csv(request: HttpRequest, unit_id: int, be_year: int) -> Any:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def allocate(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+def allocate(request: SignedInRequest, unit_id: int, be_year: int) -> HttpResponse:
     fy = _year(be_year)
     unit = _unit(request, unit_id, "coordinate")
     form = _ledger_form(forms.AllocationForm, request, fy)
@@ -267,7 +297,7 @@ def allocate(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def transfer(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+def transfer(request: SignedInRequest, unit_id: int, be_year: int) -> HttpResponse:
     fy = _year(be_year)
     unit = _unit(request, unit_id, "coordinate")
     root = unit.path.split("/")[1]
@@ -290,7 +320,7 @@ def transfer(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pullback(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+def pullback(request: SignedInRequest, unit_id: int, be_year: int) -> HttpResponse:
     fy = _year(be_year)
     unit = _unit(request, unit_id, "coordinate")
     ancestors = [int(part) for part in unit.path.strip("/").split("/")[:-1]]
@@ -315,7 +345,7 @@ def pullback(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def carry_over(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+def carry_over(request: SignedInRequest, unit_id: int, be_year: int) -> HttpResponse:
     fy = _year(be_year)
     unit = _unit(request, unit_id, "coordinate")
     to_year = FiscalYear.objects.filter(be_year=fy.be_year + 1).first()
@@ -339,7 +369,7 @@ def carry_over(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def movement_reverse(request: HttpRequest, movement_id: int) -> HttpResponse:
+def movement_reverse(request: SignedInRequest, movement_id: int) -> HttpResponse:
     movement = scope.get_visible(request.user, Movement.objects.select_related("unit", "fiscal_year"), pk=movement_id)
     members = [movement.unit]
     if movement.group is not None:
@@ -369,7 +399,7 @@ def movement_reverse(request: HttpRequest, movement_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_commitment(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+def unit_commitment(request: SignedInRequest, unit_id: int, be_year: int) -> HttpResponse:
     fy = _year(be_year)
     unit = _unit(request, unit_id, "edit")
     form = _ledger_form(forms.CommitmentForm, request, fy, activities=_activities(request, unit, fy))
@@ -391,7 +421,7 @@ def unit_commitment(request: HttpRequest, unit_id: int, be_year: int) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_disbursement(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+def unit_disbursement(request: SignedInRequest, unit_id: int, be_year: int) -> HttpResponse:
     fy = _year(be_year)
     unit = _unit(request, unit_id, "edit")
     form = _ledger_form(forms.DisbursementForm, request, fy, activities=_activities(request, unit, fy))
@@ -422,7 +452,7 @@ def reservations(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespon
     unit = _unit(request, unit_id)
     can_edit = scope.can_edit_unit(request.user, unit)
     qs = scope.visible(request.user, ReservationForm.objects.filter(fiscal_year=fy, unit=unit)).select_related("activity")
-    page = Paginator(qs.order_by("-requested_on", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paging.paginate(request, qs.order_by("-requested_on", "-id"))
     rows = [{"r": r, "actions": can_edit and r.status == ReservationStatus.OPEN} for r in page]
     return render(request, "budget/reservations.html", {
         "unit": unit, "fy": fy, "page": page, "rows": rows, "can_edit": can_edit,
@@ -431,7 +461,7 @@ def reservations(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespon
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reservation_create(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+def reservation_create(request: SignedInRequest, unit_id: int, be_year: int) -> HttpResponse:
     fy = _year(be_year)
     unit = _unit(request, unit_id, "edit")
     form = _ledger_form(forms.ReservationCreateForm, request, fy, activities=_activities(request, unit, fy))
@@ -466,7 +496,7 @@ def _reservation_summary(r: ReservationForm) -> list[tuple[Any, Any]]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reservation_commit(request: HttpRequest, reservation_id: int) -> HttpResponse:
+def reservation_commit(request: SignedInRequest, reservation_id: int) -> HttpResponse:
     r = _reservation(request, reservation_id)
     fy, unit = r.fiscal_year, r.unit
     form = _ledger_form(forms.ReservationCommitForm, request, fy, min_date=r.requested_on)
@@ -486,7 +516,7 @@ def reservation_commit(request: HttpRequest, reservation_id: int) -> HttpRespons
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reservation_cancel(request: HttpRequest, reservation_id: int) -> HttpResponse:
+def reservation_cancel(request: SignedInRequest, reservation_id: int) -> HttpResponse:
     r = _reservation(request, reservation_id)
     fy, unit = r.fiscal_year, r.unit
     form = _ledger_form(forms.ReservationCancelForm, request, fy, min_date=r.requested_on)

@@ -117,6 +117,12 @@ def fiscal_month(be_year: int, index: int) -> Month:
     return fiscal_months(be_year)[index - 1]
 
 
+def calendar_month(be_year: int, month: int) -> Month:
+    """Calendar month `month` (1 = Jan .. 12 = Dec) of a fiscal year: October-December fall in the
+    first CE year (month 11 of FY2566 is 2022-11)."""
+    return Month(be_year - BE_OFFSET - (1 if month >= 10 else 0), month)
+
+
 def quarter_end(be_year: int, quarter: int) -> Month:
     """Last month of a fiscal quarter: Q1 -> December."""
     if not 1 <= quarter <= 4:
@@ -130,6 +136,13 @@ def thai_date(d: date | None, *, long: bool = False) -> str:
         return ""
     names = MONTH_FULL if long else MONTH_ABBR
     return f"{d.day} {names[d.month - 1]} {d.year + BE_OFFSET}"
+
+
+def thai_date_numeric(d: date | None) -> str:
+    """"15/11/2566": day/month/BE year, the form a date box shows and `parse_date` reads back."""
+    if d is None:
+        return ""
+    return f"{d.day:02d}/{d.month:02d}/{d.year + BE_OFFSET}"
 
 
 def english_date(d: date | None) -> str:

@@ -25,6 +25,7 @@ from pts.budget.queries import unit_figures
 from pts.core.fiscal import Month, fiscal_months
 from pts.organisations.actions import org_create, role_grant, user_create
 from pts.organisations.models import Org, OrgKind, Role, User
+from pts.organisations.permissions import SYSTEM, Actor
 from pts.procurement.demo import load_procurement_demo
 from pts.reporting import actions as reporting
 from pts.reporting.models import EvidenceKind, ReportingPeriod
@@ -102,7 +103,7 @@ class DemoBuilder:
 
     # -- people --------------------------------------------------------------------------
     def person(self, username: str, name: str, *, role: str | None = None, org: Org | None = None,
-               admin: bool = False, actor: User | None = None) -> User:
+               admin: bool = False, actor: Actor) -> User:
         user = user_create(actor=actor, username=username, password=DEMO_PASSWORD, display_name=name,
                            is_superuser=admin)
         if role and org:
@@ -371,7 +372,7 @@ def load_demo() -> bool:
     if demo_is_loaded():
         return False
     builder = DemoBuilder()
-    admin = builder.person("admin", "ผู้ดูแลระบบ", admin=True)
+    admin = builder.person("admin", "ผู้ดูแลระบบ", admin=True, actor=SYSTEM)
     builder.province(admin)
     builder.bureau(admin)
     return True

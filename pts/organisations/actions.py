@@ -1,25 +1,41 @@
-"""Writes for organisations and people. Each runs in one transaction and writes its audit row."""
+"""Writes for organisations and people. Each runs in one transaction and writes its audit row.
+
+Who may act (`permissions`): an organisation's coordinators add organisations under it and rename
+it; administrators add top-level organisations and manage people and roles.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from pts.audit.actions import audit_record, snapshot
 from pts.core.thai import bilingual, normalize_digits
+from pts.organisations import permissions
 from pts.organisations.models import ALLOWED_PARENTS, Membership, Org, OrgKind, Role, User
+from pts.organisations.permissions import SYSTEM_USERNAME, Actor
 
 GFMIS_CODE = re.compile(r"^\d{10}$")
 
 
+def _not_the_system(user: User) -> None:
+    """The system's own account (`permissions.system_user`) never signs in and holds no role."""
+    if user.username == SYSTEM_USERNAME:
+        raise ValidationError({NON_FIELD_ERRORS: bilingual("บัญชีของระบบแก้ไขไม่ได้",
+                                                           "the system's own account cannot be changed")})
+
+
 @transaction.atomic
 def org_create(
-    *, actor: Any, code: str, name_th: str, kind: str, parent: Org | None = None, name_en: str = ""
+    *, actor: Actor, code: str, name_th: str, kind: str, parent: Org | None = None, name_en: str = ""
 ) -> Org:
     """Add an organisation under `parent`. A disbursing unit's code is its 10-digit GFMIS code."""
+    if parent is None:
+        permissions.require_administrator(actor)
+    else:
+        permissions.require_coordinator(actor, parent)
     code = normalize_digits(code).strip()
     if kind not in OrgKind.values:
         raise ValidationError({"kind": bilingual(f"ประเภท '{kind}' ไม่ถูกต้อง", f"unknown kind '{kind}'")})
@@ -48,9 +64,13 @@ def org_create(
 
 @transaction.atomic
 def user_create(
-    *, actor: Any, username: str, password: str | None, display_name: str = "", email: str = "",
+    *, actor: Actor, username: str, password: str | None, display_name: str = "", email: str = "",
     is_superuser: bool = False,
 ) -> User:
+    permissions.require_administrator(actor)
+    if username.strip().lower() == SYSTEM_USERNAME:
+        raise ValidationError({"username": bilingual(f"ชื่อผู้ใช้ '{username}' สงวนไว้สำหรับระบบ",
+                                                     f"username '{username}' is reserved for the system")})
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": bilingual(f"ชื่อผู้ใช้ '{username}' มีอยู่แล้ว", f"username '{username}' is taken")})
     user = User(username=username, display_name=display_name, email=email,
@@ -66,7 +86,9 @@ def user_create(
 
 
 @transaction.atomic
-def role_grant(*, actor: Any, user: User, org: Org, role: str) -> Membership:
+def role_grant(*, actor: Actor, user: User, org: Org, role: str) -> Membership:
+    permissions.require_administrator(actor)
+    _not_the_system(user)
     if role not in Role.values:
         raise ValidationError({"role": bilingual(f"บทบาท '{role}' ไม่ถูกต้อง", f"unknown role '{role}'")})
     membership, created = Membership.objects.get_or_create(user=user, org=org, role=role)
@@ -77,7 +99,8 @@ def role_grant(*, actor: Any, user: User, org: Org, role: str) -> Membership:
 
 
 @transaction.atomic
-def role_revoke(*, actor: Any, membership: Membership) -> None:
+def role_revoke(*, actor: Actor, membership: Membership) -> None:
+    permissions.require_administrator(actor)
     before = {"user": membership.user.username, "org": membership.org.code, "role": membership.role}
     audit_record(actor=actor, action="role.revoke", obj=membership, unit=membership.org, before=before)
     membership.delete()
@@ -88,8 +111,9 @@ USER_AUDITED_FIELDS = ["username", "display_name", "email", "is_superuser", "is_
 
 
 @transaction.atomic
-def org_update(*, actor: Any, org: Org, name_th: str, name_en: str = "", is_active: bool = True) -> Org:
+def org_update(*, actor: Actor, org: Org, name_th: str, name_en: str = "", is_active: bool = True) -> Org:
     """Rename an organisation or mark it inactive. Code, kind and place in the tree never change."""
+    permissions.require_coordinator(actor, org)
     if not name_th.strip():
         raise ValidationError({"name_th": bilingual("ต้องระบุชื่อ", "a name is required")})
     org = Org.objects.select_for_update().get(pk=org.pk)
@@ -103,9 +127,11 @@ def org_update(*, actor: Any, org: Org, name_th: str, name_en: str = "", is_acti
 
 
 @transaction.atomic
-def user_update(*, actor: Any, user: User, display_name: str, email: str = "", is_active: bool = True) -> User:
+def user_update(*, actor: Actor, user: User, display_name: str, email: str = "", is_active: bool = True) -> User:
     """Change a person's display name, e-mail or active flag (an inactive person cannot sign in)."""
-    if actor is not None and getattr(actor, "pk", None) == user.pk and not is_active:
+    permissions.require_administrator(actor)
+    _not_the_system(user)
+    if isinstance(actor, User) and actor.pk == user.pk and not is_active:
         raise ValidationError(
             {"is_active": bilingual("ปิดการใช้งานบัญชีของตนเองไม่ได้", "you cannot deactivate your own account")}
         )
@@ -136,8 +162,10 @@ def password_problems(password: str, user: User | None = None) -> list[str]:
 
 
 @transaction.atomic
-def user_set_password(*, actor: Any, user: User, password: str) -> User:
+def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     """An administrator sets a new password for someone (the password itself is never audited)."""
+    permissions.require_administrator(actor)
+    _not_the_system(user)
     problems = password_problems(password, user)
     if problems:
         raise ValidationError({"password": problems})

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from pts.core.thai import bilingual, normalize_digits
+from pts.organisations.actions import password_problems
 from pts.organisations.models import Org, Role, User
 
 
@@ -58,8 +59,6 @@ class UserCreateForm(Form):
     is_superuser = forms.BooleanField(label=_("Administrator"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        from pts.organisations.actions import password_problems
-
         data = super().clean() or {}
         if data.get("password"):
             candidate = User(username=data.get("username", ""), display_name=data.get("display_name", ""),

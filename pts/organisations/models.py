@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pts.core.constraints import choices_check
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -68,6 +70,7 @@ class Org(models.Model):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         constraints = [
+            choices_check("kind", OrgKind, "org_kind_valid"),
             models.CheckConstraint(condition=~Q(code=""), name="org_code_not_empty"),
             models.CheckConstraint(
                 condition=Q(parent__isnull=True) | ~Q(kind__in=["province", "department"]),
@@ -116,6 +119,7 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         constraints = [
+            choices_check("role", Role, "membership_role_valid"),
             models.UniqueConstraint(fields=["user", "org", "role"], name="membership_unique"),
         ]
 

@@ -3,28 +3,41 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 
+from pts.core.thai import normalize_digits
 from pts.organisations import scope
 from pts.organisations.models import ALLOWED_PARENTS, Membership, Org, OrgKind, Role, User
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
 class TreeRow:
     org: Org
     indent: int  # depth below the shallowest organisation shown
+    context: bool = False  # shown again above a page that starts inside its subtree
 
 
-def search_orgs(qs: QuerySet[Org], q: str) -> QuerySet[Org]:
-    """Organisations whose code or name contains `q` (Thai digits in codes are read as ASCII)."""
-    from pts.core.thai import normalize_digits
-
+def search_orgs(qs: QuerySet[M], q: str, prefix: str = "") -> QuerySet[M]:
+    """Rows whose organisation's code, Thai or English name contains `q` (Thai digits in codes are
+    read as ASCII). `prefix`: the lookup from the model to its organisation ("unit__"); "" on Org."""
     q = q.strip()
     if not q:
         return qs
-    return qs.filter(Q(code__icontains=normalize_digits(q)) | Q(name_th__icontains=q) | Q(name_en__icontains=q))
+    return qs.filter(Q(**{f"{prefix}code__icontains": normalize_digits(q)}) | Q(**{f"{prefix}name_th__icontains": q})
+                     | Q(**{f"{prefix}name_en__icontains": q}))
+
+
+def org_matches(org: Any, q: str) -> bool:
+    """The test of `search_orgs` on an organisation already in memory (a league row's unit)."""
+    q = q.strip().casefold()
+    if not q:
+        return True
+    return (normalize_digits(q) in org.code.casefold() or q in org.name_th.casefold()
+            or q in (org.name_en or "").casefold())
 
 
 def org_tree(user: Any, q: str = "") -> list[TreeRow]:
@@ -34,6 +47,22 @@ def org_tree(user: Any, q: str = "") -> list[TreeRow]:
     ))
     top = min((o.depth for o in orgs), default=0)
     return [TreeRow(org=o, indent=o.depth - top) for o in _tree_order(orgs)]
+
+
+def tree_page(rows: list[TreeRow], start: int, stop: int) -> list[TreeRow]:
+    """rows[start:stop], preceded by the ancestors of its first row that an earlier page showed,
+    so that a page in the middle of the tree still says where it is."""
+    if start <= 0 or start >= len(rows):
+        return rows[start:stop]
+    above: list[TreeRow] = []
+    depth = rows[start].indent
+    for row in reversed(rows[:start]):
+        if row.indent < depth:
+            above.append(TreeRow(org=row.org, indent=row.indent, context=True))
+            depth = row.indent
+            if depth == 0:
+                break
+    return above[::-1] + rows[start:stop]
 
 
 def _tree_order(orgs: list[Org]) -> list[Org]:

@@ -97,6 +97,16 @@ def visible_orgs(user: User) -> QuerySet[Org]:
     return visible(user, Org.objects.all())
 
 
+def visible_tops(user: Any) -> QuerySet[Org]:
+    """The highest organisations the user sees, where a drill-down through the tree starts: the
+    roots for an administrator, else the organisations of their roles not below another of them."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return Org.objects.filter(parent__isnull=True)
+    paths = sorted(set(_roots(user, READ_ROLES)))
+    tops = [p for p in paths if not any(p != other and p.startswith(other) for other in paths)]
+    return visible(user, Org.objects.filter(path__in=tops))
+
+
 def is_coordinator(user: Any) -> bool:
     return bool(getattr(user, "is_superuser", False) or _roots(user, (Role.COORDINATOR,)))
 

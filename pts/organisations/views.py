@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -30,9 +29,8 @@ from pts.organisations.forms import (
     apply_errors,
 )
 from pts.organisations.models import Membership, Org, OrgKind, User
-from pts.web.context_processors import current_be_year
-
-PAGE_SIZE = 50
+from pts.organisations.permissions import SignedInRequest
+from pts.ui import paging
 
 
 def superuser_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -51,9 +49,13 @@ def superuser_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpR
 @login_required
 @require_safe
 def tree(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
-    return render(request, "organisations/tree.html", {
-        "rows": queries.org_tree(request.user, q),
+    """The organisations the user sees in tree order, a page at a time, or those matching `?q=`."""
+    q = paging.search_term(request)
+    rows = queries.org_tree(request.user, q)
+    page = paging.paginate(request, rows)
+    return paging.render_list(request, "organisations/tree.html", "organisations/_tree_results.html", {
+        "rows": queries.tree_page(rows, page.start_index() - 1, page.end_index()) if rows else [],
+        "page": page,
         "q": q,
         "can_create_root": request.user.is_superuser,
     })
@@ -64,22 +66,25 @@ def tree(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     org = scope.get_visible(request.user, Org.objects.all(), pk=unit_id)
     can_manage = scope.can_coordinate_unit(request.user, org)
+    q = paging.search_term(request)
+    children = paging.paginate(request, queries.search_orgs(queries.visible_children(request.user, org), q))
     return render(request, "organisations/detail.html", {
         "org": org,
         "ancestors": queries.visible_ancestors(request.user, org),
-        "children": queries.visible_children(request.user, org),
+        "children": children.object_list,
+        "page": children,
+        "q": q,
         "people": queries.people_of(org) if can_manage else None,
         "can_manage": can_manage,
         "can_add_child": can_manage and bool(queries.child_kinds(org)),
         "is_admin": request.user.is_superuser,
         "holds_money": org.kind not in (OrgKind.PROVINCE, OrgKind.DEPARTMENT),
-        "be_year": current_be_year(),
     })
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def org_create(request: HttpRequest, unit_id: int | None = None) -> HttpResponse:
+def org_create(request: SignedInRequest, unit_id: int | None = None) -> HttpResponse:
     """Add an organisation under `unit_id` (its coordinators or an administrator), or a root (administrators)."""
     parent = None
     if unit_id is not None:
@@ -105,7 +110,7 @@ def org_create(request: HttpRequest, unit_id: int | None = None) -> HttpResponse
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def org_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
+def org_edit(request: SignedInRequest, unit_id: int) -> HttpResponse:
     org = scope.get_visible(request.user, Org.objects.all(), pk=unit_id)
     if not scope.can_coordinate_unit(request.user, org):
         raise PermissionDenied
@@ -125,14 +130,14 @@ def org_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
 @superuser_required
 @require_safe
 def users(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "")
-    page = Paginator(queries.users_list(q), PAGE_SIZE).get_page(request.GET.get("page"))
+    q = paging.search_term(request)
+    page = paging.paginate(request, queries.users_list(q))
     return render(request, "organisations/users.html", {"page": page, "q": q})
 
 
 @superuser_required
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: SignedInRequest) -> HttpResponse:
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -147,7 +152,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @superuser_required
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_edit(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
     initial = {"display_name": person.display_name, "email": person.email, "is_active": person.is_active}
     form = UserUpdateForm(request.POST or None, initial=initial)
@@ -178,7 +183,7 @@ def _user_page(request: HttpRequest, person: User, **forms: Any) -> HttpResponse
 
 @superuser_required
 @require_POST
-def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
+def user_password(request: SignedInRequest, user_id: int) -> HttpResponse:
     person = get_object_or_404(User, pk=user_id)
     form = PasswordResetForm(request.POST)
     if form.is_valid():
@@ -194,7 +199,7 @@ def user_password(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @superuser_required
 @require_http_methods(["GET", "POST"])
-def role_grant(request: HttpRequest) -> HttpResponse:
+def role_grant(request: SignedInRequest) -> HttpResponse:
     form = RoleGrantForm(request.POST or None, initial={"username": request.GET.get("username", "")})
     if request.method == "POST" and form.is_valid():
         person = form.cleaned_data["username"]
@@ -211,7 +216,7 @@ def role_grant(request: HttpRequest) -> HttpResponse:
 
 @superuser_required
 @require_POST
-def role_revoke(request: HttpRequest, membership_id: int) -> HttpResponse:
+def role_revoke(request: SignedInRequest, membership_id: int) -> HttpResponse:
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id)
     person = membership.user
     actions.role_revoke(actor=request.user, membership=membership)

@@ -1,7 +1,7 @@
 """Writes for procurement. Each action takes keyword arguments only, checks everything before
 writing, runs in one transaction and writes its audit row (before/after) in it.
 
-Who may act: officers and coordinators of the project's unit (`scope.can_edit_unit`); executives
+Who may act (`pts.organisations.permissions`): officers and coordinators of the project's unit; executives
 read only. A planned date that has already passed is a promise on record: only a coordinator may
 move it (officers re-plan what is still ahead; the slippage shifts the forecast anyway).
 Extra holidays: any coordinator (they are nationwide). `now` is the business time of the change
@@ -12,36 +12,44 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings as django_settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from pts.audit.actions import audit_record, snapshot
+from pts.budget.actions import commitment_record
 from pts.budget.models import Category, CommitmentType, FiscalYear
+from pts.budget.years import find_fiscal_year
+from pts.core.db import refresh_statistics
 from pts.core.fiscal import english_date, thai_date
 from pts.core.money import format_baht, split_largest_remainder
 from pts.core.thai import bilingual
-from pts.organisations import scope
+from pts.organisations import permissions, scope
 from pts.organisations.models import Org, OrgKind, User
-from pts.procurement import queries
+from pts.organisations.permissions import Actor
+from pts.procurement import queries, sheet
 from pts.procurement.deadlines import DeadlineError, available_schemes, parse_scheme
-from pts.procurement.models import (  # noqa: F401 - the field rules are part of this module's interface
+from pts.procurement.models import (  # noqa: F401 - the field and date rules are part of this module's interface
     ExtraHoliday,
+    ImportBatch,
     Instalment,
     Method,
     Milestone,
     ProcurementSettings,
     Project,
     RoundUpdate,
+    actual_refusal,
     clean_category,
     clean_egp,
     clean_fund_code,
     clean_method,
     clean_money,
     clean_text,
+    planned_change_refusal,
 )
 from pts.procurement.schedule import (
     CONTRACT,
@@ -51,7 +59,9 @@ from pts.procurement.schedule import (
     load_template,
     validate_plan,
 )
+from pts.schemes.models import Scheme
 
+BULK_ROWS = 1000  # projects created by one import past which the planner's statistics are refreshed
 PROJECT_FIELDS = ["name", "category", "fund_code", "allocated", "reference_price", "method", "multi_year",
                   "egp_number", "contract_number", "contract_value", "contractor", "po_number", "po_date",
                   "officer_name", "officer"]
@@ -73,37 +83,12 @@ def _today(now: datetime) -> date:
     return timezone.localdate(now)
 
 
-def _require_edit(actor: Any, unit: Org) -> None:
-    if not getattr(actor, "is_authenticated", False):
-        raise ValidationError({NON_FIELD_ERRORS: bilingual("ต้องระบุผู้บันทึก", "an acting user is required")})
-    if not scope.can_edit_unit(actor, unit):
-        raise ValidationError({NON_FIELD_ERRORS: bilingual(
-            f"{actor} ไม่มีสิทธิ์แก้ไขข้อมูลของ {unit.code}", f"{actor} may not change the data of {unit.code}")})
-
-
-def _require_coordinator(actor: Any) -> None:
-    if not getattr(actor, "is_authenticated", False) or not scope.is_coordinator(actor):
-        raise ValidationError({NON_FIELD_ERRORS: bilingual(
-            "เฉพาะผู้ประสานงานเท่านั้น", "only a coordinator may do this")})
-
-
-def _open_year(value: FiscalYear | int, *, fresh: bool = False) -> FiscalYear:
-    """The fiscal year, refused when closed; `fresh`: the instance was just read (no second query)."""
-    be = value.be_year if isinstance(value, FiscalYear) else value
-    fy = value if fresh and isinstance(value, FiscalYear) else FiscalYear.objects.filter(be_year=be).first()
-    if fy is None:
-        raise _error("fiscal_year", f"ไม่มีปีงบประมาณ {be}", f"fiscal year {be} does not exist")
-    if fy.is_closed:
-        raise _error("fiscal_year", f"ปีงบประมาณ {be} ปิดแล้ว", f"fiscal year {be} is closed")
-    return fy
-
-
 def _lock(project: Project) -> Project:
     """The project row locked for this transaction (PostgreSQL), freshly read."""
     return Project.objects.select_for_update().select_related("unit", "fiscal_year").get(pk=project.pk)
 
 
-def _audit(actor: Any, action: str, project: Project, today: date, *, before: Any = None, after: Any = None,
+def _audit(actor: Actor, action: str, project: Project, today: date, *, before: Any = None, after: Any = None,
            obj: Any = None, note: str = "") -> None:
     audit_record(actor=actor, action=f"procurement.{action}", obj=obj or project, unit=project.unit,
                  fiscal_year=project.fiscal_year.be_year, period=today.replace(day=1), before=before,
@@ -191,7 +176,7 @@ def plan_warnings(project: Project) -> list[PlanWarning]:
 
 @transaction.atomic
 def project_create(
-    *, actor: Any, fiscal_year: FiscalYear | int, unit: Org, name: str, allocated: int, now: datetime,
+    *, actor: Actor, fiscal_year: FiscalYear | int, unit: Org, name: str, allocated: int, now: datetime,
     method: str = Method.E_BIDDING, category: str = Category.CAPITAL, start: date | None = None,
     target_contract: date | None = None, planned: Mapping[str, date | None] | None = None,
     request_key: uuid.UUID | None = None, **fields: Any,
@@ -200,10 +185,10 @@ def project_create(
     `target_contract` (on the working-day calendar), or taken as given in `planned` (the sheet).
     Returns the project and the plan's notes and warnings (bilingual; they never block)."""
     today = _today(now)
-    fy = _open_year(fiscal_year)
+    fy = find_fiscal_year(fiscal_year, for_write=True)
     if not isinstance(unit, Org) or unit.kind in (OrgKind.PROVINCE, OrgKind.DEPARTMENT):
         raise _error("unit", f"'{unit}' ไม่ใช่หน่วยงานที่จัดซื้อจัดจ้าง", f"'{unit}' is not a unit that procures")
-    _require_edit(actor, unit)
+    user = permissions.require_edit(actor, unit)
     if request_key and (done := Project.objects.filter(request_key=request_key).first()):
         return done, []
     data = _clean_fields({"name": name, "allocated": allocated, "method": method, "category": category, **fields},
@@ -219,7 +204,7 @@ def project_create(
         except ScheduleError as exc:
             raise ValidationError({"start": str(exc)}) from exc
         planned, notes = plan.dates(), list(plan.notes)
-    project = Project(fiscal_year=fy, unit=unit, created_at=now, updated_at=now, created_by=actor,
+    project = Project(fiscal_year=fy, unit=unit, created_at=now, updated_at=now, created_by=user,
                       request_key=request_key, **data)
     project.save()
     _sync_milestone_rows(project)
@@ -237,12 +222,12 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, actor: Any, project: Project, now: datetime, **changes: Any) -> tuple[Project, list[str]]:
+def project_update(*, actor: Actor, project: Project, now: datetime, **changes: Any) -> tuple[Project, list[str]]:
     """Change project fields (only those given). A new method brings its own milestone rows."""
     today = _today(now)
     project = _lock(project)
-    _require_edit(actor, project.unit)
-    _open_year(project.fiscal_year, fresh=True)
+    permissions.require_edit(actor, project.unit)
+    find_fiscal_year(project.fiscal_year, for_write=True)
     data = _clean_fields(changes, project.unit)
     if "name" in data:
         _name_unused(data["name"], project.fiscal_year, project.unit, project)
@@ -270,33 +255,9 @@ def project_update(*, actor: Any, project: Project, now: datetime, **changes: An
 # -- milestones --------------------------------------------------------------------------------
 
 
-def planned_change_refusal(actor: Any, unit: Org, old: date | None, new: date | None, today: date) -> str | None:
-    """Why this actor may not move a planned date (bilingual), or None."""
-    if old == new or old is None or old >= today or scope.can_coordinate_unit(actor, unit):
-        return None
-    return bilingual(
-        f"วันที่ตามแผน {thai_date(old)} ผ่านมาแล้ว: เฉพาะผู้ประสานงานเปลี่ยนได้",
-        f"the planned date {english_date(old)} has passed: only a coordinator may move it",
-    )
-
-
-def actual_refusal(fy: FiscalYear, day: date | None, today: date) -> str | None:
-    """Why an actual date cannot be recorded (bilingual), or None."""
-    if day is None:
-        return None
-    if day > today:
-        return bilingual(f"วันที่ดำเนินการ {thai_date(day)} ยังมาไม่ถึง (วันนี้ {thai_date(today)})",
-                         f"the actual date {english_date(day)} is in the future (today is {english_date(today)})")
-    earliest = fy.start - timedelta(days=366)
-    if day < earliest:
-        return bilingual(f"วันที่ดำเนินการ {thai_date(day)} เก่ากว่า {thai_date(earliest)}",
-                         f"the actual date {english_date(day)} is before {english_date(earliest)}")
-    return None
-
-
 @transaction.atomic
 def milestones_update(
-    *, actor: Any, project: Project, now: datetime, planned: Mapping[str, date | None] | None = None,
+    *, actor: Actor, project: Project, now: datetime, planned: Mapping[str, date | None] | None = None,
     actual: Mapping[str, date | None] | None = None, record_commitment: bool = False,
 ) -> list[PlanWarning]:
     """Move planned dates and record actual dates (only the milestones given). Returns every rule
@@ -308,8 +269,8 @@ def milestones_update(
     """
     today = _today(now)
     project = _lock(project)
-    _require_edit(actor, project.unit)
-    fy = _open_year(project.fiscal_year, fresh=True)
+    permissions.require_edit(actor, project.unit)
+    fy = find_fiscal_year(project.fiscal_year, for_write=True)
     planned, actual = dict(planned or {}), dict(actual or {})
     rows = {m.code: m for m in project.milestones.select_for_update().order_by("seq")}
     errors: dict[str, list[str]] = {}
@@ -351,9 +312,7 @@ def milestones_update(
                          method=project.method, calendar=queries.work_calendar(), template=load_template(project.template))
 
 
-def _record_commitment(actor: Any, project: Project, contract: Milestone | None) -> Any:
-    from pts.budget.actions import commitment_record
-
+def _record_commitment(actor: Actor, project: Project, contract: Milestone | None) -> Any:
     def refuse(th: str, en: str) -> ValidationError:
         return ValidationError({"record_commitment": bilingual(th, en)})
 
@@ -378,12 +337,12 @@ def _record_commitment(actor: Any, project: Project, contract: Milestone | None)
     return movement
 
 
-def milestone_set_planned(*, actor: Any, milestone: Milestone, planned: date | None, now: datetime) -> list[PlanWarning]:
+def milestone_set_planned(*, actor: Actor, milestone: Milestone, planned: date | None, now: datetime) -> list[PlanWarning]:
     """Move one planned date; returns the warnings of the whole plan (each names its rule)."""
     return milestones_update(actor=actor, project=milestone.project, now=now, planned={milestone.code: planned})
 
 
-def milestone_record_actual(*, actor: Any, milestone: Milestone, actual: date | None, now: datetime,
+def milestone_record_actual(*, actor: Actor, milestone: Milestone, actual: date | None, now: datetime,
                             record_commitment: bool = False) -> list[PlanWarning]:
     """Record (or clear) one actual date; see milestones_update for record_commitment."""
     return milestones_update(actor=actor, project=milestone.project, now=now, actual={milestone.code: actual},
@@ -394,14 +353,14 @@ def milestone_record_actual(*, actor: Any, milestone: Milestone, actual: date | 
 
 
 @transaction.atomic
-def round_update(*, actor: Any, project: Project, now: datetime, obstacles: str = "", remedy: str = "",
+def round_update(*, actor: Actor, project: Project, now: datetime, obstacles: str = "", remedy: str = "",
                  round_month: date | None = None, request_key: uuid.UUID | None = None) -> RoundUpdate:
     """File the project's update for a reporting round: obstacles, remedy, and a snapshot of every
     planned and actual date with the forecast, kept as it was (append-only)."""
     today = _today(now)
     project = _lock(project)
-    _require_edit(actor, project.unit)
-    _open_year(project.fiscal_year, fresh=True)
+    user = permissions.require_edit(actor, project.unit)
+    find_fiscal_year(project.fiscal_year, for_write=True)
     if request_key and (done := RoundUpdate.objects.filter(request_key=request_key).first()):
         return done
     obstacles = clean_text(obstacles, "obstacles")
@@ -416,7 +375,7 @@ def round_update(*, actor: Any, project: Project, now: datetime, obstacles: str 
     update = RoundUpdate.objects.create(
         project=project, period_id=chosen.period_id, month=chosen.month, deadline=chosen.deadline,
         obstacles=obstacles, remedy=remedy, snapshot=_dates(project), forecast_contract=state.forecast_contract,
-        slippage=state.slippage, recorded_at=now, recorded_by=actor, request_key=request_key,
+        slippage=state.slippage, recorded_at=now, recorded_by=user, request_key=request_key,
     )
     project.updated_at = now
     project.save(update_fields=["updated_at"])
@@ -449,12 +408,12 @@ def _instalment_dates(fy: FiscalYear, accepted: date | None, paid: date | None, 
 
 
 @transaction.atomic
-def instalment_add(*, actor: Any, project: Project, deliverable: str, due_date: date, amount: int,
+def instalment_add(*, actor: Actor, project: Project, deliverable: str, due_date: date, amount: int,
                    now: datetime) -> Instalment:
     today = _today(now)
     project = _lock(project)
-    _require_edit(actor, project.unit)
-    _open_year(project.fiscal_year, fresh=True)
+    permissions.require_edit(actor, project.unit)
+    find_fiscal_year(project.fiscal_year, for_write=True)
     deliverable = clean_text(deliverable, "deliverable", required=True)
     due_date = _date(due_date, "due_date") or date.min
     amount = clean_money(amount, "amount", required=True, positive=True) or 0
@@ -470,11 +429,11 @@ def instalment_add(*, actor: Any, project: Project, deliverable: str, due_date: 
 
 
 @transaction.atomic
-def instalments_split(*, actor: Any, project: Project, due_dates: Sequence[date], now: datetime,
+def instalments_split(*, actor: Actor, project: Project, due_dates: Sequence[date], now: datetime,
                       deliverables: Sequence[str] | None = None) -> list[Instalment]:
     """Split the contract value into one instalment per due date, to the satang (largest remainder)."""
     project = _lock(project)
-    _require_edit(actor, project.unit)
+    permissions.require_edit(actor, project.unit)
     if project.instalments.exists():
         raise _error("amount", "โครงการนี้มีงวดงานแล้ว", "this project already has instalments")
     if not project.contract_value or not due_dates:
@@ -490,12 +449,12 @@ def instalments_split(*, actor: Any, project: Project, due_dates: Sequence[date]
 
 
 @transaction.atomic
-def instalment_update(*, actor: Any, instalment: Instalment, now: datetime, deliverable: str, due_date: date,
+def instalment_update(*, actor: Actor, instalment: Instalment, now: datetime, deliverable: str, due_date: date,
                       amount: int, accepted_on: date | None = None, paid_on: date | None = None) -> Instalment:
     today = _today(now)
     project = _lock(instalment.project)
-    _require_edit(actor, project.unit)
-    _open_year(project.fiscal_year, fresh=True)
+    permissions.require_edit(actor, project.unit)
+    find_fiscal_year(project.fiscal_year, for_write=True)
     item = Instalment.objects.select_for_update().get(pk=instalment.pk)
     before = snapshot(item)
     deliverable = clean_text(deliverable, "deliverable", required=True)
@@ -514,10 +473,10 @@ def instalment_update(*, actor: Any, instalment: Instalment, now: datetime, deli
 
 
 @transaction.atomic
-def instalment_remove(*, actor: Any, instalment: Instalment, now: datetime) -> None:
+def instalment_remove(*, actor: Actor, instalment: Instalment, now: datetime) -> None:
     today = _today(now)
     project = _lock(instalment.project)
-    _require_edit(actor, project.unit)
+    permissions.require_edit(actor, project.unit)
     if instalment.accepted_on or instalment.paid_on:
         raise _error(NON_FIELD_ERRORS, "งวดที่ตรวจรับหรือจ่ายแล้วลบไม่ได้", "an accepted or paid instalment cannot be removed")
     before = snapshot(instalment)
@@ -529,9 +488,9 @@ def instalment_remove(*, actor: Any, instalment: Instalment, now: datetime) -> N
 
 
 @transaction.atomic
-def extra_holiday_add(*, actor: Any, day: date, name: str) -> ExtraHoliday:
+def extra_holiday_add(*, actor: Actor, day: date, name: str) -> ExtraHoliday:
     """A cabinet-declared day off that the holidays package does not know: a non-working day for every plan."""
-    _require_coordinator(actor)
+    user = permissions.require_coordinator(actor)
     day = _date(day, "day") or date.min
     name = clean_text(name, "holiday_name", required=True)
     calendar = queries.work_calendar()
@@ -541,26 +500,24 @@ def extra_holiday_add(*, actor: Any, day: date, name: str) -> ExtraHoliday:
         reason = calendar.holiday_name(day) or "วันเสาร์-อาทิตย์ / weekend"
         raise _error("day", f"{thai_date(day)} ไม่ใช่วันทำการอยู่แล้ว ({reason})",
                      f"{english_date(day)} is already not a working day ({reason})")
-    holiday = ExtraHoliday.objects.create(day=day, name=name, added_by=actor)
+    holiday = ExtraHoliday.objects.create(day=day, name=name, added_by=user)
     audit_record(actor=actor, action="procurement.extra_holiday_add", obj=holiday, after=snapshot(holiday))
     return holiday
 
 
 @transaction.atomic
-def extra_holiday_remove(*, actor: Any, holiday: ExtraHoliday) -> None:
-    _require_coordinator(actor)
+def extra_holiday_remove(*, actor: Actor, holiday: ExtraHoliday) -> None:
+    permissions.require_coordinator(actor)
     before = snapshot(holiday)
     audit_record(actor=actor, action="procurement.extra_holiday_remove", obj=holiday, before=before)
     holiday.delete()
 
 
 @transaction.atomic
-def procurement_settings_set(*, actor: Any, scheme: Any, deadline_schemes: Sequence[str], custom_deadlines: str = "",
+def procurement_settings_set(*, actor: Actor, scheme: Scheme, deadline_schemes: Sequence[str], custom_deadlines: str = "",
                              plan_deadline: date | None = None) -> ProcurementSettings:
     """Which deadline schemes judge the scheme's projects, its own extra deadlines, the plan deadline."""
-    if not getattr(actor, "is_authenticated", False) or not scope.can_coordinate_unit(actor, scheme.coordinator_org):
-        raise ValidationError({NON_FIELD_ERRORS: bilingual(
-            f"{actor} ไม่ได้เป็นผู้ประสานงานของ {scheme.code}", f"{actor} is not a coordinator of {scheme.code}")})
+    permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
     known = available_schemes()
     unknown = [s for s in deadline_schemes if s not in known]
     if unknown:
@@ -586,18 +543,12 @@ def procurement_settings_set(*, actor: Any, scheme: Any, deadline_schemes: Seque
 
 
 @transaction.atomic
-def sheet_import(*, actor: Any, fiscal_year: FiscalYear | int, content: bytes, file_name: str, now: datetime) -> Any:
+def sheet_import(*, actor: Actor, fiscal_year: FiscalYear | int, content: bytes, file_name: str, now: datetime) -> Any:
     """Commit a PTS sheet: read and validate it again inside the transaction (the database may have
     changed since the preview), refuse it whole on any cell error, else apply every row through
     the actions above and record the batch (file name, SHA-256, who, when)."""
-    from django.conf import settings as django_settings
-
-    from pts.procurement import sheet
-    from pts.procurement.models import ImportBatch
-
-    fy = _open_year(fiscal_year)
-    if not getattr(actor, "is_authenticated", False):
-        raise ValidationError({NON_FIELD_ERRORS: bilingual("ต้องระบุผู้บันทึก", "an acting user is required")})
+    fy = find_fiscal_year(fiscal_year, for_write=True)
+    user = permissions.require_edit(actor)  # each row is checked against its own unit below
     limit = django_settings.PTS_IMPORT_MAX_BYTES
     if len(content) > limit:
         raise _error("file", f"ไฟล์ใหญ่เกิน {limit:,} ไบต์", f"the file is larger than {limit:,} bytes")
@@ -624,9 +575,11 @@ def sheet_import(*, actor: Any, fiscal_year: FiscalYear | int, content: bytes, f
         round_update(actor=actor, project=project, now=now, obstacles=row.obstacles, remedy=row.remedy)
     batch = ImportBatch.objects.create(fiscal_year=fy, file_name=file_name[:255], sha256=parsed.sha256,
                                        size=parsed.size, rows=len(parsed.rows), created=created, updated=updated,
-                                       imported_by=actor, imported_at=now)
+                                       imported_by=user, imported_at=now)
     batch.units.set({row.unit.pk for row in parsed.rows})
     audit_record(actor=actor, action="procurement.sheet_import", obj=batch, fiscal_year=fy.be_year,
                  after={"file_name": batch.file_name, "sha256": batch.sha256, "rows": batch.rows,
                         "created": created, "updated": updated}, note=file_name[:200])
+    if created >= BULK_ROWS:  # a first import of a large sheet: the planner should know the new sizes
+        transaction.on_commit(lambda: refresh_statistics([Project, Milestone, RoundUpdate]))
     return batch

@@ -7,9 +7,11 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 
+from pts.core.admin import ReadOnlyAdminMixin
+from pts.organisations.models import User
 from pts.procurement import actions
 from pts.procurement.deadlines import DeadlineError, available_schemes, parse_scheme
 from pts.procurement.models import (
@@ -23,34 +25,14 @@ from pts.procurement.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Milestone
     fields = ("seq", "code", "planned", "actual")
     extra = 0
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Project)
-class ProjectAdmin(ReadOnlyAdmin):
+class ProjectAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("name", "unit", "fiscal_year", "method", "allocated", "egp_number", "updated_at")
     list_filter = ("fiscal_year", "method", "category", "multi_year")
     search_fields = ("name", "unit__code", "unit__name_th", "egp_number", "contract_number", "po_number")
@@ -59,25 +41,25 @@ class ProjectAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Instalment)
-class InstalmentAdmin(ReadOnlyAdmin):
+class InstalmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("project", "seq", "deliverable", "due_date", "amount", "accepted_on", "paid_on")
     list_select_related = ("project",)
 
 
 @admin.register(RoundUpdate)
-class RoundUpdateAdmin(ReadOnlyAdmin):
+class RoundUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("project", "month", "deadline", "recorded_at", "recorded_by", "forecast_contract", "slippage")
     list_filter = ("month",)
     list_select_related = ("project", "recorded_by")
 
 
 @admin.register(ExtraHoliday)
-class ExtraHolidayAdmin(ReadOnlyAdmin):
+class ExtraHolidayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("day", "name", "added_by", "added_at")
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(ReadOnlyAdmin):
+class ImportBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("imported_at", "file_name", "sha256", "rows", "created", "updated", "imported_by")
 
 
@@ -109,6 +91,8 @@ class ProcurementSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ProcurementSettings, form: Any, change: bool) -> None:
         data = form.cleaned_data
+        if not isinstance(request.user, User):  # the admin lets only signed-in staff this far
+            raise PermissionDenied
         saved = actions.procurement_settings_set(
             actor=request.user, scheme=data["scheme"], deadline_schemes=list(data["deadline_schemes"]),
             custom_deadlines=data["custom_deadlines"], plan_deadline=data["plan_deadline"])

@@ -17,7 +17,7 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from pts.cli import UsageError
+from pts.core.cli import UsageError
 from pts.core.fiscal import FiscalError, parse_date, thai_date
 from pts.core.money import MoneyError, format_baht, parse_satang
 from pts.core.thai import bilingual

@@ -18,7 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from pts.core.fiscal import BE_OFFSET, Month, english_date, quarter_end, thai_date
+from pts.core.fiscal import calendar_month, english_date, quarter_end, thai_date
 from pts.core.money import parse_satang
 from pts.core.thai import bilingual
 
@@ -58,8 +58,7 @@ class DeadlineRule:
         if self.quarter is not None:
             return quarter_end(fiscal_year, self.quarter).last_day
         assert self.month is not None and self.day is not None
-        ce = fiscal_year - BE_OFFSET - (1 if self.month >= 10 else 0)
-        return Month(ce, self.month).day(self.day)
+        return calendar_month(fiscal_year, self.month).day(self.day)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 
 from pts.budget.models import FiscalYear
+from pts.core.categories import fund_code
 from pts.core.fiscal import Month
 from pts.organisations.models import Org
 from pts.procurement import actions, queries
@@ -220,7 +221,8 @@ def _plan_project(replay: _Replay, spec: Spec, unit: Org, settings: queries.Unit
         project, _notes = actions.project_create(
             actor=actor, fiscal_year=fy, unit=unit, name=spec.name, allocated=spec.baht * BAHT, method=spec.method,
             category=spec.category, multi_year=spec.multi_year, start=spec.start, now=_at(spec.entered, 9),
-            fund_code=f"{fy.be_year % 100:02d}11{'320' if spec.category == 'capital' else '210'}",
+            fund_code=fund_code(be_year=fy.be_year, source="11",
+                                expense_class="320" if spec.category == "capital" else "210"),
             egp_number=f"{(fy.be_year - 1) % 100:02d}{unit.pk % 1000:03d}{DEMO_PROJECTS.index(spec):06d}",
             officer_name="เจ้าหน้าที่พัสดุ " + unit.name_th[:40],
         )

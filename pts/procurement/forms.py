@@ -14,9 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from pts.budget.models import Category
 from pts.core.thai import bilingual
 from pts.organisations.models import User
-from pts.procurement import actions
-from pts.procurement.models import Method
-from pts.web.fields import AmountField, ThaiDateField
+from pts.procurement.models import Method, clean_egp, clean_fund_code
+from pts.ui.fields import AmountField, ThaiDateField
 
 
 class ActionForm(forms.Form):
@@ -55,10 +54,10 @@ class ProjectFieldsForm(ActionForm):
             cast(forms.ModelChoiceField, self.fields["officer"]).queryset = officers
 
     def clean_fund_code(self) -> str:
-        return _field(actions.clean_fund_code, self.cleaned_data["fund_code"])
+        return _field(clean_fund_code, self.cleaned_data["fund_code"])
 
     def clean_egp_number(self) -> str:
-        return _field(actions.clean_egp, self.cleaned_data["egp_number"])
+        return _field(clean_egp, self.cleaned_data["egp_number"])
 
 
 def _field(cleaner: Any, value: Any) -> Any:

@@ -4,13 +4,15 @@ Dates are CE `DateField`s; money is integer satang. Statuses, slippage, forecast
 are never stored: `pts.procurement.queries` derives them from the dates with
 `pts.procurement.schedule.track` and `pts.procurement.deadlines.check_deadlines`.
 Every write goes through `pts.procurement.actions`, which also sets the business timestamps
-(`created_at`, `updated_at`, `recorded_at`) from the `now` it is given. The field rules at the end
-(clean_egp, clean_money, ...) are what the actions, the forms and the sheet import accept.
+(`created_at`, `updated_at`, `recorded_at`) from the `now` it is given. The field and date rules
+at the end (clean_egp, clean_money, ..., actual_refusal) are what the actions, the forms and the
+sheet import accept.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,9 +21,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from pts.budget.models import Category
+from pts.budget.models import Category, FiscalYear
+from pts.core.categories import is_fund_code
+from pts.core.fiscal import english_date, thai_date
 from pts.core.money import format_baht
 from pts.core.thai import bilingual, normalize_digits
+from pts.organisations import permissions
+from pts.organisations.models import Org
+from pts.organisations.permissions import Actor
 from pts.procurement.schedule import DEFAULT_TEMPLATE, load_template
 
 
@@ -272,7 +279,6 @@ def _error(field: str, th: str, en: str) -> ValidationError:
 
 
 EGP_RE = re.compile(r"^\d{11}$")
-FUND_RE = re.compile(r"^\d{7}$")
 LABELS = {
     "name": ("ชื่อโครงการ", "the project name"),
     "fund_code": ("รหัสแหล่งของเงิน", "the source-of-funds code"),
@@ -319,7 +325,7 @@ def clean_egp(value: Any) -> str:
 def clean_fund_code(value: Any) -> str:
     """A GFMIS source-of-funds code: 7 digits YY B B XXX (DOMAIN.md §2), or blank."""
     text = normalize_digits(str(value or "")).replace(" ", "").strip()
-    if text and not FUND_RE.match(text):
+    if text and not is_fund_code(text):
         raise _error("fund_code", f"รหัสแหล่งของเงินต้องเป็นตัวเลข 7 หลัก (ได้ '{value}')",
                      f"the source-of-funds code must have 7 digits (got '{value}')")
     return text
@@ -349,3 +355,30 @@ def clean_category(value: Any) -> str:
     if value not in Category.values:
         raise _error("category", f"หมวดงบ '{value}' ไม่ถูกต้อง", f"unknown budget category '{value}'")
     return str(value)
+
+
+# -- date rules --------------------------------------------------------------------------------
+
+
+def planned_change_refusal(actor: Actor, unit: Org, old: date | None, new: date | None, today: date) -> str | None:
+    """Why this actor may not move a planned date (bilingual), or None."""
+    if old == new or old is None or old >= today or permissions.allows(actor, permissions.Need.COORDINATE, unit):
+        return None
+    return bilingual(
+        f"วันที่ตามแผน {thai_date(old)} ผ่านมาแล้ว: เฉพาะผู้ประสานงานเปลี่ยนได้",
+        f"the planned date {english_date(old)} has passed: only a coordinator may move it",
+    )
+
+
+def actual_refusal(fy: FiscalYear, day: date | None, today: date) -> str | None:
+    """Why an actual date cannot be recorded (bilingual), or None."""
+    if day is None:
+        return None
+    if day > today:
+        return bilingual(f"วันที่ดำเนินการ {thai_date(day)} ยังมาไม่ถึง (วันนี้ {thai_date(today)})",
+                         f"the actual date {english_date(day)} is in the future (today is {english_date(today)})")
+    earliest = fy.start - timedelta(days=366)
+    if day < earliest:
+        return bilingual(f"วันที่ดำเนินการ {thai_date(day)} เก่ากว่า {thai_date(earliest)}",
+                         f"the actual date {english_date(day)} is before {english_date(earliest)}")
+    return None

@@ -13,7 +13,7 @@ Decisions that keep the round trip lossless:
   python-calamine as a binary float; it is turned into Decimal through its shortest repr and
   refused if that has more than two decimals. No arithmetic is ever done on a float.
 - Codes (unit, source of funds, e-GP) are text, so leading zeros survive.
-- Text goes through pts.web.exports.safe_cell (a leading = + - @ tab or CR gets an apostrophe);
+- Text goes through pts.ui.exports.safe_cell (a leading = + - @ tab or CR gets an apostrophe);
   a text that itself begins with an apostrophe gets one more. The import removes exactly one
   apostrophe in front of those characters, so "-ล่าช้า" comes back as "-ล่าช้า".
 - "agency" and "last updated" are written by the system and ignored on import.
@@ -42,16 +42,29 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from python_calamine import CalamineError, CalamineWorkbook
 
-from pts.budget.models import Category, FiscalYear
-from pts.core.fiscal import BE_OFFSET, FiscalError, parse_date
+from pts.budget.models import FiscalYear
+from pts.core.categories import CATEGORIES as BUDGET_CATEGORIES
+from pts.core.categories import category_th
+from pts.core.fiscal import FiscalError, parse_date, thai_date_numeric
 from pts.core.money import MoneyError, from_satang, parse_satang, to_satang
 from pts.core.thai import bilingual, normalize_digits
-from pts.organisations import scope
+from pts.organisations import permissions
 from pts.organisations.models import Org
-from pts.procurement import actions
-from pts.procurement.models import Method, Project, RoundUpdate
+from pts.organisations.permissions import Actor
+from pts.procurement import queries
+from pts.procurement.models import (
+    Method,
+    Project,
+    RoundUpdate,
+    actual_refusal,
+    clean_egp,
+    clean_fund_code,
+    clean_money,
+    clean_text,
+    planned_change_refusal,
+)
 from pts.procurement.schedule import CONTRACT, DEFAULT_TEMPLATE, load_template
-from pts.web.exports import DANGEROUS_PREFIXES, safe_cell
+from pts.ui.exports import DANGEROUS_PREFIXES, safe_cell
 
 SHEET = "PTS"
 FIRST_DATA_ROW = 3
@@ -60,8 +73,6 @@ MONEY_FORMAT = "#,##0.00"
 
 METHOD_LABELS: dict[str, str] = {Method.E_BIDDING: "e-bidding", Method.E_MARKET: "e-market", Method.SPECIFIC: "เฉพาะเจาะจง",
                  Method.SELECTION: "คัดเลือก"}
-CATEGORY_LABELS: dict[str, str] = {Category.PERSONNEL: "งบบุคลากร", Category.OPERATING: "งบดำเนินงาน", Category.CAPITAL: "งบลงทุน",
-                   Category.SUBSIDY: "งบเงินอุดหนุน", Category.OTHER: "งบรายจ่ายอื่น"}
 TERM_LABELS = {False: "ปีเดียว", True: "ผูกพันข้ามปี"}
 
 
@@ -110,10 +121,6 @@ def columns(template_id: str = DEFAULT_TEMPLATE) -> list[Column]:
 # -- export ------------------------------------------------------------------------------------
 
 
-def be_text(day: date | None) -> str:
-    return "" if day is None else f"{day.day:02d}/{day.month:02d}/{day.year + BE_OFFSET}"
-
-
 def text_cell(value: Any) -> str:
     text = "" if value is None else str(value)
     return safe_cell("'" + text if text.startswith("'") else text)
@@ -129,7 +136,7 @@ def project_row(project: Project, latest: RoundUpdate | None, cols: list[Column]
     dates = {m.code: m for m in project.milestones.all()}
     values: dict[str, Any] = {
         "agency": agency_of(project.unit).name_th, "unit_code": project.unit.code, "name": project.name,
-        "category": CATEGORY_LABELS.get(project.category, project.category), "fund_code": project.fund_code,
+        "category": category_th(project.category), "fund_code": project.fund_code,
         "allocated": project.allocated, "reference_price": project.reference_price,
         "method": METHOD_LABELS.get(project.method, project.method),
         "multi_year": TERM_LABELS[project.multi_year], "egp_number": project.egp_number,
@@ -148,7 +155,7 @@ def project_row(project: Project, latest: RoundUpdate | None, cols: list[Column]
         if c.kind == "money":
             row.append(None if v is None else from_satang(v))
         elif c.kind == "date" or isinstance(v, date):
-            row.append(be_text(v))
+            row.append(thai_date_numeric(v))
         else:
             row.append(text_cell(v))
     return row
@@ -250,7 +257,7 @@ def _aliases(pairs: Iterable[tuple[Any, Iterable[str]]]) -> dict[str, Any]:
 _T = load_template(DEFAULT_TEMPLATE)
 METHODS = _aliases((m, [m, METHOD_LABELS[m], _T.method(m).name_th, _T.method(m).name_en, f"วิธี{METHOD_LABELS[m]}"])
                    for m in Method.values)
-CATEGORIES = _aliases((c, [c, CATEGORY_LABELS[c], str(label)]) for c, label in Category.choices)
+CATEGORIES = _aliases((c.code, c.names) for c in BUDGET_CATEGORIES)
 TERMS = _aliases([(False, ["ปีเดียว", "single", "single-year", ""]), (True, ["ผูกพันข้ามปี", "ข้ามปี", "multi", "multi-year"])])
 
 
@@ -328,7 +335,7 @@ def sha256_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-def read_sheet(content: bytes, *, file_name: str, actor: Any, fiscal_year: FiscalYear, now: datetime) -> ParsedSheet:
+def read_sheet(content: bytes, *, file_name: str, actor: Actor, fiscal_year: FiscalYear, now: datetime) -> ParsedSheet:
     """Parse and validate a PTS sheet against the database; writes nothing."""
     parsed = ParsedSheet(file_name=file_name, sha256=sha256_of(content), size=len(content))
     cols = columns()
@@ -359,15 +366,13 @@ def read_sheet(content: bytes, *, file_name: str, actor: Any, fiscal_year: Fisca
     return parsed
 
 
-def _validate_rows(parsed: ParsedSheet, data: list[list[Any]], cols: list[Column], fail: Any, *, actor: Any,
+def _validate_rows(parsed: ParsedSheet, data: list[list[Any]], cols: list[Column], fail: Any, *, actor: Actor,
                    fiscal_year: FiscalYear, now: datetime) -> None:
-    from pts.procurement import queries
-
     today = timezone.localdate(now)
     index = {c.key: i for i, c in enumerate(cols)}
-    units = {u.code: u for u in scope.editable(actor, Org.objects.units())}
+    units = {u.code: u for u in permissions.editable(actor, Org.objects.units())}
     existing = {(p.unit_id, p.name): p for p in queries.projects_of(
-        scope.editable(actor, Project.objects.filter(fiscal_year=fiscal_year, unit__in=units.values())))}
+        permissions.editable(actor, Project.objects.filter(fiscal_year=fiscal_year, unit__in=units.values())))}
     latest = queries.latest_updates(p.pk for p in existing.values())
     filed = set(RoundUpdate.objects.filter(project__in=list(existing.values())).values_list("project_id", "month"))
     egp_owner = dict(Project.objects.exclude(egp_number="").values_list("egp_number", "pk"))
@@ -397,24 +402,24 @@ def _validate_rows(parsed: ParsedSheet, data: list[list[Any]], cols: list[Column
             fail(rownum, index["unit_code"], cells[index["unit_code"]], bilingual(
                 "ไม่รู้จักรหัสหน่วยเบิกจ่ายนี้ หรือไม่มีสิทธิ์แก้ไขข้อมูลของหน่วยนี้",
                 "unknown disbursing-unit code, or not a unit you may change"))
-        name = get("name", lambda v: actions.clean_text(read_text(v), "name", required=True))
+        name = get("name", lambda v: clean_text(read_text(v), "name", required=True))
         fields = {
             "category": get("category", read_choice, CATEGORIES, "หมวดงบ", "budget category"),
-            "fund_code": get("fund_code", lambda v: actions.clean_fund_code(read_text(v))),
-            "allocated": get("allocated", lambda v: actions.clean_money(read_money(v), "allocated", required=True, positive=True)),
-            "reference_price": get("reference_price", lambda v: actions.clean_money(read_money(v), "reference_price")),
+            "fund_code": get("fund_code", lambda v: clean_fund_code(read_text(v))),
+            "allocated": get("allocated", lambda v: clean_money(read_money(v), "allocated", required=True, positive=True)),
+            "reference_price": get("reference_price", lambda v: clean_money(read_money(v), "reference_price")),
             "method": get("method", read_choice, METHODS, "วิธีจัดซื้อจัดจ้าง", "procurement method"),
             "multi_year": get("multi_year", read_choice, TERMS, "ระยะเวลาสัญญา", "contract term"),
-            "egp_number": get("egp_number", lambda v: actions.clean_egp(read_text(v))),
-            "officer_name": get("officer_name", lambda v: actions.clean_text(read_text(v), "officer_name")),
-            "contract_number": get("contract_number", lambda v: actions.clean_text(read_text(v), "contract_number")),
-            "contract_value": get("contract_value", lambda v: actions.clean_money(read_money(v), "contract_value")),
-            "contractor": get("contractor", lambda v: actions.clean_text(read_text(v), "contractor")),
-            "po_number": get("po_number", lambda v: actions.clean_text(read_text(v), "po_number")),
+            "egp_number": get("egp_number", lambda v: clean_egp(read_text(v))),
+            "officer_name": get("officer_name", lambda v: clean_text(read_text(v), "officer_name")),
+            "contract_number": get("contract_number", lambda v: clean_text(read_text(v), "contract_number")),
+            "contract_value": get("contract_value", lambda v: clean_money(read_money(v), "contract_value")),
+            "contractor": get("contractor", lambda v: clean_text(read_text(v), "contractor")),
+            "po_number": get("po_number", lambda v: clean_text(read_text(v), "po_number")),
             "po_date": get("po_date", read_date),
         }
-        obstacles = get("obstacles", lambda v: actions.clean_text(read_text(v), "obstacles")) or ""
-        remedy = get("remedy", lambda v: actions.clean_text(read_text(v), "remedy")) or ""
+        obstacles = get("obstacles", lambda v: clean_text(read_text(v), "obstacles")) or ""
+        remedy = get("remedy", lambda v: clean_text(read_text(v), "remedy")) or ""
         project = existing.get((unit.pk, name)) if unit and name else None
         method = fields["method"] or (project.method if project else Method.E_BIDDING)
         steps = set(_T.method(method).milestone_ids)
@@ -434,11 +439,11 @@ def _validate_rows(parsed: ParsedSheet, data: list[list[Any]], cols: list[Column
                     continue
                 target[m.id] = day
                 if part == "actual" and (old.get(m.id) is None or old[m.id].actual != day):
-                    if why := actions.actual_refusal(fiscal_year, day, today):
+                    if why := actual_refusal(fiscal_year, day, today):
                         fail(rownum, i, cells[i], why)
         for code_, day in planned.items():
             if code_ in old and unit is not None and (
-                    why := actions.planned_change_refusal(actor, unit, old[code_].planned, day, today)):
+                    why := planned_change_refusal(actor, unit, old[code_].planned, day, today)):
                 i = index[f"{code_}.planned"]
                 fail(rownum, i, cells[i], why)
         contract_date = get("contract_date", read_date)

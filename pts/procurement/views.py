@@ -23,9 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pts.budget.models import FiscalYear
-from pts.core.fiscal import FiscalError, parse_date
+from pts.budget.years import current_be_year
+from pts.core.fiscal import FiscalError, parse_date, thai_date_numeric
 from pts.organisations import scope
 from pts.organisations.models import Org, Role, User
+from pts.organisations.permissions import SignedInRequest
+from pts.organisations.queries import search_orgs
 from pts.procurement import actions, forms, queries, sheet
 from pts.procurement.models import (
     ExtraHoliday,
@@ -39,6 +42,8 @@ from pts.procurement.models import (
 )
 from pts.procurement.schedule import CONTRACT
 from pts.schemes.models import Scheme
+from pts.ui import paging
+from pts.ui.templatetags.pts import month_label
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_BADGE = {"on_track": "ok", "completed": "ok", "at_risk": "warn", "late": "bad",
@@ -61,7 +66,7 @@ def _as_of(request: HttpRequest) -> tuple[date, str, str]:
             today = parse_date(raw)
         except FiscalError as exc:
             return today, raw, str(exc)
-    return today, f"{today.day:02d}/{today.month:02d}/{today.year + 543}", ""
+    return today, thai_date_numeric(today), ""
 
 
 def _lang() -> str:
@@ -137,8 +142,6 @@ def _xlsx(filename: str, content: bytes) -> HttpResponse:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    from pts.web.context_processors import current_be_year
-
     be_year = current_be_year()
     if be_year is None:
         raise Http404
@@ -149,7 +152,18 @@ def _list_context(request: HttpRequest, fy: FiscalYear) -> dict[str, Any]:
     today, as_of_input, as_of_error = _as_of(request)
     return {"fy": fy, "today": today, "as_of_input": as_of_input, "as_of_error": as_of_error,
             "can_import": scope.editable(request.user, Org.objects.units()).exists(),
-            "is_coordinator": scope.is_coordinator(request.user)}
+            "is_coordinator": scope.is_coordinator(request.user), "q": paging.search_term(request),
+            "searchable": True}
+
+
+def _projects(request: HttpRequest, fy: FiscalYear, q: str) -> Any:
+    """The year's projects the user may see; with `q`, those whose unit (code or name), name or
+    e-GP number matches, narrowed before they are tracked."""
+    qs = scope.visible(request.user, Project.objects.filter(fiscal_year=fy))
+    if q:
+        by_unit = search_orgs(Project.objects.all(), q, prefix="unit__")
+        qs = qs.filter(Q(pk__in=by_unit.values("pk")) | Q(name__icontains=q) | Q(egp_number__icontains=q))
+    return qs
 
 
 @login_required
@@ -157,18 +171,18 @@ def overview(request: HttpRequest, be_year: int) -> HttpResponse:
     """Every project the user may see, grouped by status."""
     fy = _year(be_year)
     ctx = _list_context(request, fy)
-    states = queries.evaluate(scope.visible(request.user, Project.objects.filter(fiscal_year=fy)),
-                              today=ctx["today"], language=_lang())
+    states = queries.evaluate(_projects(request, fy, ctx["q"]), today=ctx["today"], language=_lang())
     counts = queries.status_counts(states)
     wanted = request.GET.get("status", "")
     if wanted in ProjectStatus.values:
         states = [s for s in states if s.status == wanted]
+    page = paging.paginate(request, states)
     ctx.update({
-        "rows": [_row(s) for s in states], "status": wanted,
+        "rows": [_row(s) for s in page.object_list], "status": wanted, "page": page,
         "statuses": [(value, label, counts[value], STATUS_BADGE[value]) for value, label in ProjectStatus.choices],
         "total": sum(counts.values()),
     })
-    return render(request, "procurement/overview.html", ctx)
+    return paging.render_list(request, "procurement/overview.html", "procurement/_projects_results.html", ctx)
 
 
 @login_required
@@ -176,10 +190,10 @@ def late(request: HttpRequest, be_year: int) -> HttpResponse:
     """Projects late or at risk, riskiest first (see pts.procurement.queries for the order)."""
     fy = _year(be_year)
     ctx = _list_context(request, fy)
-    states = queries.evaluate(scope.visible(request.user, Project.objects.filter(fiscal_year=fy)),
-                              today=ctx["today"], language=_lang())
-    ctx["rows"] = [_row(s) for s in queries.late_list(states)]
-    return render(request, "procurement/late.html", ctx)
+    states = queries.evaluate(_projects(request, fy, ctx["q"]), today=ctx["today"], language=_lang())
+    page = paging.paginate(request, queries.late_list(states))
+    ctx.update({"rows": [_row(s) for s in page.object_list], "page": page, "rank": True, "show_obstacles": True})
+    return paging.render_list(request, "procurement/late.html", "procurement/_projects_results.html", ctx)
 
 
 @login_required
@@ -188,11 +202,13 @@ def unit_figures(request: HttpRequest, be_year: int) -> HttpResponse:
     fy = _year(be_year)
     ctx = _list_context(request, fy)
     in_schemes = Scheme.units.through.objects.filter(scheme__fiscal_year=fy).values("org_id")
-    units = list(scope.visible(request.user, Org.objects.units()).filter(
-        Q(projects__fiscal_year=fy) | Q(pk__in=in_schemes)).distinct().order_by("path"))
-    facts = queries.procurement_facts(fiscal_year=fy, units=units, today=ctx["today"])
-    ctx["rows"] = [{"unit": u, "f": facts[u.pk]} for u in units]
-    return render(request, "procurement/unit_figures.html", ctx)
+    with_projects = Project.objects.filter(fiscal_year=fy).values("unit_id")
+    units = search_orgs(scope.visible(request.user, Org.objects.units()).filter(
+        Q(pk__in=with_projects) | Q(pk__in=in_schemes)), ctx["q"]).order_by("path")
+    page = paging.paginate(request, units)
+    facts = queries.procurement_facts(fiscal_year=fy, units=page.object_list, today=ctx["today"])
+    ctx.update({"rows": [{"unit": u, "f": facts[u.pk]} for u in page.object_list], "page": page})
+    return paging.render_list(request, "procurement/unit_figures.html", "procurement/_unit_figures_results.html", ctx)
 
 
 @login_required
@@ -236,7 +252,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_create(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+def project_create(request: SignedInRequest, unit_id: int, be_year: int) -> HttpResponse:
     fy = _year(be_year)
     unit = _unit(request, unit_id, edit=True)
     form = forms.ProjectCreateForm(request.POST or None, officers=_officers(unit))
@@ -260,7 +276,7 @@ def project_create(request: HttpRequest, unit_id: int, be_year: int) -> HttpResp
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+def project_edit(request: SignedInRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id, edit=True)
     initial = {k: getattr(project, k) for k in forms.ProjectEditForm.base_fields if hasattr(project, k)}
     form = forms.ProjectEditForm(request.POST or None, initial=initial, officers=_officers(project.unit))
@@ -278,7 +294,7 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def milestones_edit(request: HttpRequest, project_id: int) -> HttpResponse:
+def milestones_edit(request: SignedInRequest, project_id: int) -> HttpResponse:
     """Every planned and actual date of a project on one form."""
     project = _project(request, project_id, edit=True)
     rows = list(project.milestones.order_by("seq"))
@@ -304,7 +320,7 @@ def milestones_edit(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def milestone_edit(request: HttpRequest, milestone_id: int) -> HttpResponse:
+def milestone_edit(request: SignedInRequest, milestone_id: int) -> HttpResponse:
     milestone = scope.get_visible(request.user, Milestone.objects.select_related("project__unit", "project__fiscal_year"),
                                   pk=milestone_id)
     project = milestone.project
@@ -331,7 +347,7 @@ def milestone_edit(request: HttpRequest, milestone_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def round_update(request: HttpRequest, project_id: int) -> HttpResponse:
+def round_update(request: SignedInRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id, edit=True)
     today = timezone.localdate()
     settings = queries.settings_for(project)
@@ -340,7 +356,7 @@ def round_update(request: HttpRequest, project_id: int) -> HttpResponse:
     initial = {"round_month": settings.default_round(today).month.isoformat(),
                "obstacles": latest.obstacles if latest else "", "remedy": latest.remedy if latest else ""}
     form = forms.RoundUpdateForm(request.POST or None, initial=initial,
-                                 rounds=[(value, _month_label(label)) for value, label in choices])
+                                 rounds=[(value, month_label(label)) for value, label in choices])
 
     def run(d: dict[str, Any]) -> Any:
         return actions.round_update(actor=request.user, project=project, now=timezone.now(), obstacles=d["obstacles"],
@@ -359,18 +375,12 @@ def _iso(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-def _month_label(month: Any) -> str:
-    from pts.web.templatetags.pts import month_label
-
-    return month_label(month)
-
-
 # -- instalments -------------------------------------------------------------------------------
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def instalment_add(request: HttpRequest, project_id: int) -> HttpResponse:
+def instalment_add(request: SignedInRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id, edit=True)
     form = forms.InstalmentForm(request.POST or None)
     for name in ("accepted_on", "paid_on"):
@@ -389,7 +399,7 @@ def instalment_add(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def instalment_edit(request: HttpRequest, instalment_id: int) -> HttpResponse:
+def instalment_edit(request: SignedInRequest, instalment_id: int) -> HttpResponse:
     item = scope.get_visible(request.user, Instalment.objects.select_related("project__unit", "project__fiscal_year"),
                              pk=instalment_id)
     project = item.project
@@ -421,7 +431,7 @@ def instalment_edit(request: HttpRequest, instalment_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def holidays(request: HttpRequest) -> HttpResponse:
+def holidays(request: SignedInRequest) -> HttpResponse:
     """The extra non-working days every plan respects; coordinators add and remove them."""
     coordinator = scope.is_coordinator(request.user)
     if request.method == "POST" and not coordinator:
@@ -440,7 +450,7 @@ def holidays(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def holiday_remove(request: HttpRequest, holiday_id: int) -> HttpResponse:
+def holiday_remove(request: SignedInRequest, holiday_id: int) -> HttpResponse:
     if not scope.is_coordinator(request.user):
         raise PermissionDenied
     holiday = get_object_or_404(ExtraHoliday, pk=holiday_id)
@@ -479,7 +489,7 @@ def _pending_name(request: HttpRequest, sha256: str) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_sheet(request: HttpRequest, be_year: int) -> HttpResponse:
+def import_sheet(request: SignedInRequest, be_year: int) -> HttpResponse:
     """Upload -> every cell checked, nothing stored -> preview -> confirm -> one atomic commit."""
     fy = _year(be_year)
     if not scope.editable(request.user, Org.objects.units()).exists():

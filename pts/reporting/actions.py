@@ -1,8 +1,9 @@
 """Writes for monthly reporting and governance evidence.
 
 Each action is keyword-only, runs in one transaction, checks everything before writing and
-records its audit row in the same transaction. The acting user is always a real user here
-(reports, movements and evidence name who made them). Rules decided for this app:
+records its audit row in the same transaction. Units' officers write reports and evidence, the
+scheme's coordinators return, accept, reopen and lock (`pts.organisations.permissions`); reports,
+movements and evidence name who made them. Rules decided for this app:
 
 - A report's figures are cumulative since 1 October, as of the period's as-of date. Committed is
   the total of commitments made (paid or not), so it may be below disbursed: salaries and
@@ -28,11 +29,14 @@ from pts.audit.actions import audit_record, snapshot
 from pts.budget import actions as ledger
 from pts.budget.models import Category, CommitmentType, FiscalYear, Movement
 from pts.budget.queries import unit_figures
+from pts.budget.years import find_fiscal_year
+from pts.core.categories import category_th
 from pts.core.fiscal import Month, thai_date
 from pts.core.money import MoneyError, format_baht, parse_satang
 from pts.core.thai import bilingual
-from pts.organisations import scope
+from pts.organisations import permissions
 from pts.organisations.models import Org
+from pts.organisations.permissions import Actor
 from pts.reporting.evidence import check_upload
 from pts.reporting.models import (
     Evidence,
@@ -43,12 +47,7 @@ from pts.reporting.models import (
     ReportState,
     evidence_upload_to,
 )
-from pts.schemes.models import Scheme
 
-CATEGORY_TH = {
-    "personnel": "งบบุคลากร", "operating": "งบดำเนินงาน", "capital": "งบลงทุน",
-    "subsidy": "งบเงินอุดหนุน", "other": "งบรายจ่ายอื่น",
-}
 FIGURE_TH = {"committed": "ก่อหนี้ผูกพันสะสม", "disbursed": "เบิกจ่ายสะสม"}
 FIGURE_EN = {"committed": "cumulative committed", "disbursed": "cumulative disbursed"}
 REPORT_FIELDS = ["state", "version", "obstacles", "correction_note", "return_reason", "is_late"]
@@ -60,7 +59,7 @@ def line_field(category: str, figure: str) -> str:
 
 
 def _label(category: str, figure: str) -> tuple[str, str]:
-    return f"{CATEGORY_TH.get(category, category)} {FIGURE_TH[figure]}", f"{category} {FIGURE_EN[figure]}"
+    return f"{category_th(category)} {FIGURE_TH[figure]}", f"{category} {FIGURE_EN[figure]}"
 
 
 def _local(moment: datetime | None) -> str:
@@ -68,35 +67,6 @@ def _local(moment: datetime | None) -> str:
         return ""
     local = timezone.localtime(moment)
     return f"{thai_date(local.date())} {local:%H:%M}"
-
-
-def _fiscal_year(value: FiscalYear | int) -> FiscalYear:
-    if isinstance(value, FiscalYear):
-        return value
-    try:
-        return FiscalYear.objects.get(be_year=value)
-    except (FiscalYear.DoesNotExist, ValueError, TypeError) as exc:
-        raise ValidationError(
-            {"fiscal_year": bilingual(f"ไม่มีปีงบประมาณ {value}", f"fiscal year {value} does not exist")}
-        ) from exc
-
-
-# -- permissions ------------------------------------------------------------------------------
-
-def _require_editor(actor: Any, unit: Org) -> None:
-    if not scope.can_edit_unit(actor, unit):
-        raise ValidationError({"unit": bilingual(
-            f"{actor} ไม่มีสิทธิ์แก้ไขข้อมูลของหน่วยงาน {unit.code}",
-            f"{actor} may not change the figures of unit {unit.code}",
-        )})
-
-
-def _require_coordinator(actor: Any, scheme: Scheme) -> None:
-    if not scope.coordinated(actor, Scheme.objects.filter(pk=scheme.pk)).exists():
-        raise ValidationError({NON_FIELD_ERRORS: bilingual(
-            f"{actor} ไม่ได้เป็นผู้ประสานงานของโครงการ {scheme.code}",
-            f"{actor} is not a coordinator of scheme {scheme.code}",
-        )})
 
 
 def _require_open(period: ReportingPeriod, now: datetime) -> None:
@@ -148,7 +118,7 @@ def clean_lines(lines: dict[str, Any]) -> dict[str, tuple[int, int]]:
             committed_raw, disbursed_raw = pair
         except (TypeError, ValueError):
             errors[line_field(category, "committed")] = bilingual(
-                f"{CATEGORY_TH[category]}: ต้องระบุยอดก่อหนี้และยอดเบิกจ่าย",
+                f"{category_th(category)}: ต้องระบุยอดก่อหนี้และยอดเบิกจ่าย",
                 f"{category}: give (committed, disbursed)",
             )
             continue
@@ -239,7 +209,7 @@ def _write_lines(report: MonthlyReport, lines: dict[str, tuple[int, int]]) -> No
 @transaction.atomic
 def report_save_draft(
     *,
-    actor: Any,
+    actor: Actor,
     period: ReportingPeriod,
     unit: Org,
     lines: dict[str, Any],
@@ -255,7 +225,7 @@ def report_save_draft(
     is stored (a double-submitted form): then the stored report is returned unchanged.
     """
     period = ReportingPeriod.objects.select_related("scheme__fiscal_year").get(pk=period.pk)
-    _require_editor(actor, unit)
+    user = permissions.require_edit(actor, unit)
     if not period.scheme.units.filter(pk=unit.pk).exists():
         raise ValidationError({"unit": bilingual(
             f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการ {period.scheme.code}",
@@ -272,7 +242,7 @@ def report_save_draft(
             with transaction.atomic():
                 report = MonthlyReport.objects.create(
                     period=period, unit=unit, obstacles=obstacles, correction_note=correction_note,
-                    created_by=actor, saved_at=now, saved_by=actor,
+                    created_by=user, saved_at=now, saved_by=user,
                 )
         except IntegrityError:
             # Another request created it a moment ago: treat this one as a save on a loaded version 0.
@@ -306,7 +276,7 @@ def report_save_draft(
     before = _report_snapshot(report)
     report.obstacles, report.correction_note = obstacles, correction_note
     report.version += 1
-    report.saved_at, report.saved_by = now, actor
+    report.saved_at, report.saved_by = now, user
     report.save(update_fields=["obstacles", "correction_note", "version", "saved_at", "saved_by", "updated_at"])
     _write_lines(report, cleaned)
     audit_record(actor=actor, action="report.save", obj=report, unit=unit,
@@ -329,12 +299,12 @@ def _refuse_accepted(report: MonthlyReport) -> None:
 
 
 @transaction.atomic
-def report_submit(*, actor: Any, report: MonthlyReport, version: int | None, now: datetime) -> MonthlyReport:
+def report_submit(*, actor: Actor, report: MonthlyReport, version: int | None, now: datetime) -> MonthlyReport:
     """Send a draft (or a returned report) to the coordinator. Late when the local date of the
     first submission is after the deadline; a resubmission keeps the first one's flag."""
     report = _locked_report(report)
     period = report.period
-    _require_editor(actor, report.unit)
+    user = permissions.require_edit(actor, report.unit)
     _refuse_accepted(report)
     if report.state == ReportState.SUBMITTED:
         return report  # already submitted: a repeated click changes nothing
@@ -347,8 +317,8 @@ def report_submit(*, actor: Any, report: MonthlyReport, version: int | None, now
         report.first_submitted_at = now
         report.is_late = timezone.localdate(now) > period.deadline
     report.state = ReportState.SUBMITTED
-    report.submitted_at, report.submitted_by = now, actor
-    report.saved_at, report.saved_by = now, actor
+    report.submitted_at, report.submitted_by = now, user
+    report.saved_at, report.saved_by = now, user
     report.version += 1
     report.save()
     audit_record(actor=actor, action="report.submit", obj=report, unit=report.unit,
@@ -358,11 +328,11 @@ def report_submit(*, actor: Any, report: MonthlyReport, version: int | None, now
 
 
 @transaction.atomic
-def report_return(*, actor: Any, report: MonthlyReport, reason: str, now: datetime) -> MonthlyReport:
+def report_return(*, actor: Actor, report: MonthlyReport, reason: str, now: datetime) -> MonthlyReport:
     """The coordinator sends a submitted report back to the unit for correction, saying why."""
     report = _locked_report(report)
     period = report.period
-    _require_coordinator(actor, period.scheme)
+    user = permissions.require_coordinator(actor, period.scheme.coordinator_org, scheme_code=period.scheme.code)
     _refuse_accepted(report)
     if report.state != ReportState.SUBMITTED:
         raise ValidationError({NON_FIELD_ERRORS: bilingual(
@@ -373,7 +343,7 @@ def report_return(*, actor: Any, report: MonthlyReport, reason: str, now: dateti
         raise ValidationError({"reason": bilingual("ต้องระบุเหตุผลที่ส่งกลับ", "a reason for the return is required")})
     before = _report_snapshot(report)
     report.state, report.return_reason = ReportState.RETURNED, reason
-    report.saved_at, report.saved_by = now, actor
+    report.saved_at, report.saved_by = now, user
     report.version += 1
     report.save()
     audit_record(actor=actor, action="report.return", obj=report, unit=report.unit,
@@ -402,7 +372,7 @@ def ledger_deltas(
 
 
 @transaction.atomic
-def report_accept(*, actor: Any, report: MonthlyReport, now: datetime) -> MonthlyReport:
+def report_accept(*, actor: Actor, report: MonthlyReport, now: datetime) -> MonthlyReport:
     """Accept a submitted report and record the ledger movements it implies.
 
     1. Compare each category's reported cumulative figures with the ledger as of the as-of date.
@@ -413,7 +383,7 @@ def report_accept(*, actor: Any, report: MonthlyReport, now: datetime) -> Monthl
     report = _locked_report(report)
     period, unit = report.period, report.unit
     fy = period.scheme.fiscal_year
-    _require_coordinator(actor, period.scheme)
+    user = permissions.require_coordinator(actor, period.scheme.coordinator_org, scheme_code=period.scheme.code)
     _refuse_accepted(report)
     if report.state != ReportState.SUBMITTED:
         raise ValidationError({NON_FIELD_ERRORS: bilingual(
@@ -451,9 +421,11 @@ def report_accept(*, actor: Any, report: MonthlyReport, now: datetime) -> Monthl
     movements: list[Movement] = []
     for category, kind, amount, settles in plan:
         note = base_note if amount > 0 else f"แก้ไขยอดตาม{base_note}: {report.correction_note or 'ยอดตามรายงาน'}"
-        common = {"actor": actor, "fiscal_year": fy, "unit": unit, "category": category, "amount": amount,
-                  "effective_date": period.as_of, "document_ref": f"RPT-{report.pk}", "source_report": report,
-                  "note": note[:255]}
+        common: dict[str, Any] = {
+            "actor": actor, "fiscal_year": fy, "unit": unit, "category": category, "amount": amount,
+            "effective_date": period.as_of, "document_ref": f"RPT-{report.pk}", "source_report": report,
+            "note": note[:255],
+        }
         try:
             if kind == "commitment":
                 movements.append(ledger.commitment_record(commitment_type=CommitmentType.PO, **common))
@@ -462,14 +434,14 @@ def report_accept(*, actor: Any, report: MonthlyReport, now: datetime) -> Monthl
         except ValidationError as exc:
             raise ValidationError({NON_FIELD_ERRORS: bilingual(
                 f"รับรองไม่ได้: บัญชีไม่รับยอด{FIGURE_TH['committed' if kind == 'commitment' else 'disbursed']}"
-                f"ของ{CATEGORY_TH[category]}",
+                f"ของ{category_th(category)}",
                 f"cannot accept: the ledger refuses the {category} "
                 f"{FIGURE_EN['committed' if kind == 'commitment' else 'disbursed']}",
             ) + " — " + " ".join(exc.messages)}) from exc
     before = _report_snapshot(report)
     report.state = ReportState.ACCEPTED
-    report.accepted_at, report.accepted_by = now, actor
-    report.saved_at, report.saved_by = now, actor
+    report.accepted_at, report.accepted_by = now, user
+    report.saved_at, report.saved_by = now, user
     report.version += 1
     report.save()
     after = _report_snapshot(report) | {"movements": [m.pk for m in movements]}
@@ -482,11 +454,11 @@ def report_accept(*, actor: Any, report: MonthlyReport, now: datetime) -> Monthl
 
 @transaction.atomic
 def period_reopen(
-    *, actor: Any, period: ReportingPeriod, until: datetime, reason: str, now: datetime
+    *, actor: Actor, period: ReportingPeriod, until: datetime, reason: str, now: datetime
 ) -> ReportingPeriod:
     """Let units save and submit in a locked period until `until` (an aware datetime)."""
     period = ReportingPeriod.objects.select_for_update(of=("self",)).select_related("scheme__fiscal_year").get(pk=period.pk)
-    _require_coordinator(actor, period.scheme)
+    permissions.require_coordinator(actor, period.scheme.coordinator_org, scheme_code=period.scheme.code)
     if not isinstance(until, datetime) or timezone.is_naive(until):
         raise ValidationError({"until": bilingual("ต้องระบุวันเวลาที่เปิดถึง", "give the date and time to reopen until")})
     if until <= now:
@@ -507,10 +479,10 @@ def period_reopen(
 
 
 @transaction.atomic
-def period_lock(*, actor: Any, period: ReportingPeriod, now: datetime) -> ReportingPeriod:
+def period_lock(*, actor: Actor, period: ReportingPeriod, now: datetime) -> ReportingPeriod:
     """End a reopening early: the period is locked again from `now` (if its deadline has passed)."""
     period = ReportingPeriod.objects.select_for_update(of=("self",)).select_related("scheme__fiscal_year").get(pk=period.pk)
-    _require_coordinator(actor, period.scheme)
+    permissions.require_coordinator(actor, period.scheme.coordinator_org, scheme_code=period.scheme.code)
     if period.reopened_until is None or period.reopened_until <= now:
         raise ValidationError({NON_FIELD_ERRORS: bilingual(
             "งวดนี้ไม่ได้เปิดรับรายงานเพิ่มเติมอยู่", "this period is not reopened"
@@ -554,7 +526,7 @@ def evidence_date_bounds(fy: FiscalYear, month: date | None) -> tuple[date, date
 @transaction.atomic
 def evidence_upload(
     *,
-    actor: Any,
+    actor: Actor,
     unit: Org,
     fiscal_year: FiscalYear | int,
     kind: str,
@@ -567,8 +539,8 @@ def evidence_upload(
 
     The stored name is the file's SHA-256: the uploader's file name is kept only as a label.
     """
-    fy = _fiscal_year(fiscal_year)
-    _require_editor(actor, unit)
+    fy = find_fiscal_year(fiscal_year, for_write=True)
+    user = permissions.require_edit(actor, unit)
     if kind not in EvidenceKind.values:
         raise ValidationError({"kind": bilingual(f"ประเภทหลักฐาน '{kind}' ไม่ถูกต้อง", f"unknown evidence kind '{kind}'")})
     month_day = _evidence_month(kind, month, fy)
@@ -588,7 +560,7 @@ def evidence_upload(
     evidence = Evidence(
         fiscal_year=fy, unit=unit, kind=kind, month=month_day, event_date=event_date,
         original_name=checked.original_name, content_type=checked.content_type, size=checked.size,
-        sha256=checked.sha256, uploaded_by=actor,
+        sha256=checked.sha256, uploaded_by=user,
     )
     name = evidence_upload_to(evidence, checked.original_name)
     storage = evidence.file.storage

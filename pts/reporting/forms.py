@@ -8,11 +8,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from pts.budget.models import FiscalYear
+from pts.core.categories import category_th
 from pts.core.thai import bilingual
-from pts.reporting.actions import CATEGORY_TH, FIGURE_EN, FIGURE_TH, line_field
+from pts.reporting.actions import FIGURE_EN, FIGURE_TH, line_field
 from pts.reporting.models import EvidenceKind
 from pts.reporting.queries import FormLine
-from pts.web.fields import AmountField, ThaiDateField
+from pts.ui.fields import AmountField, ThaiDateField
 
 FIGURES = ("committed", "disbursed")
 
@@ -48,7 +49,7 @@ class ReportForm(forms.Form):
             for figure in FIGURES:
                 name = line_field(line.category, figure)
                 if name in self.errors:
-                    prefix = bilingual(f"{CATEGORY_TH[line.category]} {FIGURE_TH[figure]}",
+                    prefix = bilingual(f"{category_th(line.category)} {FIGURE_TH[figure]}",
                                        f"{line.category} {FIGURE_EN[figure]}")
                     self.errors[name] = self.error_class([f"{prefix}: {m}" for m in self.errors[name]])
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pts.budget.models import Category
+from pts.core.constraints import choices_check
 from pts.core.fiscal import Month
 
 
@@ -98,6 +99,7 @@ class MonthlyReport(models.Model):
         ordering = ["period", "unit"]
         verbose_name = _("monthly report")
         constraints = [
+            choices_check("state", ReportState, "report_state_valid"),
             models.UniqueConstraint(fields=["period", "unit"], name="report_one_per_unit_and_period"),
             models.CheckConstraint(condition=Q(version__gte=1), name="report_version_positive"),
             models.CheckConstraint(
@@ -127,6 +129,7 @@ class ReportLine(models.Model):
     class Meta:
         ordering = ["report", "category"]
         constraints = [
+            choices_check("category", Category, "reportline_category_valid"),
             models.UniqueConstraint(fields=["report", "category"], name="report_line_unique"),
             models.CheckConstraint(condition=Q(committed__gte=0) & Q(disbursed__gte=0), name="report_line_non_negative"),
         ]
@@ -169,6 +172,7 @@ class Evidence(models.Model):
         ordering = ["fiscal_year", "unit", "kind", "month", "-uploaded_at"]
         verbose_name = _("governance evidence")
         constraints = [
+            choices_check("kind", EvidenceKind, "evidence_kind_valid"),
             models.CheckConstraint(condition=Q(size__gt=0), name="evidence_not_empty"),
             models.CheckConstraint(
                 condition=Q(kind="committee_order", month__isnull=True) | (~Q(kind="committee_order") & Q(month__isnull=False)),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from pts.budget.models import Category, FiscalYear
 from pts.budget.queries import unit_figures
@@ -16,6 +16,7 @@ from pts.core.fiscal import Month
 from pts.core.lookups import ids_in
 from pts.organisations import scope
 from pts.organisations.models import Membership, Org, Role
+from pts.organisations.queries import search_orgs
 from pts.reporting.models import Evidence, EvidenceKind, MonthlyReport, ReportingPeriod, ReportState
 
 
@@ -49,12 +50,49 @@ class BoardRow:
 
 def period_board(*, user: Any, period: ReportingPeriod) -> list[BoardRow]:
     """Every unit of the scheme the user can see, with its report (or None) for the period."""
-    units = scope.visible(user, period.scheme.units.all()).order_by("path")
+    return board_rows(user=user, period=period, units=board_units(user=user, period=period))
+
+
+# what the board can be narrowed to: units that have not reported, were late, or are at a state
+BOARD_FILTERS = ("missing", "late", ReportState.SUBMITTED, ReportState.RETURNED, ReportState.ACCEPTED)
+
+
+def board_units(*, user: Any, period: ReportingPeriod, q: str = "", show: str = "") -> QuerySet[Org]:
+    """The scheme's units the user can see, in tree order, narrowed by a search by code or name and
+    by what their report says (`show`, one of BOARD_FILTERS; "" for every unit)."""
+    units = search_orgs(scope.visible(user, period.scheme.units.all()), q)
+    reports = scope.visible(user, MonthlyReport.objects.filter(period=period))
+    if show == "missing":
+        units = units.exclude(pk__in=reports.exclude(state=ReportState.DRAFT).values("unit_id"))
+    elif show == "late":
+        units = units.filter(pk__in=reports.filter(is_late=True).values("unit_id"))
+    elif show in BOARD_FILTERS:
+        units = units.filter(pk__in=reports.filter(state=show).values("unit_id"))
+    return units.order_by("path")
+
+
+def board_rows(*, user: Any, period: ReportingPeriod, units: Iterable[Org]) -> list[BoardRow]:
+    """Each of `units` (a page of the board) with its report for the period, or None."""
+    units = list(units)
     reports = {
         r.unit_id: r
-        for r in scope.visible(user, MonthlyReport.objects.filter(period=period)).select_related("submitted_by")
+        for r in scope.visible(user, MonthlyReport.objects.filter(period=period, **ids_in("unit_id", [u.pk for u in units])))
+        .select_related("submitted_by")
     }
     return [BoardRow(unit=u, report=reports.get(u.pk)) for u in units]
+
+
+def board_summary(*, user: Any, period: ReportingPeriod) -> dict[str, int]:
+    """The counts `board_counts` gives, over every unit the user sees, from three aggregates."""
+    units = scope.visible(user, period.scheme.units.all())
+    reports = scope.visible(user, MonthlyReport.objects.filter(period=period, unit__in=units.values("pk")))
+    by_state = dict(reports.order_by().values_list("state").annotate(n=Count("id")))
+    n_units = units.count()
+    counts = {"units": n_units, "missing": n_units - sum(n for s, n in by_state.items() if s != ReportState.DRAFT),
+              "late": reports.filter(is_late=True).count()}
+    for state in (ReportState.ACCEPTED, ReportState.SUBMITTED, ReportState.RETURNED):
+        counts[state] = by_state.get(state, 0)
+    return counts
 
 
 def board_counts(rows: list[BoardRow]) -> dict[str, int]:

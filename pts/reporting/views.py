@@ -20,20 +20,24 @@ from pts.budget.models import FiscalYear
 from pts.core.thai import bilingual
 from pts.organisations import scope
 from pts.organisations.models import Org
+from pts.organisations.permissions import SignedInRequest
 from pts.reporting import actions
 from pts.reporting.forms import EvidenceForm, ReopenForm, ReportForm, ReturnForm
 from pts.reporting.models import Evidence, MonthlyReport, ReportingPeriod, ReportState
 from pts.reporting.queries import (
-    board_counts,
+    BOARD_FILTERS,
+    board_rows,
+    board_summary,
+    board_units,
     evidence_checklist,
     form_lines,
     my_report_rows,
-    period_board,
     periods_visible_to,
     reports_visible_to,
 )
-from pts.schemes.forms import action_error_text, add_action_errors
 from pts.schemes.queries import can_coordinate_scheme
+from pts.ui import paging
+from pts.ui.forms import action_error_text, add_action_errors
 
 EDITABLE_STATES = (ReportState.DRAFT, ReportState.RETURNED)
 
@@ -58,7 +62,7 @@ def _report_context(period: ReportingPeriod, unit: Org) -> dict:
 
 
 @login_required
-def report_edit(request: HttpRequest, period_id: int, unit_id: int) -> HttpResponse:
+def report_edit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpResponse:
     unit = scope.get_visible(request.user, Org.objects.all(), pk=unit_id)
     period = get_object_or_404(periods_visible_to(request.user).filter(scheme__units=unit), pk=period_id)
     report = MonthlyReport.objects.filter(period=period, unit=unit).prefetch_related("lines").first()
@@ -141,7 +145,7 @@ def _back(request: HttpRequest, default: str) -> str:
 
 
 @login_required
-def report_submit(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_submit(request: SignedInRequest, report_id: int) -> HttpResponse:
     report = _report_for_post(request, report_id)
     if request.method != "POST":
         return _not_allowed()
@@ -161,7 +165,7 @@ def report_submit(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
-def report_return(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_return(request: SignedInRequest, report_id: int) -> HttpResponse:
     report = _report_for_post(request, report_id)
     if request.method != "POST":
         return _not_allowed()
@@ -183,7 +187,7 @@ def report_return(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
-def report_accept(request: HttpRequest, report_id: int) -> HttpResponse:
+def report_accept(request: SignedInRequest, report_id: int) -> HttpResponse:
     report = _report_for_post(request, report_id)
     if request.method != "POST":
         return _not_allowed()
@@ -207,11 +211,18 @@ def _board_period(request: HttpRequest, period_id: int) -> ReportingPeriod:
 
 @login_required
 def period_status(request: HttpRequest, period_id: int) -> HttpResponse:
+    """Who has reported: every unit the user sees (a page at a time), `?show=` to keep those that
+    have not reported, were late or are at a state, `?q=` to find a unit by code or name."""
     period = _board_period(request, period_id)
-    rows = period_board(user=request.user, period=period)
+    q = paging.search_term(request)
+    show = request.GET.get("show", "")
+    show = show if show in BOARD_FILTERS else ""
+    page = paging.paginate(request, board_units(user=request.user, period=period, q=q, show=show))
     now = timezone.now()
-    return render(request, "reporting/period_status.html", {
-        "period": period, "scheme": period.scheme, "rows": rows, "counts": board_counts(rows),
+    return paging.render_list(request, "reporting/period_status.html", "reporting/_board_results.html", {
+        "period": period, "scheme": period.scheme, "page": page, "q": q, "show": show,
+        "rows": board_rows(user=request.user, period=period, units=page.object_list),
+        "counts": board_summary(user=request.user, period=period),
         "locked": period.is_locked(now), "reopened": period.reopened_until is not None and period.reopened_until > now,
         "can_coordinate": can_coordinate_scheme(request.user, period.scheme),
         "reopen_form": ReopenForm(),
@@ -219,7 +230,7 @@ def period_status(request: HttpRequest, period_id: int) -> HttpResponse:
 
 
 @login_required
-def period_reopen(request: HttpRequest, period_id: int) -> HttpResponse:
+def period_reopen(request: SignedInRequest, period_id: int) -> HttpResponse:
     period = _board_period(request, period_id)
     if request.method != "POST":
         return _not_allowed()
@@ -243,7 +254,7 @@ def period_reopen(request: HttpRequest, period_id: int) -> HttpResponse:
 
 
 @login_required
-def period_lock(request: HttpRequest, period_id: int) -> HttpResponse:
+def period_lock(request: SignedInRequest, period_id: int) -> HttpResponse:
     period = _board_period(request, period_id)
     if request.method != "POST":
         return _not_allowed()
@@ -259,7 +270,7 @@ def period_lock(request: HttpRequest, period_id: int) -> HttpResponse:
 
 
 @login_required
-def evidence(request: HttpRequest, unit_id: int, be_year: int) -> HttpResponse:
+def evidence(request: SignedInRequest, unit_id: int, be_year: int) -> HttpResponse:
     unit = scope.get_visible(request.user, Org.objects.all(), pk=unit_id)
     fiscal_year = get_object_or_404(FiscalYear, be_year=be_year)
     can_upload = scope.can_edit_unit(request.user, unit)

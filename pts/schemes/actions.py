@@ -1,7 +1,9 @@
 """Writes for schemes: create a scheme with its twelve reporting periods, change its calendar,
 its settings and the units it evaluates. Each runs in one transaction and writes its audit row.
 
-`actor=None` is the system (demo loader, commands): it skips the coordinator check only.
+Only a coordinator of the scheme's coordinating organisation (or the system) may act.
+The periods (reporting) and the rule set check (scoring) come from apps above this one, through
+`pts.schemes.hooks`.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pts.audit.actions import audit_record, snapshot
 from pts.budget.models import Category, FiscalYear
-from pts.core.fiscal import Month, thai_date
+from pts.budget.years import find_fiscal_year
+from pts.core.fiscal import thai_date
 from pts.core.thai import bilingual
-from pts.organisations import scope
+from pts.organisations import permissions
 from pts.organisations.models import Org, OrgKind
+from pts.organisations.permissions import Actor
+from pts.schemes.hooks import HOOKS
 from pts.schemes.models import Denominator, Scheme, SchemeKind, default_series
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -29,26 +34,6 @@ SERIES_NAMES = ("overall", "recurring", "capital")
 MAX_DEADLINE_OFFSET = 2
 SETTINGS_FIELDS = ["name", "rule_set", "denominator", "series"]
 CALENDAR_FIELDS = ["as_of_day", "deadline_day", "deadline_month_offset", "lock_after_deadline"]
-
-
-def _fiscal_year(value: FiscalYear | int) -> FiscalYear:
-    if isinstance(value, FiscalYear):
-        return value
-    try:
-        return FiscalYear.objects.get(be_year=value)
-    except (FiscalYear.DoesNotExist, ValueError, TypeError) as exc:
-        raise ValidationError(
-            {"fiscal_year": bilingual(f"ไม่มีปีงบประมาณ {value}", f"fiscal year {value} does not exist")}
-        ) from exc
-
-
-def _require_coordinator(actor: Any, org: Org) -> None:
-    if actor is not None and not scope.can_coordinate_unit(actor, org):
-        raise ValidationError(
-            {NON_FIELD_ERRORS: bilingual(
-                f"{actor} ไม่ได้เป็นผู้ประสานงานของ {org.code}", f"{actor} is not a coordinator of {org.code}"
-            )}
-        )
 
 
 def validate_series(series: Any) -> dict[str, list[str]]:
@@ -80,13 +65,6 @@ def validate_series(series: Any) -> dict[str, list[str]]:
     if "overall" not in cleaned:
         raise ValidationError({"series": bilingual("ต้องมีกลุ่ม 'overall'", "the series 'overall' is required")})
     return cleaned
-
-
-def _check_rule_set(*, rule_set: str, kind: str, series: dict[str, list[str]]) -> None:
-    """The rule set exists and defines every series of the mapping (scoring imports schemes: import here)."""
-    from pts.scoring.sources import check_scheme_series
-
-    check_scheme_series(rule_set=rule_set, kind=kind, series=series)
 
 
 def validate_calendar(
@@ -135,14 +113,10 @@ def validate_units(*, coordinator_org: Org, units: Iterable[Org]) -> list[Org]:
     return units
 
 
-def _period_dates(scheme: Scheme, month: Month) -> tuple[date, date]:
-    return scheme.as_of(month), scheme.deadline(month)
-
-
 @transaction.atomic
 def scheme_create(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -158,8 +132,6 @@ def scheme_create(
     lock_after_deadline: bool = True,
 ) -> Scheme:
     """Create a scheme and its twelve reporting periods (October first), dated from its calendar."""
-    from pts.reporting.models import ReportingPeriod
-
     code = (code or "").strip()
     if not SLUG.match(code):
         raise ValidationError({"code": bilingual(
@@ -176,14 +148,12 @@ def scheme_create(
         raise ValidationError({"denominator": bilingual(
             f"ฐานการคำนวณ '{denominator}' ไม่ถูกต้อง", f"unknown denominator '{denominator}'"
         )})
-    fy = _fiscal_year(fiscal_year)
-    _require_coordinator(actor, coordinator_org)
+    fy = find_fiscal_year(fiscal_year, for_write=True)
+    permissions.require_coordinator(actor, coordinator_org)
     if series is None:  # the rule set's own mapping, so a new scheme scores as its rule set says
-        from pts.scoring.queries import default_series_for
-
-        series = default_series_for(rule_set, kind) or default_series()
+        series = HOOKS.default_series(rule_set, kind) or default_series()
     series = validate_series(series)
-    _check_rule_set(rule_set=rule_set, kind=kind, series=series)
+    HOOKS.check_rule_set(rule_set=rule_set, kind=kind, series=series)
     validate_calendar(fiscal_year=fy, as_of_day=as_of_day, deadline_day=deadline_day,
                       deadline_month_offset=deadline_month_offset)
     unit_list = validate_units(coordinator_org=coordinator_org, units=units)
@@ -195,11 +165,7 @@ def scheme_create(
         lock_after_deadline=lock_after_deadline,
     )
     scheme.units.set(unit_list)
-    periods = []
-    for month in fy.months:
-        as_of, deadline = _period_dates(scheme, month)
-        periods.append(ReportingPeriod(scheme=scheme, month=month.first_day, as_of=as_of, deadline=deadline))
-    ReportingPeriod.objects.bulk_create(periods)
+    HOOKS.open_periods(scheme)
     after = snapshot(scheme) | {"units": sorted(u.code for u in unit_list)}
     audit_record(actor=actor, action="scheme.create", obj=scheme, unit=coordinator_org,
                  fiscal_year=fy.be_year, after=after)
@@ -208,12 +174,12 @@ def scheme_create(
 
 @transaction.atomic
 def scheme_update(
-    *, actor: Any, scheme: Scheme, name: str, rule_set: str = "", denominator: str = Denominator.CURRENT,
+    *, actor: Actor, scheme: Scheme, name: str, rule_set: str = "", denominator: str = Denominator.CURRENT,
     series: dict[str, list[str]] | None = None,
 ) -> Scheme:
     """Change a scheme's name, rule set, denominator and category-to-series mapping."""
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
-    _require_coordinator(actor, scheme.coordinator_org)
+    permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
     if not (name or "").strip():
         raise ValidationError({"name": bilingual("ต้องระบุชื่อโครงการ", "a name is required")})
     if denominator not in Denominator.values:
@@ -221,7 +187,7 @@ def scheme_update(
             f"ฐานการคำนวณ '{denominator}' ไม่ถูกต้อง", f"unknown denominator '{denominator}'"
         )})
     series = validate_series(scheme.series if series is None else series)
-    _check_rule_set(rule_set=rule_set, kind=scheme.kind, series=series)
+    HOOKS.check_rule_set(rule_set=rule_set, kind=scheme.kind, series=series)
     before = snapshot(scheme, SETTINGS_FIELDS)
     scheme.name, scheme.rule_set, scheme.denominator, scheme.series = name.strip(), rule_set.strip(), denominator, series
     after = snapshot(scheme, SETTINGS_FIELDS)
@@ -235,7 +201,7 @@ def scheme_update(
 @transaction.atomic
 def scheme_update_calendar(
     *,
-    actor: Any,
+    actor: Actor,
     scheme: Scheme,
     as_of_day: int | None,
     deadline_day: int,
@@ -248,28 +214,15 @@ def scheme_update_calendar(
     A period keeps its dates once its deadline is before `today` or a report in it is accepted:
     those reports were judged (late flag, ledger movements) against the old dates.
     """
-    from pts.reporting.models import ReportingPeriod, ReportState
-
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
-    _require_coordinator(actor, scheme.coordinator_org)
+    permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
     validate_calendar(fiscal_year=scheme.fiscal_year, as_of_day=as_of_day, deadline_day=deadline_day,
                       deadline_month_offset=deadline_month_offset)
     before = snapshot(scheme, CALENDAR_FIELDS)
     scheme.as_of_day, scheme.deadline_day = as_of_day, deadline_day
     scheme.deadline_month_offset, scheme.lock_after_deadline = deadline_month_offset, lock_after_deadline
     after = snapshot(scheme, CALENDAR_FIELDS)
-    moved = []
-    periods = (
-        ReportingPeriod.objects.select_for_update().filter(scheme=scheme, deadline__gte=today)
-        .exclude(reports__state=ReportState.ACCEPTED).order_by("month")
-    )
-    for period in periods:
-        as_of, deadline = _period_dates(scheme, Month.of(period.month))
-        if (as_of, deadline) != (period.as_of, period.deadline):
-            moved.append({"month": period.month.isoformat(), "as_of": [period.as_of.isoformat(), as_of.isoformat()],
-                          "deadline": [period.deadline.isoformat(), deadline.isoformat()]})
-            period.as_of, period.deadline = as_of, deadline
-            period.save(update_fields=["as_of", "deadline"])
+    moved = HOOKS.redate_periods(scheme, today)
     if after != before or moved:
         scheme.save(update_fields=CALENDAR_FIELDS)
         audit_record(actor=actor, action="scheme.calendar", obj=scheme, unit=scheme.coordinator_org,
@@ -278,10 +231,10 @@ def scheme_update_calendar(
 
 
 @transaction.atomic
-def scheme_set_units(*, actor: Any, scheme: Scheme, units: Iterable[Org]) -> Scheme:
+def scheme_set_units(*, actor: Actor, scheme: Scheme, units: Iterable[Org]) -> Scheme:
     """Set the units a scheme evaluates. A unit that has reported in the scheme cannot leave it."""
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)
-    _require_coordinator(actor, scheme.coordinator_org)
+    permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
     unit_list = validate_units(coordinator_org=scheme.coordinator_org, units=units)
     old = set(scheme.units.all())
     new = set(unit_list)

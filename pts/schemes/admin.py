@@ -2,20 +2,12 @@
 
 from django.contrib import admin
 
+from pts.core.admin import ReadOnlyAdminMixin
 from pts.schemes.models import Scheme
 
 
 @admin.register(Scheme)
-class SchemeAdmin(admin.ModelAdmin):
+class SchemeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "kind", "fiscal_year", "coordinator_org", "deadline_day"]
     list_filter = ["kind", "fiscal_year"]
     search_fields = ["code", "name"]
-
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False

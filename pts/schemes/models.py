@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pts.budget import queries as budget_queries
+from pts.core.constraints import choices_check
 from pts.core.fiscal import Month
 
 
@@ -21,12 +23,8 @@ class SchemeKind(models.TextChoices):
 
 
 def default_series() -> dict[str, list[str]]:
-    # KPI 2.3: overall = all but personnel; recurring = operating + subsidy + other; capital = capital.
-    return {
-        "overall": ["operating", "capital", "subsidy", "other"],
-        "recurring": ["operating", "subsidy", "other"],
-        "capital": ["capital"],
-    }
+    """KPI 2.3's series, the ledger's own (the field's default: migrations name this function)."""
+    return budget_queries.default_series()
 
 
 class Scheme(models.Model):
@@ -55,6 +53,8 @@ class Scheme(models.Model):
         ordering = ["code"]
         verbose_name = _("scheme")
         constraints = [
+            choices_check("kind", SchemeKind, "scheme_kind_valid"),
+            choices_check("denominator", Denominator, "scheme_denominator_valid"),
             models.CheckConstraint(condition=Q(deadline_day__gte=1) & Q(deadline_day__lte=31), name="scheme_deadline_day"),
             models.CheckConstraint(
                 condition=Q(as_of_day__isnull=True) | (Q(as_of_day__gte=1) & Q(as_of_day__lte=31)),

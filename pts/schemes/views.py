@@ -13,11 +13,14 @@ from django.utils.translation import gettext as _
 
 from pts.budget.models import Category
 from pts.organisations import scope
-from pts.reporting.models import ReportingPeriod
+from pts.organisations.permissions import SignedInRequest
+from pts.organisations.queries import search_orgs
 from pts.schemes import actions
-from pts.schemes.forms import SchemeCreateForm, SchemeSettingsForm, add_action_errors
+from pts.schemes.forms import SchemeCreateForm, SchemeSettingsForm
 from pts.schemes.models import Scheme
 from pts.schemes.queries import can_coordinate_scheme, scheme_units_visible, schemes_visible_to
+from pts.ui import paging
+from pts.ui.forms import add_action_errors
 
 
 def _visible_scheme(request: HttpRequest, code: str) -> Scheme:
@@ -35,7 +38,8 @@ def scheme_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     obj = _visible_scheme(request, scheme)
-    periods = ReportingPeriod.objects.filter(scheme=obj).order_by("month")
+    # reporting sits above schemes: its periods are read through the relation its model declares
+    periods = obj.periods.order_by("month")
     board_ids = set(scope.visible(request.user, periods).values_list("pk", flat=True))
     now = timezone.now()
     rows = [{"period": p, "locked": p.is_locked(now), "board": p.pk in board_ids} for p in periods]
@@ -43,18 +47,22 @@ def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     series = [(labels.get(name, name), [Category(c).label for c in categories]) for name, categories in obj.series.items()]
     deadline_month = {0: _("the same month"), 1: _("the next month"), 2: _("two months later")}.get(
         obj.deadline_month_offset, "")
+    q = paging.search_term(request)
+    units = paging.paginate(request, search_orgs(scheme_units_visible(request.user, obj), q))
     return render(request, "schemes/detail.html", {
         "scheme": obj,
         "deadline_month": deadline_month,
         "series": series,
-        "units": scheme_units_visible(request.user, obj),
+        "units": units.object_list,
+        "page": units,
+        "q": q,
         "rows": rows,
         "can_edit": can_coordinate_scheme(request.user, obj),
     })
 
 
 @login_required
-def scheme_create(request: HttpRequest) -> HttpResponse:
+def scheme_create(request: SignedInRequest) -> HttpResponse:
     if not scope.is_coordinator(request.user):
         raise PermissionDenied
     form = SchemeCreateForm(request.POST or None, user=request.user)
@@ -79,7 +87,7 @@ def scheme_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def scheme_edit(request: HttpRequest, scheme: str) -> HttpResponse:
+def scheme_edit(request: SignedInRequest, scheme: str) -> HttpResponse:
     obj = _visible_scheme(request, scheme)
     if not can_coordinate_scheme(request.user, obj):
         raise PermissionDenied

@@ -7,51 +7,46 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pts.audit.actions import audit_record
 from pts.core.thai import bilingual, normalize_digits
+from pts.organisations import permissions
 from pts.organisations.models import Org
+from pts.organisations.permissions import Actor
 from pts.schemes.models import Scheme
-from pts.schemes.queries import can_coordinate_scheme
 from pts.scoring import queries
-from pts.scoring.engine import exact, score_unit
+from pts.scoring.engine import RuleSet, exact, score_unit, score_units
 from pts.scoring.models import FrozenRound, ScoreOverride
+from pts.scoring.rulesets import rules_for
 
 
-def _require_coordinator(actor: Any, scheme: Scheme) -> None:
-    if not can_coordinate_scheme(actor, scheme):
-        raise PermissionDenied(bilingual(
-            f"{actor} ไม่ได้เป็นผู้ประสานงานของโครงการ {scheme.code}", f"{actor} does not coordinate scheme {scheme.code}"
-        ))
-
-
-def _round(rules: Any, round_no: Any) -> int:
+def _round(rules: RuleSet, round_no: Any) -> int:
     ids = [r.id for r in rules.rounds]
     try:
         value = int(round_no)
     except (TypeError, ValueError):
         value = None
-    if value not in ids:
+    if value is None or value not in ids:
         shown = ", ".join(str(i) for i in ids)
         raise ValidationError({"round_no": bilingual(
             f"รอบ '{round_no}' ไม่มีในชุดเกณฑ์ (มี {shown})", f"round '{round_no}' is not in the rule set (rounds: {shown})"
         )})
-    return value  # type: ignore[return-value]
+    return value
 
 
-def rules_series(rules: queries.RuleSet) -> dict[str, list[str]]:
+def rules_series(rules: RuleSet) -> dict[str, list[str]]:
     """series id -> categories or tags, as scored."""
     return {sid: list(s.categories) or [f"tag:{t}" for t in s.tags] for sid, s in rules.series.items()}
 
 
 @transaction.atomic
-def scores_freeze(*, actor: Any, scheme: Scheme, round_no: int, as_of: date, now: datetime | None = None) -> FrozenRound:
+def scores_freeze(*, actor: Actor, scheme: Scheme, round_no: int, as_of: date, now: datetime | None = None) -> FrozenRound:
     """Store the round's inputs, rule-set identity and results as of `as_of`; once per scheme and round."""
-    _require_coordinator(actor, scheme)
-    rules = queries.rules_for(scheme)
+    user = permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
+    rules = rules_for(scheme)
     round_no = _round(rules, round_no)
     first, last = scheme.fiscal_year.start, scheme.fiscal_year.end
     if not isinstance(as_of, date) or not first <= as_of <= last:
@@ -66,12 +61,12 @@ def scores_freeze(*, actor: Any, scheme: Scheme, round_no: int, as_of: date, now
             f"round {round_no} of scheme {scheme.code} is already frozen",
         )})
     inputs = queries.build_inputs(scheme=scheme, as_of=as_of, rules=rules)
-    results = [r for r in queries.score_units(rules, inputs) if r.round == round_no]
+    results = [r for r in score_units(rules, inputs) if r.round == round_no]
     try:
         with transaction.atomic():
             frozen = FrozenRound.objects.create(
                 scheme=scheme, round_no=round_no, as_of=as_of, rule_set=rules.id, rule_set_version=rules.version,
-                rule_set_sha256=rules.sha256, frozen_by=actor, frozen_at=now or timezone.now(),
+                rule_set_sha256=rules.sha256, frozen_by=user, frozen_at=now or timezone.now(),
                 # the category mapping in force belongs to the snapshot: the rule set's file alone does not say it
                 inputs={**queries.inputs_json(inputs, as_of), "series": rules_series(rules),
                         "denominator": scheme.denominator},
@@ -91,7 +86,7 @@ def scores_freeze(*, actor: Any, scheme: Scheme, round_no: int, as_of: date, now
     return frozen
 
 
-def override_range(rules: queries.RuleSet, criterion: Any, round_no: int) -> tuple[Fraction, Fraction]:
+def override_range(rules: RuleSet, criterion: Any, round_no: int) -> tuple[Fraction, Fraction]:
     """What a coordinator may set: 0..max, or for deductions -cap..0 (the round's maximum without a cap)."""
     if criterion.kind != "deductions":
         return Fraction(0), criterion.max
@@ -109,7 +104,7 @@ def _score(value: Any, bounds: tuple[Fraction, Fraction], criterion: str) -> Dec
         raise ValidationError({"score": bilingual(
             f"คะแนน '{value}' ไม่ใช่ตัวเลข", f"score '{value}' is not a number"
         )})
-    if score.as_tuple().exponent < -4:  # type: ignore[operator]
+    if isinstance(exponent := score.as_tuple().exponent, int) and exponent < -4:  # finite: always an int
         raise ValidationError({"score": bilingual(
             f"คะแนน '{value}' มีทศนิยมเกิน 4 ตำแหน่ง", f"score '{value}' has more than 4 decimals"
         )})
@@ -124,12 +119,12 @@ def _score(value: Any, bounds: tuple[Fraction, Fraction], criterion: str) -> Dec
 
 @transaction.atomic
 def score_override(
-    *, actor: Any, scheme: Scheme, round_no: int, unit: Org, criterion: str, score: Any, reason: str,
+    *, actor: Actor, scheme: Scheme, round_no: int, unit: Org, criterion: str, score: Any, reason: str,
     now: datetime | None = None,
 ) -> ScoreOverride:
     """Set one criterion's score of one unit in one round, with the reason; the latest override applies."""
-    _require_coordinator(actor, scheme)
-    rules = queries.rules_for(scheme)
+    user = permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
+    rules = rules_for(scheme)
     errors: dict[str, str] = {}
     try:
         round_no = _round(rules, round_no)
@@ -154,17 +149,17 @@ def score_override(
             value = _score(score, override_range(rules, c, round_no if isinstance(round_no, int) else 0), c.id)
         except ValidationError as exc:
             errors.update({k: v[0] for k, v in exc.message_dict.items()})
-    if errors:
+    if errors or c is None:  # no criterion is always an error: the check tells the type checker
         raise ValidationError(errors)
-    before = _current_score(scheme, rules, round_no, unit, c.id)  # type: ignore[union-attr]
+    before = _current_score(scheme, rules, round_no, unit, c.id)
     override = ScoreOverride.objects.create(
-        scheme=scheme, round_no=round_no, unit=unit, criterion=c.id, score=value,  # type: ignore[union-attr]
-        reason=reason, actor=actor, at=now or timezone.now(),
+        scheme=scheme, round_no=round_no, unit=unit, criterion=c.id, score=value,
+        reason=reason, actor=user, at=now or timezone.now(),
     )
     audit_record(actor=actor, action="scoring.override", obj=override, unit=unit,
                  fiscal_year=scheme.fiscal_year.be_year,
-                 before={"criterion": c.id, "round": round_no, **before},  # type: ignore[union-attr]
-                 after={"criterion": c.id, "round": round_no, "score": exact(Fraction(value)), "reason": reason},  # type: ignore[union-attr]
+                 before={"criterion": c.id, "round": round_no, **before},
+                 after={"criterion": c.id, "round": round_no, "score": exact(Fraction(value)), "reason": reason},
                  note=reason)
     return override
 

@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
+from pts.schemes import hooks
+
 
 class ScoringConfig(AppConfig):
     name = "pts.scoring"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from pts.scoring import rulesets  # models load only once the app registry is ready
+
+        hooks.register(check_rule_set=rulesets.check_scheme_series, default_series=rulesets.default_series_for)

@@ -19,27 +19,16 @@ from django.utils import timezone
 from pts.audit.actions import audit_record, snapshot
 from pts.core.fiscal import Month, fiscal_months
 from pts.core.thai import bilingual
-from pts.organisations import scope
+from pts.organisations import permissions
 from pts.organisations.models import Org
+from pts.organisations.permissions import Actor
 from pts.schemes.models import Scheme
 from pts.scoring.models import DeductionEvent
+from pts.scoring.rulesets import rules_for
 from pts.scoring.sources import deduction_causes
 
 RECORD_FIELDS = ["scheme", "unit", "cause", "month", "note", "actor", "at"]
 WITHDRAW_FIELDS = ["withdrawn_at", "withdrawn_by", "withdraw_reason"]
-
-
-def _require_coordinator(actor: Any, scheme: Scheme, unit: Org) -> None:
-    """The actor coordinates the unit and the scheme it is evaluated in (outsiders learn nothing more)."""
-    if not getattr(actor, "is_authenticated", False):
-        raise ValidationError({NON_FIELD_ERRORS: bilingual("ต้องระบุผู้บันทึก", "an acting user is required")})
-    if not scope.can_coordinate_unit(actor, unit) or not scope.coordinated(
-        actor, Scheme.objects.filter(pk=scheme.pk)
-    ).exists():
-        raise ValidationError({NON_FIELD_ERRORS: bilingual(
-            f"{actor} ไม่ได้เป็นผู้ประสานงานของ {unit.code} ในโครงการ {scheme.code}",
-            f"{actor} is not a coordinator of {unit.code} in scheme {scheme.code}",
-        )})
 
 
 def _month(value: Any, scheme: Scheme) -> Month | str:
@@ -56,14 +45,13 @@ def _month(value: Any, scheme: Scheme) -> Month | str:
 
 @transaction.atomic
 def deduction_record(
-    *, actor: Any, scheme: Scheme, unit: Org, cause: str, month: Month | date, note: str = "",
+    *, actor: Actor, scheme: Scheme, unit: Org, cause: str, month: Month | date, note: str = "",
     now: datetime | None = None, request_key: uuid.UUID | None = None,
 ) -> DeductionEvent:
     """Record one event costing `unit` points in `scheme`: a cause id of the scheme's rule set, in a
     month of its fiscal year. `request_key` (a form's one-time key) makes a resubmission replay."""
-    from pts.scoring.queries import rules_for
-
-    _require_coordinator(actor, scheme, unit)
+    permissions.require_coordinator(actor, unit)  # of the unit and of the scheme it is evaluated in
+    user = permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
     errors: dict[str, str] = {}
     causes = deduction_causes(rules_for(scheme))
     cause = str(cause or "").strip()
@@ -86,7 +74,7 @@ def deduction_record(
     if request_key is not None and (done := DeductionEvent.objects.filter(request_key=request_key).first()):
         return done
     event = DeductionEvent.objects.create(
-        scheme=scheme, unit=unit, cause=cause, month=checked.first_day, note=(note or "").strip(), actor=actor,
+        scheme=scheme, unit=unit, cause=cause, month=checked.first_day, note=(note or "").strip(), actor=user,
         at=now or timezone.now(), request_key=request_key,
     )
     audit_record(actor=actor, action="scoring.deduction_record", obj=event, unit=unit,
@@ -97,10 +85,11 @@ def deduction_record(
 
 
 @transaction.atomic
-def deduction_withdraw(*, actor: Any, event: DeductionEvent, reason: str, now: datetime | None = None) -> DeductionEvent:
+def deduction_withdraw(*, actor: Actor, event: DeductionEvent, reason: str, now: datetime | None = None) -> DeductionEvent:
     """Withdraw a mistaken event with the reason: it stays on record and no longer costs points."""
     event = DeductionEvent.objects.select_for_update().select_related("scheme__fiscal_year", "unit").get(pk=event.pk)
-    _require_coordinator(actor, event.scheme, event.unit)
+    permissions.require_coordinator(actor, event.unit)
+    user = permissions.require_coordinator(actor, event.scheme.coordinator_org, scheme_code=event.scheme.code)
     reason = (reason or "").strip()
     errors: dict[str, str] = {}
     if event.withdrawn_at is not None:
@@ -112,7 +101,7 @@ def deduction_withdraw(*, actor: Any, event: DeductionEvent, reason: str, now: d
     if errors:
         raise ValidationError(errors)
     before = snapshot(event, WITHDRAW_FIELDS)
-    event.withdrawn_at, event.withdrawn_by, event.withdraw_reason = now or timezone.now(), actor, reason
+    event.withdrawn_at, event.withdrawn_by, event.withdraw_reason = now or timezone.now(), user, reason
     event.save(update_fields=WITHDRAW_FIELDS)
     audit_record(actor=actor, action="scoring.deduction_withdraw", obj=event, unit=event.unit,
                  fiscal_year=event.scheme.fiscal_year.be_year, period=event.month,

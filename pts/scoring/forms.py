@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pts.web.fields import MonthField, ThaiDateField
+from pts.ui.fields import MonthField, ThaiDateField
 
 
 class AsOfForm(forms.Form):

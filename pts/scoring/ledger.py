@@ -1,27 +1,23 @@
 """Monthly ledger figures for scoring: per unit, month and category, cumulative at each as-of day.
 
-Scoring a scheme of 10,000 units reads 600,000 and more movements; the ledger is append-only, so
-what has been summed once stays summed. A process keeps, per fiscal year and reporting calendar,
-the sums of the movements it has read up to a watermark (the highest id), and on the next call
-reads only the movements past it. The sums are checked before use: the count of movements at or
-below the watermark must still be what was summed (a deleted movement, or one committed late
-under a lower id by a concurrent transaction, changes it); when it is not, everything is read
-again. Only committed data is summed this way: inside a transaction (a request that writes, a
-test) the movements are read afresh, so a rollback can never leave its rows in the sums.
+Nothing is kept in the process. With a month-end reporting calendar (the default) the figures come
+from the database's monthly sums (`pts.budget.rollup`, kept by a trigger on every movement insert),
+so scoring reads one row per unit, category and month, never the movements themselves; a calendar
+with an earlier as-of day reads the movements, bucketed by the database. Scores that did not change
+are not recomputed at all: see `pts.scoring.snapshots`.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import bisect
 from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, F, IntegerField, Value, When
 
-from pts.budget.models import Movement, MovementKind
+from pts.budget.models import LedgerMonth, Movement, MovementKind
 from pts.core.fiscal import Month
 from pts.core.lookups import ids_in
 from pts.scoring.engine import Figures
@@ -35,7 +31,6 @@ EFFECT = {
     MovementKind.DISBURSEMENT: (0, 0, 1, 0),
 }
 _figures = tuple.__new__  # builds a Figures NamedTuple at C speed: 600,000 of them for 10,000 units
-KEEP = 6  # folds kept per process: (fiscal year, calendar, denominator) combinations in use
 
 
 class Fold:
@@ -44,7 +39,6 @@ class Fold:
     def __init__(self, months: Sequence[Month], ends: Sequence[date], original: bool, carried: bool = False) -> None:
         self.months, self.ends, self.original = tuple(months), tuple(ends), original
         self.carried = carried  # the third figure is the money carried over, not the outstanding commitment
-        self.lock = threading.Lock()
         self.reset()
 
     def reset(self) -> None:
@@ -67,6 +61,49 @@ class Fold:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+    def month_rows(self, *, fiscal_year_id: int, unit_ids: Collection[int]) -> list[tuple[Any, ...]]:
+        """(unit, category, month, allocated, disbursed, third figure) of the monthly sums up to
+        the last as-of day (the units given, or every unit when the list is long)."""
+        third = "carried_over" if self.carried else "committed_total"
+        allocated = (F("allocated_original") if self.original else
+                     F("allocated_original") + F("transfers_in") - F("transfers_out") - F("pulled_back")
+                     + F("received_pullbacks"))
+        committed = F(third) if self.carried else F("committed_total") - F("settled") - F("carried_over")
+        qs = (LedgerMonth.objects.filter(fiscal_year_id=fiscal_year_id, month__lte=self.ends[-1],
+                                         **ids_in("unit_id", unit_ids))
+              .annotate(a=allocated, c=committed)
+              .values_list("unit_id", "category", "month", "a", "disbursed", "c").order_by())
+        sql, params = qs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def add_months(self, rows: list[tuple[Any, ...]]) -> None:
+        """Add monthly sums (`month_rows`): a month before the first as-of day counts in the first."""
+        firsts = [m.first_day for m in self.months]
+        n = len(self.ends)
+        sums, cells = self.sums, self.cells
+        index: dict[Any, int] = {}  # a month's first day -> the first scored month on or after it
+        for unit_id, category, month, allocated, disbursed, third in rows:
+            b = index.get(month)
+            if b is None:
+                day = date.fromisoformat(month) if isinstance(month, str) else month
+                b = index[month] = bisect.bisect_left(firsts, day)
+            if b >= n:
+                continue
+            by_cat = sums.get(unit_id)
+            if by_cat is None:
+                by_cat = sums[unit_id] = {}
+            cell = by_cat.get(category)
+            if cell is None:
+                cell = by_cat[category] = [0] * (3 * n)
+            if cells:
+                cells.pop(unit_id, None)
+            i = 3 * b
+            cell[i] += int(allocated)
+            cell[i + 1] += int(disbursed)
+            cell[i + 2] += int(third)
 
     def add(self, rows: list[tuple[Any, ...]]) -> None:
         n, original, carried = len(self.ends), self.original, self.carried
@@ -121,42 +158,6 @@ def bucket(ends: Sequence[date]) -> Case:
                 default=Value(len(ends)), output_field=IntegerField())
 
 
-_FOLDS: OrderedDict[tuple[Any, ...], Fold] = OrderedDict()
-_FOLDS_LOCK = threading.Lock()
-
-
-def _fold_for(key: tuple[Any, ...], months: Sequence[Month], ends: Sequence[date], original: bool,
-              carried: bool) -> Fold:
-    with _FOLDS_LOCK:
-        fold = _FOLDS.get(key)
-        if fold is None:
-            fold = _FOLDS[key] = Fold(months, ends, original, carried)
-            while len(_FOLDS) > KEEP:
-                _FOLDS.popitem(last=False)
-        _FOLDS.move_to_end(key)
-        return fold
-
-
-def forget() -> None:
-    """Drop every kept fold (tests; a process that wants its memory back)."""
-    with _FOLDS_LOCK:
-        _FOLDS.clear()
-
-
-def cached_fold(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequence[date], original: bool,
-                carried: bool = False) -> Fold:
-    """The process's fold for this fiscal year and calendar, brought up to date with the ledger."""
-    key = (connection.alias, str(connection.settings_dict.get("NAME")), fiscal_year_id, tuple(ends), original, carried)
-    fold = _fold_for(key, months, ends, original, carried)
-    with fold.lock:
-        if fold.count:
-            summed = Movement.objects.filter(fiscal_year_id=fiscal_year_id, id__lte=fold.watermark).count()
-            if summed != fold.count:  # a movement vanished or arrived late under a lower id: start over
-                fold.reset()
-        fold.add(fold.rows(fiscal_year_id=fiscal_year_id, after=fold.watermark))
-    return fold
-
-
 def monthly_cells(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequence[date], original: bool,
                   unit_ids: Sequence[int], carried: bool = False) -> dict[int, dict[Month, dict[str, Figures]]]:
     """unit id -> month -> category -> engine Figures, cumulative at each month's as-of day `ends[i]`.
@@ -168,10 +169,10 @@ def monthly_cells(*, fiscal_year_id: int, months: Sequence[Month], ends: Sequenc
     """
     if not months or not unit_ids:
         return {}
-    if connection.in_atomic_block:
-        fold = Fold(months, ends, original, carried)
+    fold = Fold(months, ends, original, carried)
+    if all(end == m.last_day for m, end in zip(months, ends, strict=True)):
+        fold.add_months(fold.month_rows(fiscal_year_id=fiscal_year_id, unit_ids=unit_ids))
+    else:
         fold.add(fold.rows(fiscal_year_id=fiscal_year_id, unit_ids=unit_ids))
-        return {pk: fold.unit_cells(pk) for pk in unit_ids}
-    fold = cached_fold(fiscal_year_id=fiscal_year_id, months=months, ends=ends, original=original, carried=carried)
-    with fold.lock:  # another thread's newer movements must not slip between a unit's sums and its cells
-        return {pk: fold.unit_cells(pk) for pk in unit_ids}
+    wanted = set(unit_ids)
+    return {pk: fold.unit_cells(pk) for pk in wanted}

@@ -105,3 +105,35 @@ class DeductionEvent(models.Model):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
+
+
+class ScoreSet(models.Model):
+    """Scores of a scheme's units as of a date under one context (rule set file, series mapping,
+    denominator, calendar, code): derived data shared by every worker through the database, so a
+    league is not recomputed by each process (see `pts.scoring.snapshots`). Never shown as such."""
+
+    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.CASCADE, related_name="+")
+    as_of = models.DateField()
+    context = models.CharField(max_length=64)
+    used_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scheme", "as_of", "context"], name="scoreset_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scheme_id} {self.as_of} {self.context[:8]}"
+
+
+class ScoreEntry(models.Model):
+    """One unit's points in every round, stored with the digest of the inputs they came from."""
+
+    score_set = models.ForeignKey(ScoreSet, on_delete=models.CASCADE, related_name="entries")
+    unit_id = models.BigIntegerField()
+    digest = models.CharField(max_length=40)
+    data = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["score_set", "unit_id"], name="scoreentry_key")]
+
+    def __str__(self) -> str:
+        return f"{self.score_set_id}/{self.unit_id}"

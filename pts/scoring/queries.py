@@ -6,9 +6,7 @@ Reads only; writes (freeze, override) are in actions.py.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -16,13 +14,13 @@ from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from django.db import connection
-
 from pts.budget import queries as budget
+from pts.budget.models import Activity, LedgerStamp
 from pts.core.fiscal import Month, parse_month
+from pts.core.lookups import ids_in
 from pts.organisations.models import Org
-from pts.schemes.models import Denominator, Scheme, SchemeKind
-from pts.scoring import ledger, sources
+from pts.schemes.models import Denominator, Scheme
+from pts.scoring import ledger, rulesets, snapshots, sources
 from pts.scoring.engine import (
     Deduction,
     Evidence,
@@ -34,55 +32,23 @@ from pts.scoring.engine import (
     Share,
     UnitData,
     exact,
-    load_ruleset,
     score_unit,
     score_units,
 )
 from pts.scoring.engine.ranking import rank
-from pts.scoring.engine.targets import resolve
 from pts.scoring.models import FrozenRound, ScoreOverride
+from pts.scoring.rulesets import (
+    DEFAULT_RULE_SETS as DEFAULT_RULE_SETS,  # home: rulesets; kept importable here
+)
+from pts.scoring.rulesets import default_series_for as default_series_for
+from pts.scoring.rulesets import rule_set_ref, rules_for
 
 # reporting's evidence kinds -> checklist item ids of the shipped rule sets
 EVIDENCE_ITEMS = {"committee_order": "committee", "minutes": "minutes", "publication": "report"}
-DEFAULT_RULE_SETS = {SchemeKind.PROVINCE: "province-pts-template", SchemeKind.DEPARTMENT: "doh-kpi23-2566"}
-_RULES: dict[tuple[str, int], RuleSet] = {}
-_MAPPED: dict[tuple[str, int, str], RuleSet] = {}
 NO_MONTHS: Mapping[Month, Mapping[str, Figures]] = MappingProxyType({})  # one object: a unit without money stays "the same"
 
 
 # -- rule set and inputs -----------------------------------------------------------------------
-
-
-def rule_set_ref(scheme: Scheme) -> str:
-    return scheme.rule_set or DEFAULT_RULE_SETS.get(SchemeKind(scheme.kind), "doh-kpi23-2566")
-
-
-def rules_for(scheme: Scheme) -> RuleSet:
-    """The scheme's rule set, re-read when its file changes (an edited file changes the scores)."""
-    ref = rule_set_ref(scheme)
-    path = resolve(ref, None)
-    stamp = path.stat().st_mtime_ns if path is not None else 0
-    base = _RULES.get((ref, stamp))
-    if base is None:
-        base = _RULES[(ref, stamp)] = load_ruleset(ref)
-    # the scheme's own category -> series mapping applies; one rule set object per mapping in use
-    key = (ref, stamp, json.dumps(scheme.series or {}, sort_keys=True))
-    rules = _MAPPED.get(key)
-    if rules is None:
-        rules = _MAPPED[key] = sources.rules_with_scheme_series(base, scheme)
-    return rules
-
-
-def default_series_for(rule_set: str, kind: str) -> dict[str, list[str]] | None:
-    """The rule set's own category mapping (what a new scheme starts with), or None when the rule
-    set cannot be read (the scheme actions then report it)."""
-    from pts.scoring.engine import RuleSetError
-
-    try:
-        rules = rules_for(Scheme(rule_set=(rule_set or "").strip(), kind=kind, series={}))
-    except RuleSetError:
-        return None
-    return {sid: list(s.categories) for sid, s in rules.series.items() if s.categories}
 
 
 def months_until(scheme: Scheme, rules: RuleSet, as_of: date) -> list[Month]:
@@ -183,59 +149,80 @@ def score_scheme(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
     one); None explains every unit. The points are the same either way.
     """
     rules = rules or rules_for(scheme)
-    inputs = build_inputs(scheme=scheme, as_of=as_of, rules=rules)
     if explain is None:
-        return score_units(rules, inputs)
-    results = _points(scheme, as_of, rules, inputs)
+        return score_units(rules, build_inputs(scheme=scheme, as_of=as_of, rules=rules))
+    results = _points(scheme, as_of, rules)
     if explain:
-        lines = {(r.unit, r.round): r for u in inputs if u.code in explain for r in score_unit(rules, u)}
+        shown = [u for u in scheme_units(scheme) if u.code in explain]
+        inputs = build_inputs(scheme=scheme, as_of=as_of, rules=rules, units=shown)
+        lines = {(r.unit, r.round): r for u in inputs for r in score_unit(rules, u)}
         results = [lines.get((r.unit, r.round), r) for r in results]
     return rank(rules, results) if rules.size_groups or rules.awards else results
 
 
-# (database, scheme, as of) -> the rule set, and per unit the inputs scored and their results
-_SCORED: OrderedDict[tuple[Any, ...], tuple[RuleSet, dict[str, tuple[UnitData, list[RoundResult]]]]] = OrderedDict()
-_SCORED_LOCK = threading.Lock()
-
-
-def forget() -> None:
-    """Drop every kept result (tests; a process that wants its memory back)."""
-    with _SCORED_LOCK:
-        _SCORED.clear()
-
-
-def _same(a: UnitData, b: UnitData) -> bool:
-    """The same inputs: the ledger's cells are compared by identity (`ledger` hands out the same
-    object until a unit's movements change, and a new one inside a transaction), the rest by value."""
-    return (a.months is b.months and a.code == b.code and a.tags == b.tags and a.evidence == b.evidence
-            and a.procurement == b.procurement and a.procurement_by_round == b.procurement_by_round
-            and a.deductions == b.deductions and a.through == b.through)
-
-
-def _points(scheme: Scheme, as_of: date, rules: RuleSet, inputs: list[UnitData]) -> list[RoundResult]:
-    """Points of every unit, unranked; a unit whose inputs are those scored last time keeps its results.
-
-    The engine is deterministic, so equal inputs give equal results: a league table opened again
-    after a few reports came in scores only the units whose figures changed.
-    """
-    key = (connection.alias, str(connection.settings_dict.get("NAME")), scheme.pk, as_of)
-    with _SCORED_LOCK:
-        kept = _SCORED.get(key)
-    before = kept[1] if kept is not None and kept[0] is rules else {}
-    now: dict[str, tuple[UnitData, list[RoundResult]]] = {}
+def _points(scheme: Scheme, as_of: date, rules: RuleSet) -> list[RoundResult]:
+    """Points of every unit, unranked, from the scores stored in the database where a unit's
+    inputs are those they were computed from; the other units are scored and stored
+    (`pts.scoring.snapshots`). Equal to scoring every unit afresh: the engine is deterministic."""
+    units = scheme_units(scheme)
+    ids = [u.pk for u in units]
+    months = months_until(scheme, rules, as_of)
+    digests = _digests(scheme, rules, as_of, units, months)
+    context = snapshots.context_digest(scheme=scheme, rules_digest=rulesets.file_digest(rule_set_ref(scheme)),
+                                       rules_id=rules.id)
+    set_id, stored = snapshots.load(scheme=scheme, as_of=as_of, context=context)
+    fresh = [u for u in units if stored.get(u.pk, ("",))[0] != digests[u.pk]]
+    scored: dict[str, list[RoundResult]] = {}
+    if fresh:
+        for data in build_inputs(scheme=scheme, as_of=as_of, rules=rules, units=fresh):
+            scored[data.code] = score_unit(rules, data, explain=False)
+    wanted = set(ids)
+    gone = [pk for pk in stored if pk not in wanted]
+    if fresh or gone or set_id is None:
+        snapshots.store(scheme=scheme, as_of=as_of, context=context, set_id=set_id, gone=gone,
+                        changed={u.pk: (digests[u.pk], snapshots.encode(scored[u.code])) for u in fresh})
+    kept = iter(snapshots.decode_many([(u.code, stored[u.pk][1]) for u in units if u.code not in scored]))
     out: list[RoundResult] = []
-    for unit in inputs:
-        prev = before.get(unit.code)
-        if prev is not None and _same(prev[0], unit):
-            now[unit.code] = prev
-        else:
-            now[unit.code] = (unit, score_unit(rules, unit, explain=False))
-        out.extend(now[unit.code][1])
-    with _SCORED_LOCK:
-        _SCORED[key] = (rules, now)
-        _SCORED.move_to_end(key)
-        while len(_SCORED) > ledger.KEEP:
-            _SCORED.popitem(last=False)
+    for u in units:  # code order, each unit's rounds in the engine's order
+        found = scored.get(u.code)
+        out.extend(found if found is not None else next(kept))
+    return out
+
+
+def _digests(scheme: Scheme, rules: RuleSet, as_of: date, units: Sequence[UnitRow],
+             months: Sequence[Month]) -> dict[int, str]:
+    """unit id -> the digest of everything its points depend on besides the context: the version of
+    its ledger (kept by the database), evidence, procurement facts, recorded deductions and, when
+    the rule set sums activity tags, its activities' tags. Derived deductions (carry-overs,
+    lapsed money) come from the ledger, so its version covers them."""
+    ids = [u.pk for u in units]
+    wanted = set(ids)
+    stamps = {unit_id: (n, last) for unit_id, n, last in LedgerStamp.objects.filter(
+        fiscal_year_id=scheme.fiscal_year_id, **ids_in("unit_id", ids)).values_list("unit_id", "movements", "last_id")
+        if unit_id in wanted}
+    evidence = _evidence(scheme, ids, as_of)
+    procurement: dict[int, Any] = {}
+    if _uses_procurement(rules):
+        from pts.procurement.queries import procurement_facts
+
+        procurement = procurement_facts(fiscal_year=scheme.fiscal_year, units=units, today=as_of,
+                                        with_projects_only=True)
+    recorded = sources.recorded_deductions(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of)
+    tags: dict[int, list[Any]] = defaultdict(list)
+    if sources.wanted_tags(rules):
+        for unit_id, pk, found in Activity.objects.filter(fiscal_year_id=scheme.fiscal_year_id,
+                                                          **ids_in("unit_id", ids)).values_list("unit_id", "pk", "tags"):
+            if unit_id in wanted:
+                tags[unit_id].append((pk, repr(found)))
+    through = months[-1] if months else None
+    out = {}
+    for u in units:
+        facts = procurement.get(u.pk)
+        out[u.pk] = snapshots.inputs_digest((
+            stamps.get(u.pk, (0, 0)), through, evidence.get(u.pk, ()),
+            (sorted(facts.as_facts().items()), facts.missed_rounds) if facts is not None else None,
+            recorded.get(u.pk, ()), sorted(tags.get(u.pk, ())),
+        ))
     return out
 
 

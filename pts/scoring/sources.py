@@ -100,22 +100,6 @@ def rules_with_scheme_series(rules: RuleSet, scheme: Scheme) -> RuleSet:
     return replace(rules, series={**rules.series, **changed}, cache={})
 
 
-def check_scheme_series(*, rule_set: str, kind: str, series: Any) -> None:
-    """For the scheme actions: the rule set a scheme would use exists and takes its series mapping."""
-    from pts.scoring.engine import RuleSetError
-    from pts.scoring.queries import rules_for
-
-    # the probe carries the mapping checked, so rules_for may apply it (or refuse it) itself
-    probe = Scheme(rule_set=(rule_set or "").strip(), kind=kind, series=series if isinstance(series, dict) else {})
-    try:
-        rules = rules_for(probe)
-    except RuleSetError as exc:
-        raise ValidationError({"rule_set": list(exc.issues)}) from None
-    errors = scheme_series_errors(rules, series)
-    if errors:
-        raise ValidationError({"series": errors})
-
-
 # -- activity tags --------------------------------------------------------------------------------
 
 
@@ -219,14 +203,9 @@ def deduction_events(
         return {}
     ids = set(unit_ids)
     out: dict[int, list[Deduction]] = defaultdict(list)
-    firsts = [m.first_day for m in months]
-    recorded = (DeductionEvent.objects
-                .filter(scheme=scheme, withdrawn_at__isnull=True, **ids_in("unit_id", ids),
-                        at__lt=end_of_day(as_of), cause__in=list(causes), month__in=firsts)
-                .values_list("unit_id", "cause", "month", "note").order_by())
-    for unit_id, cause, month, note in recorded:
-        if unit_id in ids:
-            out[unit_id].append(Deduction(cause, Month.of(month), note))
+    for unit_id, found in recorded_deductions(scheme=scheme, rules=rules, months=months, unit_ids=ids,
+                                              as_of=as_of).items():
+        out[unit_id].extend(found)
     wanted = set(months)
     if CARRYOVER in causes:
         for unit_id, event in _carryovers(scheme, ids, as_of):
@@ -241,6 +220,24 @@ def deduction_events(
     for events in out.values():
         events.sort(key=lambda e: (e.month, e.cause, e.note))
     return dict(out)
+
+
+def recorded_deductions(*, scheme: Scheme, rules: RuleSet, months: Sequence[Month], unit_ids: Collection[int],
+                        as_of: date) -> dict[int, tuple[Deduction, ...]]:
+    """unit id -> the recorded (not derived) deduction events of `months` known on `as_of`, sorted."""
+    causes = deduction_causes(rules)
+    if not causes or not months or not unit_ids:
+        return {}
+    ids = set(unit_ids)
+    out: dict[int, list[Deduction]] = defaultdict(list)
+    recorded = (DeductionEvent.objects
+                .filter(scheme=scheme, withdrawn_at__isnull=True, **ids_in("unit_id", ids),
+                        at__lt=end_of_day(as_of), cause__in=list(causes), month__in=[m.first_day for m in months])
+                .values_list("unit_id", "cause", "month", "note").order_by())
+    for unit_id, cause, month, note in recorded:
+        if unit_id in ids:
+            out[unit_id].append(Deduction(cause, Month.of(month), note))
+    return {unit_id: tuple(sorted(events, key=lambda e: (e.month, e.cause, e.note))) for unit_id, events in out.items()}
 
 
 def _carryovers(scheme: Scheme, ids: set[int], as_of: date) -> Iterable[tuple[int, Deduction]]:
@@ -283,10 +280,6 @@ def _carryovers(scheme: Scheme, ids: set[int], as_of: date) -> Iterable[tuple[in
             ))
 
 
-# (fiscal year, unit) -> the year-end figures and carry-overs the unit's lapsed events came from, and the events
-_LAPSED: dict[tuple[int, int], tuple[Any, tuple[tuple[str, int], ...], list[Deduction]]] = {}
-
-
 def _lapsed(scheme: Scheme, ids: set[int],
             cells: Mapping[int, Mapping[Month, Mapping[str, Figures]]] | None) -> Iterable[tuple[int, Deduction]]:
     """Current allocation at year end less payments and carry-overs, per unit and category.
@@ -312,24 +305,14 @@ def _lapsed(scheme: Scheme, ids: set[int],
         figures = cells.get(unit_id, {}).get(month)
         if not figures:
             continue
-        mine = tuple(sorted(carried_over[unit_id].items())) if unit_id in carried_over else ()
-        key = (scheme.fiscal_year_id, unit_id)
-        kept = _LAPSED.get(key)
-        if kept is not None and kept[0] is figures and kept[1] == mine and not own_sums:
-            events = kept[2]  # the same figures as last time (the ledger's kept sums hand out the same object)
-        else:
-            taken = dict(mine)
-            events = []
-            for category, f in sorted(figures.items()):
-                amount = f.allocated - f.disbursed - (f.committed if own_sums else taken.get(category, 0))
-                if amount > 0:
-                    events.append(Deduction(LAPSED, month, (
-                        f"{CATEGORY_TH.get(category, category)}: เงินเหลือ ณ สิ้นปีงบประมาณ {format_baht(amount)} บาท "
-                        "ไม่ได้เบิกจ่ายหรือกันเงินเหลื่อมปี"
-                    )))
-            _LAPSED[key] = (figures, mine, events)
-        for event in events:
-            yield unit_id, event
+        taken = carried_over.get(unit_id, {})
+        for category, f in sorted(figures.items()):
+            amount = f.allocated - f.disbursed - (f.committed if own_sums else taken.get(category, 0))
+            if amount > 0:
+                yield unit_id, Deduction(LAPSED, month, (
+                    f"{CATEGORY_TH.get(category, category)}: เงินเหลือ ณ สิ้นปีงบประมาณ {format_baht(amount)} บาท "
+                    "ไม่ได้เบิกจ่ายหรือกันเงินเหลื่อมปี"
+                ))
 
 
 def deductions_visible_to(*, user: Any, scheme: Scheme) -> QuerySet[DeductionEvent]:

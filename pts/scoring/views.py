@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pts.organisations import scope
-from pts.schemes.forms import action_error_text, add_action_errors
+from pts.organisations.models import Org
+from pts.organisations.permissions import SignedInRequest
+from pts.organisations.queries import org_matches
 from pts.schemes.models import Scheme
 from pts.schemes.queries import can_coordinate_scheme, scheme_units_visible, schemes_visible_to
 from pts.scoring import actions, queries
@@ -34,6 +36,8 @@ from pts.scoring.engine.explain import show
 from pts.scoring.forms import AsOfForm, DeductionForm, DeductionWithdrawForm, FreezeForm, OverrideForm
 from pts.scoring.models import DeductionEvent, FrozenRound
 from pts.scoring.sources import deduction_causes, deductions_visible_to
+from pts.ui import paging
+from pts.ui.forms import action_error_text, add_action_errors
 
 
 def _scheme(request: HttpRequest, code: str) -> Scheme:
@@ -46,6 +50,20 @@ def _rounds(rules: RuleSet) -> list[tuple[int, str]]:
 
 def _label(label: Any) -> str:
     return label.en if get_language() == "en" and label.en else label.th
+
+
+@dataclass(frozen=True, slots=True)
+class LeagueUnit:
+    """What a league row shows of its unit (league() only carries it to the row)."""
+
+    pk: int
+    code: str
+    name_th: str
+    name_en: str
+
+    @property
+    def name(self) -> str:
+        return self.name_en if get_language() == "en" and self.name_en else self.name_th
 
 
 @dataclass
@@ -104,10 +122,15 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     rules = queries.rules_for(obj)
     sel = _select(request.GET, obj, rules)
     results, overrides = _results(obj, rules, sel)
-    units = {u.code: u for u in obj.units.all()}
+    # every unit of the scheme takes a place; light rows, not 10,000 model instances
+    units = {code: LeagueUnit(pk, code, name_th, name_en)
+             for pk, code, name_th, name_en in obj.units.values_list("pk", "code", "name_th", "name_en")}
     visible = set(scheme_units_visible(request.user, obj).values_list("code", flat=True))
-    rows = queries.league(rules, results, round_no=sel.round_no, units=units, visible_codes=visible,
-                          overridden=overrides.keys())
+    rows = queries.league(rules, results, round_no=sel.round_no, units=cast("dict[str, Org]", units),
+                          visible_codes=visible, overridden=overrides.keys())
+    # ranks are over every unit of the scheme; a search and the pages only cut what is shown
+    q = paging.search_term(request)
+    page = paging.paginate(request, [row for row in rows if org_matches(row.unit, q)] if q else rows)
     criteria = [c for c in rules.criteria]
     groups = {g.id: _label(g.label) for g in rules.size_groups}
     awards = {a.id: _label(a.label) for a in rules.awards}
@@ -116,11 +139,12 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
         "award": awards.get(row.result.award or "", ""),
         "items": [(show(row.result.items[c.id].score, 4), c.id in row.overridden) for c in criteria],
         "total": show(row.result.total, 4), "max": show(row.result.max, 4),
-    } for row in rows]
+    } for row in page.object_list]
     can_coordinate = can_coordinate_scheme(request.user, obj)
-    return render(request, "scoring/league.html", {
+    return paging.render_list(request, "scoring/league.html", "scoring/_league_results.html", {
         "scheme": obj, "rules": rules, "rules_label": _label(rules.label), "sel": sel, "form": sel.form,
         "criteria": [(c.id, _label(c.label), _max_text(c)) for c in criteria], "table": table,
+        "page": page, "q": q, "shown_of": len(rows),
         "can_coordinate": can_coordinate, "query": _query(sel),
         "freeze_form": FreezeForm(rounds=_rounds(rules), initial={"round_no": sel.round_no, "as_of": sel.as_of})
         if can_coordinate and sel.frozen is None else None,
@@ -214,7 +238,7 @@ def _criteria_choices(rules: RuleSet) -> list[tuple[str, str]]:
 
 @login_required
 @require_POST
-def override(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
+def override(request: SignedInRequest, scheme: str, unit_id: int) -> HttpResponse:
     obj = _scheme(request, scheme)
     unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
     if not can_coordinate_scheme(request.user, obj):
@@ -239,7 +263,7 @@ def override(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def freeze(request: HttpRequest, scheme: str) -> HttpResponse:
+def freeze(request: SignedInRequest, scheme: str) -> HttpResponse:
     obj = _scheme(request, scheme)
     if not can_coordinate_scheme(request.user, obj):
         raise PermissionDenied
@@ -260,7 +284,7 @@ def freeze(request: HttpRequest, scheme: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def deduction_add(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
+def deduction_add(request: SignedInRequest, scheme: str, unit_id: int) -> HttpResponse:
     obj = _scheme(request, scheme)
     unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
     if not can_coordinate_scheme(request.user, obj):
@@ -284,7 +308,7 @@ def deduction_add(request: HttpRequest, scheme: str, unit_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-def deduction_withdraw(request: HttpRequest, scheme: str, event_id: int) -> HttpResponse:
+def deduction_withdraw(request: SignedInRequest, scheme: str, event_id: int) -> HttpResponse:
     obj = _scheme(request, scheme)
     event = scope.get_visible(request.user, DeductionEvent.objects.filter(scheme=obj), pk=event_id)
     if not can_coordinate_scheme(request.user, obj):

@@ -1,4 +1,7 @@
+from django import forms
 from django.apps import AppConfig
+
+from pts.core.thai import bilingual
 
 
 class WebConfig(AppConfig):
@@ -12,10 +15,6 @@ class WebConfig(AppConfig):
 def bilingual_form_errors() -> None:
     """Django's own form messages (a required field, a value not among the choices) in Thai and
     English, like every message of the product, whatever language the page is in."""
-    from django import forms
-
-    from pts.core.thai import bilingual
-
     choice = bilingual("ตัวเลือก '%(value)s' ไม่อยู่ในรายการที่เลือกได้", "'%(value)s' is not one of the choices")
     forms.Field.default_error_messages["required"] = bilingual("ต้องกรอกช่องนี้", "this field is required")
     forms.ChoiceField.default_error_messages["invalid_choice"] = choice

@@ -6,10 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from pts.budget.years import current_be_year
+from pts.organisations.scope import is_coordinator
+from pts.schemes.queries import schemes_visible_to
+from pts.ui.links import reverse_or_none
 
 
 @dataclass(frozen=True)
@@ -19,30 +23,8 @@ class NavItem:
     active: bool
 
 
-def reverse_or_none(name: str, *args: Any, **kwargs: Any) -> str | None:
-    """The URL of a named route, or None while the app that serves it does not define it yet."""
-    try:
-        return reverse(name, args=args or None, kwargs=kwargs or None)
-    except NoReverseMatch:
-        return None
-
-
-def current_be_year(today: Any = None) -> int | None:
-    """The fiscal year the menu links to: the current one if it exists, else the latest before it, else any."""
-    from django.utils import timezone
-
-    from pts.budget.models import FiscalYear
-    from pts.core.fiscal import fiscal_year_of
-
-    now_fy = fiscal_year_of(today or timezone.localdate())
-    years = FiscalYear.objects.order_by("-be_year").values_list("be_year", flat=True)
-    return years.filter(be_year__lte=now_fy).first() or years.first()
-
-
 def first_scheme_code(user: Any) -> str | None:
     """The scheme the Scores item opens: the latest fiscal year's first scheme the user may see."""
-    from pts.schemes.queries import schemes_visible_to
-
     latest_first = schemes_visible_to(user).order_by("-fiscal_year__be_year", "code")
     return latest_first.values_list("code", flat=True).first()
 
@@ -61,9 +43,7 @@ _MENU = [
 ]
 
 
-def nav_items(request: HttpRequest) -> list[NavItem]:
-    from pts.organisations.scope import is_coordinator
-
+def nav_items(request: HttpRequest, be_year: int | None) -> list[NavItem]:
     user = request.user
     match = getattr(request, "resolver_match", None)
     here = (match.namespace or match.url_name) if match else ""
@@ -72,7 +52,6 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
     ):
         here = "admin"
     coordinator = is_coordinator(user)
-    be_year = None
     items = []
     for key, name, label, audience, needs in _MENU:
         if audience == "coordinator" and not coordinator:
@@ -80,7 +59,6 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
         if audience == "superuser" and not user.is_superuser:
             continue
         if needs == "be_year":
-            be_year = be_year or current_be_year()
             if be_year is None:
                 continue
             url = reverse_or_none(name, be_year=be_year)
@@ -97,9 +75,10 @@ def nav_items(request: HttpRequest) -> list[NavItem]:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    from pts.organisations.scope import is_coordinator
-
+    """The menu, and the fiscal year that pages of every app link to (`current_be_year`)."""
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
-        return {"nav_items": [], "nav_is_coordinator": False}
-    return {"nav_items": nav_items(request), "nav_is_coordinator": is_coordinator(user)}
+        return {"nav_items": [], "nav_is_coordinator": False, "current_be_year": None}
+    be_year = current_be_year()
+    return {"nav_items": nav_items(request, be_year), "nav_is_coordinator": is_coordinator(user),
+            "current_be_year": be_year}

@@ -11,17 +11,16 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from pts.budget.years import current_be_year
 from pts.organisations import queries as org_queries
 from pts.organisations import scope
 from pts.organisations.models import Role
-from pts.web.context_processors import current_be_year
+from pts.schemes.models import Scheme
 from pts.web.forms import SignInForm
 
 
 def home_context(user: Any) -> dict[str, Any]:
     """The home page's sections: an officer's units; a coordinator's or executive's subtrees and schemes."""
-    from pts.schemes.models import Scheme
-
     roles = org_queries.roles_of(user)
     overseen = roles[Role.COORDINATOR] + roles[Role.EXECUTIVE]
     show_schemes = bool(overseen or user.is_superuser)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from pts.audit.actions import audit_record
 from pts.audit.models import AuditEvent
 from pts.audit.views import MISSING, changes
+from pts.core.appendonly import rewrite_allowed
 from pts.organisations.actions import org_update
 from pts.organisations.models import OrgKind, Role
 from tests.factories import make_org, make_user
@@ -39,7 +40,8 @@ def record(*, actor, action, unit, at=None, period=None, before=None, after=None
         event = audit_record(actor=actor, action=action, object_type="test.thing", object_id=object_id,
                              unit=unit, period=period, before=before, after=after)
     if at:
-        AuditEvent.objects.filter(pk=event.pk).update(at=at)
+        with rewrite_allowed():  # back-dating a row: the database refuses it to the product
+            AuditEvent.objects.filter(pk=event.pk).update(at=at)
     return event
 
 
@@ -132,10 +134,11 @@ def test_a_range_that_ends_before_it_starts_is_refused(world):
 
 def test_each_change_shows_who_when_in_buddhist_era_and_the_changed_keys(world):
     org_update(actor=world.carol, org=world.unit_a, name_th="หน่วยงานเอใหม่", name_en="", is_active=True)
-    AuditEvent.objects.filter(action="org.update").update(at=datetime(2023, 11, 15, 9, 30, tzinfo=BANGKOK))
+    with rewrite_allowed():
+        AuditEvent.objects.filter(action="org.update").update(at=datetime(2023, 11, 15, 9, 30, tzinfo=BANGKOK))
     body = page(world.carol, action="org.update")
     assert "15 พ.ย. 2566 09:30" in body
-    assert "carol" in body
+    assert '<span class="muted code">carol</span>' in body  # in the row, not just the signed-in header
     assert "<del>หน่วยงานเอ</del> → <ins>หน่วยงานเอใหม่</ins>" in body
     assert "is_active" not in body  # unchanged keys are left out
 

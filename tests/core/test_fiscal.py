@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pts.core.fiscal import (
     FiscalError,
     Month,
+    calendar_month,
     english_date,
     fiscal_month,
     fiscal_months,
@@ -20,6 +21,7 @@ from pts.core.fiscal import (
     parse_month,
     quarter_end,
     thai_date,
+    thai_date_numeric,
 )
 
 
@@ -145,3 +147,18 @@ def test_a_date_printed_in_thai_reads_back_as_the_same_date(day):
     assert parse_date(thai_date(day)) == day
     assert parse_date(thai_date(day, long=True)) == day
     assert fiscal_year_bounds(fiscal_year_of(day))[0] <= day <= fiscal_year_bounds(fiscal_year_of(day))[1]
+
+
+def test_a_date_box_shows_day_month_and_be_year_and_reads_it_back():
+    assert thai_date_numeric(date(2023, 11, 5)) == "05/11/2566"
+    assert thai_date_numeric(None) == ""
+
+
+@given(st.dates(min_value=date(1958, 1, 1), max_value=date(2156, 12, 31)))
+def test_a_date_in_a_date_box_reads_back_as_the_same_date(day):
+    assert parse_date(thai_date_numeric(day)) == day
+
+
+@pytest.mark.parametrize(("month", "iso"), [(10, "2022-10"), (12, "2022-12"), (1, "2023-01"), (9, "2023-09")])
+def test_a_calendar_month_of_fiscal_year_2566_falls_in_its_ce_year(month, iso):
+    assert calendar_month(2566, month).iso() == iso

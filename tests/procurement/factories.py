@@ -33,9 +33,3 @@ def make_project(*, unit: Org, actor: User, now: datetime | None = None, fiscal_
     project, _warnings = project_create(actor=actor, fiscal_year=make_fiscal_year(fiscal_year), unit=unit,
                                         now=now or at(date(2022, 10, 3)), **fields)
     return project
-
-
-def make_project_for_isolation(unit: Org, actor: User) -> dict[str, int]:
-    """For the shared isolation test: one project of `unit` and one of its milestone rows."""
-    project = make_project(unit=unit, actor=actor, name=f"โครงการแยกสิทธิ์ {unit.code}")
-    return {"project_id": project.pk, "milestone_id": project.milestones.order_by("seq").first().pk}

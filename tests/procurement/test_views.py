@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from pts.procurement import actions
 from pts.procurement.models import ExtraHoliday, ImportBatch, Instalment, Milestone, Project, RoundUpdate
 from pts.procurement.sheet import FIRST_DATA_ROW
-from tests.procurement.factories import BAHT, at, make_project, make_project_for_isolation
+from tests.procurement.factories import BAHT, at, make_project
 
 pytestmark = pytest.mark.django_db
 A_NAME = "ก่อสร้างอาคารของหน่วยเอ"
@@ -67,8 +67,11 @@ def test_every_page_opens_for_the_officer_of_the_unit(world, a):
     client = signed_in(world.alice)
     for name, url in urls(world, a).items():
         assert client.get(url).status_code == 200, name
-    for name in [*YEAR_PAGES, "procurement:import"]:
-        assert A_NAME in text(client.get(reverse(name, args=[2566]))) or name != "procurement:overview"
+    pages = {name: client.get(reverse(name, args=[2566])) for name in [*YEAR_PAGES, "procurement:import"]}
+    assert {name: page.status_code for name, page in pages.items()} == dict.fromkeys(pages, 200)
+    assert A_NAME in text(pages["procurement:overview"])
+    assert A_NAME in text(pages["procurement:late"])  # planned from Nov 2022, nothing done since: late by any clock
+    assert "AG-A" in text(pages["procurement:unit_figures"])
     assert client.get(reverse("procurement:holidays")).status_code == 200
     assert client.get(reverse("procurement:index")).status_code == 302
 
@@ -198,7 +201,7 @@ def test_an_import_is_previewed_then_committed_and_a_reimport_is_visible(world, 
     content = client.get(urls(world, a)["unit_export"]).content
     url = reverse("procurement:import", args=[2566])
     preview = client.post(url, {"file": SimpleUploadedFile("PTS-A.xlsx", content)})
-    assert preview.status_code == 200 and "Import these rows" in text(preview) or "นำเข้าแถวเหล่านี้" in text(preview)
+    assert preview.status_code == 200 and "นำเข้าแถวเหล่านี้" in text(preview)
     sha = preview.context["parsed"].sha256
     assert not ImportBatch.objects.exists()
     committed = client.post(url, {"confirm": "1", "sha256": sha, "file_name": "PTS-A.xlsx"})
@@ -223,12 +226,6 @@ def test_bob_cannot_import_rows_of_unit_a(world, a):
                                          {"file": SimpleUploadedFile("PTS-A.xlsx", content)})
     assert "not a unit you may change" in text(response)
     assert Project.objects.get(pk=a["project"].pk).round_updates.count() == 1
-
-
-def test_the_isolation_factory_gives_a_project_and_its_milestone(world):
-    ids = make_project_for_isolation(world.unit_a, world.alice)
-    assert Milestone.objects.get(pk=ids["milestone_id"]).project_id == ids["project_id"]
-    assert signed_in(world.bob).get(reverse("procurement:milestone", kwargs={"milestone_id": ids["milestone_id"]})).status_code == 404
 
 
 def test_the_pages_speak_english_when_asked(world, a):

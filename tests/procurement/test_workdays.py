@@ -56,7 +56,8 @@ def test_it_closes_the_monday_substituting_for_songkran_on_a_saturday():
 
 def test_it_closes_5_december_2023():
     assert not cal.is_working_day(date(2023, 12, 5))
-    assert date(2023, 12, 5).weekday() == 1
+    assert "วันพ่อแห่งชาติ" in cal.holiday_name(date(2023, 12, 5))
+    assert cal.is_working_day(date(2023, 12, 4))  # the Monday before is an ordinary day
 
 
 def test_it_closes_the_royal_ploughing_day_because_government_officials_have_it_off():

@@ -2,15 +2,13 @@
 and the main menu's Scores item.
 
 Playwright drives Debian's Chromium (never `playwright install`); skipped when /usr/bin/chromium is absent.
-Screenshots go to pytest's temporary directory (scoring-screens/), to be looked at by a person.
+The browser, page and screenshot fixtures are tests/conftest.py's; `ledger` is tests/scoring/conftest.py's.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -19,72 +17,12 @@ from pts.organisations.models import OrgKind, Role
 from pts.schemes.actions import scheme_create
 from pts.scoring.models import FrozenRound, ScoreOverride
 from tests.factories import PASSWORD, make_org, make_user
-from tests.scoring.test_scores_from_ledger import ledger, pay  # noqa: F401 - fixture
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-# The live server runs in a thread beside Playwright's event loop; Django must allow that.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
+from tests.scoring.factories import pay
 
 
 def in_chromium(test):
-    """A live-server test in Chromium: committed transactions (the server is another thread)."""
-    no_chromium = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt install chromium)")
-    return no_chromium(pytest.mark.django_db(transaction=True)(test))
-
-
-def _running_chromium():
-    """The Chromium another module's fixture already runs (tests/browser/conftest.py's `browser` lives for the
-    whole session), since a second sync Playwright cannot start in the same thread."""
-    import gc
-
-    from playwright.sync_api import Browser
-
-    # type(), not isinstance(): isinstance reads __class__, which makes Django's lazy objects load themselves
-    return next((o for o in gc.get_objects() if type(o) is Browser and o.is_connected()), None)
-
-
-@pytest.fixture(scope="module")
-def chromium(request):
-    from playwright.sync_api import sync_playwright
-
-    try:
-        shared = request.getfixturevalue("browser")  # once the browser fixtures move to tests/conftest.py
-    except pytest.FixtureLookupError:
-        shared = _running_chromium()
-    if shared is not None:
-        yield shared
-        return
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    yield tab
-    context.close()
-
-
-@pytest.fixture(scope="session")
-def screens(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("scoring-screens", numbered=False)
-
-
-@pytest.fixture
-def shoot(page, screens):
-    def take(name: str) -> Path:
-        path = screens / f"{name}.jpg"  # JPEG: a full-page PNG takes ~0.7 s to encode, ten of them a third of the run
-        page.screenshot(path=str(path), full_page=True, type="jpeg", quality=70)
-        return path
-
-    return take
+    """A live-server test in Chromium (tests/conftest.py): committed transactions, the server is another thread."""
+    return pytest.mark.browser(pytest.mark.django_db(transaction=True)(test))
 
 
 def sign_in(page, base: str, username: str) -> None:
@@ -126,13 +64,13 @@ def item_row(page, criterion: str):
     return page.locator("main table").first.locator("tbody tr", has=page.locator(f"strong:text-is('{criterion}')"))
 
 
-# unit A, round 1 at 28 Feb 2566 (see test_scores_from_ledger): 1-3 0 (no evidence), 4.1 0.8, 4.2 2.5, 5 1.0
+# unit A, round 1 at 28 Feb 2566 (the `ledger` fixture): 1-3 0 (no evidence), 4.1 0.8, 4.2 2.5, 5 1.0
 # unit B: operating only, exactly 45 % from October: reweighted 4.1 1.0, 4.2 2.5, 5 1.0 = 4.5
 
 
 @in_chromium
 def test_the_coordinator_reads_the_league_switches_round_and_opens_a_card_explained_in_thai(
-        page, shoot, live_server, ledger, world):  # noqa: F811
+        page, shoot, live_server, ledger, world):
     base = live_server.url
     sign_in(page, base, "carol")
     page.goto(league_url(base, ledger))
@@ -198,7 +136,7 @@ def test_the_province_league_shows_size_groups_and_the_template_warning(page, sh
 
 @in_chromium
 def test_the_coordinator_overrides_a_score_on_the_card_and_a_bad_value_changes_nothing(
-        page, shoot, live_server, ledger, world):  # noqa: F811
+        page, shoot, live_server, ledger, world):
     base = live_server.url
     sign_in(page, base, "carol")
     page.goto(card_url(base, ledger, world.unit_a, "?round=1&as_of=28/02/2566"))
@@ -244,7 +182,7 @@ def test_the_coordinator_overrides_a_score_on_the_card_and_a_bad_value_changes_n
 
 @in_chromium
 def test_the_coordinator_freezes_a_round_and_sees_a_later_disbursement_against_it(
-        page, shoot, live_server, ledger, world):  # noqa: F811
+        page, shoot, live_server, ledger, world):
     base = live_server.url
     sign_in(page, base, "carol")
     page.goto(league_url(base, ledger, "?round=1&as_of=28/02/2566"))
@@ -276,7 +214,7 @@ def test_the_coordinator_freezes_a_round_and_sees_a_later_disbursement_against_i
 
 
 @in_chromium
-def test_bob_sees_only_his_units_row_and_gets_404_on_unit_as_card(page, shoot, live_server, ledger, world):  # noqa: F811
+def test_bob_sees_only_his_units_row_and_gets_404_on_unit_as_card(page, shoot, live_server, ledger, world):
     base = live_server.url
     sign_in(page, base, "bob")
     page.goto(league_url(base, ledger, "?round=1&as_of=28/02/2566"))
@@ -293,7 +231,7 @@ def test_bob_sees_only_his_units_row_and_gets_404_on_unit_as_card(page, shoot, l
 
 
 @in_chromium
-def test_the_score_screens_switch_to_english(page, shoot, live_server, ledger, world):  # noqa: F811
+def test_the_score_screens_switch_to_english(page, shoot, live_server, ledger, world):
     base = live_server.url
     sign_in(page, base, "carol")
     page.goto(league_url(base, ledger, "?round=1&as_of=28/02/2566"))
@@ -314,7 +252,7 @@ def test_the_score_screens_switch_to_english(page, shoot, live_server, ledger, w
 
 
 @pytest.mark.django_db
-def test_the_scores_menu_item_opens_a_visible_schemes_league_and_is_active_there(client, ledger, world):  # noqa: F811
+def test_the_scores_menu_item_opens_a_visible_schemes_league_and_is_active_there(client, ledger, world):
     client.force_login(world.carol)
     home = {str(i.label): i for i in client.get("/").context["nav_items"]}
     assert home["คะแนน"].url == reverse("scoring:league", kwargs={"scheme": ledger.code})
@@ -326,7 +264,7 @@ def test_the_scores_menu_item_opens_a_visible_schemes_league_and_is_active_there
 
 
 @pytest.mark.django_db
-def test_there_is_no_scores_menu_item_without_a_visible_scheme(client, ledger, world):  # noqa: F811
+def test_there_is_no_scores_menu_item_without_a_visible_scheme(client, ledger, world):
     other = make_org(kind=OrgKind.PROVINCE, code="PROV-X", name_th="จังหวัดอื่น")
     client.force_login(make_user(username="stranger", role=Role.COORDINATOR, org=other))
     labels = [str(i.label) for i in client.get("/").context["nav_items"]]
@@ -334,11 +272,7 @@ def test_there_is_no_scores_menu_item_without_a_visible_scheme(client, ledger, w
 
 
 
-# -- problems seen on the screens, left to their owner: strict xfail, so a fix shows as XPASS -> drop the mark --
-
-
-def _known(why: str):
-    return pytest.mark.xfail(strict=True, reason=f"screen problem reported to the scoring views' owner: {why}")
+# -- problems once seen on the screens, fixed by their owner: kept so they stay fixed -------------------------
 
 
 def _toolbar(page) -> str:
@@ -346,7 +280,7 @@ def _toolbar(page) -> str:
 
 
 @pytest.mark.django_db
-def test_the_round_picker_shows_the_round_in_use_when_none_was_asked_for(client, ledger, world):  # noqa: F811
+def test_the_round_picker_shows_the_round_in_use_when_none_was_asked_for(client, ledger, world):
     client.force_login(world.carol)
     page = client.get(reverse("scoring:league", kwargs={"scheme": ledger.code}))
     assert page.context["sel"].round_no == 2
@@ -354,7 +288,7 @@ def test_the_round_picker_shows_the_round_in_use_when_none_was_asked_for(client,
 
 
 @pytest.mark.django_db
-def test_a_refused_override_redisplays_the_round_it_was_made_for(client, ledger, world):  # noqa: F811
+def test_a_refused_override_redisplays_the_round_it_was_made_for(client, ledger, world):
     client.force_login(world.carol)
     url = reverse("scoring:override", kwargs={"scheme": ledger.code, "unit_id": world.unit_a.pk})
     refused = client.post(url, {"round_no": 1, "criterion": "4.2", "score": "2.6", "reason": "x"})
@@ -363,26 +297,27 @@ def test_a_refused_override_redisplays_the_round_it_was_made_for(client, ledger,
 
 
 @pytest.mark.django_db
-def test_the_league_links_each_card_as_of_the_same_date(client, ledger, world):  # noqa: F811
+def test_the_league_links_each_card_as_of_the_same_date(client, ledger, world):
     client.force_login(world.carol)
     html = client.get(league_url("", ledger, "?round=1&as_of=28/02/2566")).content.decode()
     assert re.search(rf'/units/{world.unit_a.pk}/\?[^"]*as_of=', html)
 
 
 @pytest.mark.django_db
-def test_the_amount_still_needed_names_its_series_in_english(client, ledger, world):  # noqa: F811
+def test_the_amount_still_needed_names_its_series_in_english(client, ledger, world):
     client.force_login(world.carol)
     client.post(reverse("set_language"), {"language": "en"})
     html = client.get(card_url("", ledger, world.unit_a, "?round=1&as_of=15/11/2565")).content.decode()
-    assert "<td>Nov 2022</td>" in html and "<td>ภาพรวม</td>" not in html
+    assert "<tr><td>overall</td><td>Nov 2022</td>" in html and "<td>ภาพรวม</td>" not in html
 
 
 @pytest.mark.django_db
-def test_the_frozen_difference_names_the_total_in_thai(client, ledger, world):  # noqa: F811
+def test_the_frozen_difference_names_the_total_in_thai(client, ledger, world):
     from pts.scoring.actions import scores_freeze
 
     scores_freeze(actor=world.carol, scheme=ledger, round_no=1, as_of=date(2023, 2, 28))
     pay(world.unit_a, 50_000_00, date(2022, 12, 10), "capital")
     client.force_login(world.carol)
     html = client.get(card_url("", ledger, world.unit_a, "?round=1")).content.decode()
-    assert "<td>total</td>" not in html and "→ 4.4" in html
+    assert '<tr><td>คะแนนรวม</td><td class="num">4.3</td><td class="num">→ 4.4</td></tr>' in html
+    assert "<td>total</td>" not in html

@@ -1,21 +1,14 @@
-"""The score card's deductions: the coordinator records and withdraws them; outsiders get 404/403."""
+"""The score card's deductions: the coordinator records and withdraws them; outsiders get 404/403.
+
+`scheme` is the provincial template scheme of tests/scoring/conftest.py."""
 
 from __future__ import annotations
 
-import pytest
 from django.urls import reverse
 
 from pts.core.fiscal import Month
-from pts.schemes.actions import scheme_create
 from pts.scoring.deductions import deduction_record
 from pts.scoring.models import DeductionEvent
-
-
-@pytest.fixture
-def scheme(world):
-    return scheme_create(actor=world.carol, code="prov-2566", name="PTS", kind="province", fiscal_year=2566,
-                         coordinator_org=world.province, units=[world.unit_a, world.unit_b],
-                         rule_set="province-pts-template", deadline_month_offset=1)
 
 
 def add_url(scheme, unit):

@@ -15,13 +15,13 @@ from pts.audit.models import AuditEvent
 from pts.budget.actions import carry_over, commitment_record, disbursement_record
 from pts.budget.models import Activity, Movement, MovementKind
 from pts.core.fiscal import Month, fiscal_months
-from pts.schemes.actions import scheme_create
 from pts.scoring import queries
 from pts.scoring.deductions import deduction_record, deduction_withdraw
 from pts.scoring.engine import Deduction, Explainer, UnitData, load_ruleset, parse_ruleset, score_units
 from pts.scoring.models import DeductionEvent
 from pts.scoring.sources import deduction_events, deductions_visible_to, tag_cells, tag_unions, wanted_tags
 from tests.factories import ledger_admin, make_allocation, make_fiscal_year, make_org
+from tests.scoring.factories import make_scheme
 
 MB = 1_000_000_00  # one million baht in satang
 FY = fiscal_months(2566)
@@ -94,19 +94,8 @@ points = 0.25
 """
 
 
-def make_scheme(world, *, code="prov-2566", rule_set="province-pts-template", kind="province"):
-    return scheme_create(actor=world.carol, code=code, name="PTS", kind=kind, fiscal_year=2566,
-                         coordinator_org=world.province, units=[world.unit_a, world.unit_b], rule_set=rule_set,
-                         deadline_month_offset=1)
-
-
 def at(day: date) -> datetime:
     return timezone.make_aware(datetime(day.year, day.month, day.day, 10, 0))
-
-
-@pytest.fixture
-def scheme(world):
-    return make_scheme(world)
 
 
 def record(world, scheme, **overrides):

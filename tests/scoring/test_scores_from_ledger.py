@@ -12,47 +12,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from pts.audit.models import AuditEvent
 from pts.budget.actions import disbursement_record
 from pts.core.fiscal import Month
-from pts.schemes.actions import scheme_create
 from pts.scoring import actions, queries
 from pts.scoring.engine import Figures, UnitData, score_units
 from pts.scoring.models import FrozenRound, ScoreOverride
 from tests.factories import ledger_admin, make_allocation
-
-MB = 1_000_000_00  # one million baht in satang
-
-
-def make_scheme(world, *, code="kpi-2566", rule_set="doh-kpi23-2566", kind="department"):
-    return scheme_create(actor=world.carol, code=code, name="KPI 2.3", kind=kind, fiscal_year=2566,
-                         coordinator_org=world.province, units=[world.unit_a, world.unit_b], rule_set=rule_set,
-                         deadline_month_offset=1)
-
-
-def pay(unit, amount, day, category="operating"):
-    return disbursement_record(actor=ledger_admin(), fiscal_year=2566, unit=unit, category=category,
-                               amount=amount, effective_date=day)
-
-
-# unit A: 1,000,000 operating + 400,000 capital; monthly payments (cumulative at each month end below)
-A_PAYMENTS = [(date(2022, 10, 20), 100_000_00, "operating"), (date(2022, 11, 15), 120_000_00, "operating"),
-              (date(2022, 12, 5), 150_000_00, "operating"), (date(2023, 1, 25), 60_000_00, "operating"),
-              (date(2023, 2, 10), 50_000_00, "operating"), (date(2022, 11, 30), 80_000_00, "capital"),
-              (date(2023, 2, 28), 130_000_00, "capital")]
-
-
-@pytest.fixture
-def ledger(world):
-    scheme = make_scheme(world)
-    make_allocation(unit=world.unit_a, amount=MB, category="operating")
-    make_allocation(unit=world.unit_a, amount=40_000_000, category="capital")
-    make_allocation(unit=world.unit_b, amount=2 * MB, category="operating")
-    for day, amount, category in A_PAYMENTS:
-        pay(world.unit_a, amount, day, category)
-    pay(world.unit_b, 900_000_00, date(2022, 10, 25))
-    return scheme
+from tests.scoring.factories import A_PAYMENTS, MB, make_scheme, pay
 
 
 def by_hand() -> list[UnitData]:
-    """The same ledger written as the engine's figures, cumulative per month end."""
+    """The `ledger` fixture (tests/scoring/conftest.py) written as the engine's figures, cumulative per month end."""
     operating = [100_000_00, 220_000_00, 370_000_00, 430_000_00, 480_000_00]
     capital = [0, 80_000_00, 80_000_00, 80_000_00, 210_000_00]
     months = [Month(2022, 10), Month(2022, 11), Month(2022, 12), Month(2023, 1), Month(2023, 2)]
@@ -86,7 +54,9 @@ def test_freezing_stores_a_snapshot_and_a_later_ledger_change_shows_as_a_differe
     assert frozen.inputs["series"]["training"] == ["tag:training", "tag:meeting"]
     assert {u["unit"] for u in frozen.results["units"]} == {"AG-A", "AG-B"}
     assert AuditEvent.objects.filter(action="scoring.freeze", object_id=str(frozen.pk)).exists()
-    assert queries.diff(queries.frozen_results(frozen), queries.frozen_results(frozen)) == []
+    # what was frozen is what the ledger scores right now: no difference yet
+    now = [r for r in queries.score_scheme(scheme=ledger, as_of=date(2023, 2, 28)) if r.round == 1]
+    assert queries.diff(queries.frozen_results(frozen), now) == []
 
     disbursement_record(actor=ledger_admin(), fiscal_year=2566, unit=world.unit_b, category="operating",
                         amount=-800_000_00, effective_date=date(2022, 10, 26), note="entered twice")

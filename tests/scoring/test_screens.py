@@ -10,7 +10,6 @@ from django.urls import reverse
 from pts.organisations.models import OrgKind, Role
 from pts.scoring.models import FrozenRound, ScoreOverride
 from tests.factories import make_org, make_user
-from tests.scoring.test_scores_from_ledger import ledger  # noqa: F401 - fixture
 
 
 def login(client, user):
@@ -31,18 +30,18 @@ def card_url(scheme, unit, **query):
 AS_OF = {"as_of": "28/02/2566", "round": 1}
 
 
-def test_bob_cannot_see_the_card_of_unit_a(client, ledger, world):  # noqa: F811
+def test_bob_cannot_see_the_card_of_unit_a(client, ledger, world):
     assert login(client, world.bob).get(card_url(ledger, world.unit_a, **AS_OF)).status_code == 404
 
 
-def test_units_a_rows_never_appear_in_bobs_league_table(client, ledger, world):  # noqa: F811
+def test_units_a_rows_never_appear_in_bobs_league_table(client, ledger, world):
     page = login(client, world.bob).get(league_url(ledger, **AS_OF))
     assert page.status_code == 200
     html = page.content.decode()
     assert "AG-B" in html and "AG-A" not in html and world.unit_a.name_th not in html
 
 
-def test_an_officer_of_another_province_gets_404_for_the_scheme(client, ledger, world):  # noqa: F811
+def test_an_officer_of_another_province_gets_404_for_the_scheme(client, ledger, world):
     other = make_org(kind=OrgKind.PROVINCE, code="PROV-X", name_th="จังหวัดอื่น")
     stranger = make_user(username="stranger", role=Role.COORDINATOR, org=other)
     login(client, stranger)
@@ -53,24 +52,25 @@ def test_an_officer_of_another_province_gets_404_for_the_scheme(client, ledger, 
     assert not FrozenRound.objects.exists()
 
 
-def test_alice_reads_her_card_with_thai_explanations_and_the_amount_still_needed(client, ledger, world):  # noqa: F811
+def test_alice_reads_her_card_with_thai_explanations_and_the_amount_still_needed(client, ledger, world):
     page = login(client, world.alice).get(card_url(ledger, world.unit_a, as_of="15/11/2565", round=1))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "ตามเป้า" in html or "ไม่ตามเป้า" in html  # the month lines, in Thai
+    assert "<li>รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 10.00% เป้าหมาย 9% → ตามเป้า</li>" in html  # a month line, in Thai
     assert "ไม่มีหลักฐานการกำกับติดตาม" in html  # why 1-3 scores nothing
     assert page.context["needed"] and page.context["override_form"] is None
-    assert "scoring/kpi" not in html and "/override/" not in html  # no override form for an officer
+    override = reverse("scoring:override", kwargs={"scheme": ledger.code, "unit_id": world.unit_a.pk})
+    assert override not in html and "/override/" not in html  # no override form for an officer
 
 
-def test_the_coordinator_and_the_executive_see_every_row(client, ledger, world):  # noqa: F811
+def test_the_coordinator_and_the_executive_see_every_row(client, ledger, world):
     for user in (world.carol, world.erin):
         html = login(client, user).get(league_url(ledger, **AS_OF)).content.decode()
         assert "AG-A" in html and "AG-B" in html
         client.logout()
 
 
-def test_the_executive_can_read_but_not_freeze_or_override(client, ledger, world):  # noqa: F811
+def test_the_executive_can_read_but_not_freeze_or_override(client, ledger, world):
     login(client, world.erin)
     assert client.get(card_url(ledger, world.unit_a, **AS_OF)).status_code == 200
     assert client.post(reverse("scoring:freeze", kwargs={"scheme": ledger.code}),
@@ -80,7 +80,7 @@ def test_the_executive_can_read_but_not_freeze_or_override(client, ledger, world
     assert not FrozenRound.objects.exists() and not ScoreOverride.objects.exists()
 
 
-def test_an_officer_cannot_override_even_their_own_unit(client, ledger, world):  # noqa: F811
+def test_an_officer_cannot_override_even_their_own_unit(client, ledger, world):
     login(client, world.alice)
     response = client.post(reverse("scoring:override", kwargs={"scheme": ledger.code, "unit_id": world.unit_a.pk}),
                            {"round_no": 1, "criterion": "5", "score": "1", "reason": "x"})
@@ -88,7 +88,7 @@ def test_an_officer_cannot_override_even_their_own_unit(client, ledger, world): 
     assert not ScoreOverride.objects.exists()
 
 
-def test_the_coordinator_freezes_a_round_and_the_card_then_shows_a_later_change(client, ledger, world):  # noqa: F811
+def test_the_coordinator_freezes_a_round_and_the_card_then_shows_a_later_change(client, ledger, world):
     from pts.budget.actions import disbursement_record
     from tests.factories import ledger_admin
 
@@ -108,9 +108,10 @@ def test_the_coordinator_freezes_a_round_and_the_card_then_shows_a_later_change(
     assert unchanged.context["changes"] == []
 
 
-def test_the_coordinators_override_form_refuses_a_missing_reason_and_changes_nothing(client, ledger, world):  # noqa: F811
+def test_the_coordinators_override_form_refuses_a_missing_reason_and_changes_nothing(client, ledger, world):
     login(client, world.carol)
     url = reverse("scoring:override", kwargs={"scheme": ledger.code, "unit_id": world.unit_a.pk})
+    assert url in client.get(card_url(ledger, world.unit_a, **AS_OF)).content.decode()  # the form officers lack
     bad = client.post(url, {"round_no": 1, "criterion": "5", "score": "1.5", "reason": "ok"})
     assert bad.status_code == 400 and "1.5" in bad.content.decode()
     assert not ScoreOverride.objects.exists()
@@ -121,6 +122,6 @@ def test_the_coordinators_override_form_refuses_a_missing_reason_and_changes_not
 
 
 @pytest.mark.parametrize("as_of", ["28/02/2566", "2023-02-28", "๒๘/๐๒/๒๕๖๖"])
-def test_the_as_of_date_may_be_typed_in_be_iso_or_thai_digits(client, ledger, world, as_of):  # noqa: F811
+def test_the_as_of_date_may_be_typed_in_be_iso_or_thai_digits(client, ledger, world, as_of):
     page = login(client, world.carol).get(league_url(ledger, as_of=as_of, round=1))
     assert page.context["sel"].as_of == date(2023, 2, 28)

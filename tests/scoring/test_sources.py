@@ -14,8 +14,8 @@ from pts.schemes.actions import scheme_create
 from pts.schemes.models import default_series
 from pts.scoring import queries
 from pts.scoring.engine import Figures, load_ruleset
+from pts.scoring.rulesets import check_scheme_series
 from pts.scoring.sources import (
-    check_scheme_series,
     rules_with_scheme_series,
     tag_cells,
     tag_unions,

@@ -9,8 +9,9 @@
 from pts.scoring.engine.explain import Explainer, Line, exact, rounded
 from pts.scoring.engine.inputs import CATEGORIES, Deduction, Evidence, Figures, Share, UnitData
 from pts.scoring.engine.loader import load_ruleset, parse_ruleset, shipped_rulesets
+from pts.scoring.engine.results import ItemResult, RoundResult
 from pts.scoring.engine.rules import RuleSet
-from pts.scoring.engine.score import ItemResult, RoundResult, score_unit, score_units
+from pts.scoring.engine.score import score_unit, score_units
 from pts.scoring.engine.tomlread import RuleSetError
 
 __all__ = [

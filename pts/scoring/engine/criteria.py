@@ -16,7 +16,7 @@ from datetime import date
 from fractions import Fraction
 from typing import cast
 
-from pts.core.fiscal import BE_OFFSET, Month
+from pts.core.fiscal import Month, calendar_month
 from pts.scoring.engine.explain import Line, exact, percent_text
 from pts.scoring.engine.inputs import Share
 from pts.scoring.engine.rules import Criterion, Round, RuleSet, StepPart, ThresholdPart, checkpoints
@@ -234,12 +234,12 @@ def _months_on_target(
                 continue
             counted += 1
             base = 0 if figs is None else figs[0] if original is None else original
-            if base <= 0:
+            if figs is None or base <= 0:
                 if explain:
                     reason = "no_data" if figs is None else "no_allocation"
                     lines.append(Line("month_skipped", {"series": series, "month": iso, "reason": reason}))
                 continue
-            measured = figs[1] + figs[2] if spent else figs[1]  # type: ignore[index]
+            measured = figs[1] + figs[2] if spent else figs[1]
             if rounding is None:
                 hit = measured * 100 * den >= num * base
             else:
@@ -324,8 +324,7 @@ def _banded(c: Criterion, rnd: Round, view: UnitView) -> tuple[list[Hashable], l
 
 def _due(rules: RuleSet, month: int, day: int) -> date:
     """(month, day) of the fiscal year: October-December fall in the first CE year."""
-    year = rules.fiscal_year - BE_OFFSET - (1 if month >= 10 else 0)
-    return Month(year, month).day(day)
+    return calendar_month(rules.fiscal_year, month).day(day)
 
 
 def _add_months(m: Month, n: int) -> Month:

@@ -18,21 +18,13 @@ from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 
+from pts.core.categories import CATEGORY_NAMES, CATEGORY_TH
 from pts.core.fiscal import FiscalError, Month, parse_date, parse_month
 from pts.core.money import MoneyError, parse_satang
 from pts.core.thai import bilingual
 from pts.scoring.engine.inputs import CATEGORIES, Evidence, Figures, UnitData
 from pts.scoring.engine.rules import RuleSet
 
-CATEGORY_NAMES = {
-    **{c: c for c in CATEGORIES},
-    "งบบุคลากร": "personnel",
-    "งบดำเนินงาน": "operating",
-    "งบลงทุน": "capital",
-    "งบเงินอุดหนุน": "subsidy",
-    "งบอุดหนุน": "subsidy",
-    "งบรายจ่ายอื่น": "other",
-}
 FIGURE_COLUMNS = {
     "unit": ("unit", "หน่วยงาน", "หน่วยเบิกจ่าย"),
     "month": ("month", "เดือน"),
@@ -263,8 +255,8 @@ def _read_rows(text: str, rules: RuleSet) -> tuple[list[UnitData], list[Issue]]:
             ci = _CAT_INDEX.get(cat.strip().lower())
             if ci is None:
                 errors.append(Issue(line, "category", cat, bilingual(
-                    "ไม่รู้จักหมวดรายจ่าย (งบบุคลากร งบดำเนินงาน งบลงทุน งบเงินอุดหนุน งบรายจ่ายอื่น)",
-                    "unknown category (personnel, operating, capital, subsidy, other)")))  # fmt: skip
+                    f"ไม่รู้จักหมวดรายจ่าย ({' '.join(CATEGORY_TH.values())})",
+                    f"unknown category ({', '.join(CATEGORIES)})")))
         amounts = []
         for column, index in (("allocated", ia), ("disbursed", idis), ("committed", icm)):
             if index is None:

@@ -7,6 +7,7 @@ set's labels. Text is made only when shown, so scoring 10,000 units does not for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
@@ -108,7 +109,7 @@ class Explainer:
 
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
-        self._dispatch: dict[str, Any] = {}
+        self._dispatch: dict[str, Callable[[dict[str, Any], int, str], str]] = {}
         self._month_ends: dict[tuple[Any, ...], tuple[str, str]] = {}
         self._series_names = {sid: (s.label.th or sid, s.label.en or sid) for sid, s in rules.series.items()}
         self.items = {i.id: i.label for c in rules.criteria for i in c.items}
@@ -126,7 +127,7 @@ class Explainer:
         render = self._dispatch.get(line.code)
         if render is None:
             render = self._dispatch[line.code] = getattr(self, "_" + line.code)
-        return render(line.facts, 0 if lang == "th" else 1, lang)  # type: ignore[no-any-return]
+        return render(line.facts, 0 if lang == "th" else 1, lang)
 
     def _series(self, sid: str, i: int) -> str:
         names = self._series_names.get(sid)

@@ -12,9 +12,10 @@ from datetime import date
 from fractions import Fraction
 from typing import NamedTuple
 
+from pts.core.categories import CATEGORY_CODES
 from pts.core.fiscal import Month
 
-CATEGORIES = ("personnel", "operating", "capital", "subsidy", "other")
+CATEGORIES = CATEGORY_CODES  # the engine's name for them (pts.scoring.engine.CATEGORIES)
 
 
 class Figures(NamedTuple):

@@ -16,8 +16,8 @@ from operator import itemgetter
 from typing import Any
 
 from pts.scoring.engine.explain import Explainer, Line, rounded
+from pts.scoring.engine.results import RoundResult
 from pts.scoring.engine.rules import RuleSet
-from pts.scoring.engine.score import RoundResult
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _AMOUNTS = ("measured", "base", "percent")  # the facts that change from unit to unit

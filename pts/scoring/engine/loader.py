@@ -7,6 +7,7 @@ name the file, line, key path and value, in Thai and English, and all of them ar
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -18,14 +19,20 @@ from pts.core.thai import bilingual
 from pts.scoring.engine import tomlread as t
 from pts.scoring.engine.inputs import CATEGORIES
 from pts.scoring.engine.rules import (
+    AbsentPolicy,
     Award,
     Band,
     Cause,
     Criterion,
     Curve,
+    Denominator,
     EvidenceItem,
+    Kind,
     Label,
+    Measure,
+    MissingEvidence,
     Options,
+    Partial,
     Round,
     RuleSet,
     Series,
@@ -37,10 +44,14 @@ from pts.scoring.engine.rules import (
 )
 from pts.scoring.engine.targets import SHIPPED_DIR, load_target_set, read_curves, resolve
 
-KINDS = ("evidence", "months_on_target", "threshold", "banded", "deductions")
-POLICIES = ("reweight", "zero", "full")
-_measure = t.one_of("disbursed", "spent")
-_denominator = t.one_of("current", "original")
+KINDS: tuple[Kind, ...] = ("evidence", "months_on_target", "threshold", "banded", "deductions")
+POLICIES: tuple[AbsentPolicy, ...] = ("reweight", "zero", "full")
+_kind = t.literal(*KINDS)
+_absent = t.literal(*POLICIES)
+_measure: Callable[[Any], Measure] = t.literal("disbursed", "spent")
+_denominator: Callable[[Any], Denominator] = t.literal("current", "original")
+_missing_evidence: Callable[[Any], MissingEvidence] = t.literal("zero", "full")
+_partial: Callable[[Any], Partial] = t.literal("none", "proportional")
 
 
 def shipped_rulesets() -> list[str]:
@@ -125,10 +136,10 @@ class _Reader:
         rounding = tb.get("percent_rounding", _rounding, "exact")
         self.options = Options(
             percent_rounding=rounding if isinstance(rounding, int) else None,
-            measure=tb.get("measure", _measure, "disbursed") or "disbursed",  # type: ignore[arg-type]
-            denominator=tb.get("denominator", _denominator, "current") or "current",  # type: ignore[arg-type]
-            absent_series=tb.get("absent_series", t.one_of(*POLICIES), "reweight") or "reweight",  # type: ignore[arg-type]
-            missing_evidence=tb.get("missing_evidence", t.one_of("zero", "full"), "zero") or "zero",  # type: ignore[arg-type]
+            measure=tb.get("measure", _measure, "disbursed") or "disbursed",
+            denominator=tb.get("denominator", _denominator, "current") or "current",
+            absent_series=tb.get("absent_series", _absent, "reweight") or "reweight",
+            missing_evidence=tb.get("missing_evidence", _missing_evidence, "zero") or "zero",
         )
         tb.done()
 
@@ -184,10 +195,10 @@ class _Reader:
                     tb.error(key, "เดือนอยู่นอกปีงบประมาณ", f"{m} is outside the fiscal year")
             if first and last and last < first:
                 tb.error("last", "เดือนสุดท้ายอยู่ก่อนเดือนแรก", "the last month is before the first")
-            if None in (rid, first, last, top):
+            if rid is None or first is None or last is None or top is None:
                 continue
-            months = tuple(m for m in self.months if first <= m <= last)  # type: ignore[operator]
-            self.rounds.append(Round(rid, label, first, last, top, months))  # type: ignore[arg-type]
+            months = tuple(m for m in self.months if first <= m <= last)
+            self.rounds.append(Round(rid, label, first, last, top, months))
 
     def _series_ref(self, tb: t.Table, key: str = "series") -> str | None:
         sid = tb.get(key, t.ident)
@@ -230,11 +241,11 @@ class _Reader:
 
     def _criterion(self, tb: t.Table) -> Criterion | None:
         cid = tb.get("id", t.ident)
-        kind = tb.get("kind", t.one_of(*KINDS))
+        kind = tb.get("kind", _kind)
         label = Label(*tb.label())
         common: dict[str, Any] = {
             "group": tb.get("group", t.ident, "") or "",
-            "absent": tb.get("absent", t.one_of(*POLICIES), self.options.absent_series),
+            "absent": tb.get("absent", _absent, self.options.absent_series),
         }
         if kind == "deductions":
             common["cap"] = tb.get("cap", t.non_negative, None)
@@ -246,7 +257,7 @@ class _Reader:
             common["measure"] = tb.get("measure", _measure, self.options.measure)
             common["denominator"] = tb.get("denominator", _denominator, self.options.denominator)
         if kind in ("threshold", "evidence"):
-            common["partial"] = tb.get("partial", t.one_of("none", "proportional"), "none")
+            common["partial"] = tb.get("partial", _partial, "none")
         if kind == "months_on_target":
             common["step_parts"] = tuple(self._step_parts(tb, common, top))
         elif kind == "threshold":
@@ -258,7 +269,7 @@ class _Reader:
         tb.done()
         if cid is None or kind is None or top is None:
             return None  # the error is recorded; parse_ruleset raises before anything uses this
-        return Criterion(id=cid, kind=kind, label=label, max=top, **common)  # type: ignore[arg-type]
+        return Criterion(id=cid, kind=kind, label=label, max=top, **common)
 
     def _step_parts(self, tb: t.Table, common: dict[str, Any], top: Fraction | None) -> list[StepPart]:
         parts = []
@@ -274,7 +285,7 @@ class _Reader:
                 self._check_steps(ptb, rid, rows, pmax)
             if sid and pmax and steps:
                 tables = {rid: tuple(Step(n, p) for n, p in rows) for rid, rows in steps.items()}
-                parts.append(StepPart(sid, pmax, tables, measure, denominator))  # type: ignore[arg-type]
+                parts.append(StepPart(sid, pmax, tables, measure, denominator))
         total = sum((p.max for p in parts), Fraction(0))
         if top is not None and parts and len(parts) == len(tb.data.get("parts", ())) and total != top:
             tb.error("max", f"ไม่เท่ากับผลรวมของ parts ({_num(total)})", f"is not the sum of its parts' max ({_num(total)})")
@@ -308,7 +319,7 @@ class _Reader:
                 self._need_curve(ptb, sid, measure)
             if sid and points and targets and at is not None:
                 target = {rid: (None if v == "curve" else v) for rid, v in targets.items()}
-                parts.append(ThresholdPart(sid, points, target, at, measure, denominator))  # type: ignore[arg-type]
+                parts.append(ThresholdPart(sid, points, target, at, measure, denominator))
         complete = len(parts) == len(tb.data.get("parts", ()))  # a broken part is reported on its own
         totals = {r.id: sum((p.points * len(checkpoints(p.at, r)) for p in parts), Fraction(0)) for r in self.rounds}
         wrong = {rid: total for rid, total in totals.items() if total != top}

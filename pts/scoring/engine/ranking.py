@@ -9,12 +9,11 @@ unit's group, ranked by total then the tie-breakers. Units equal on every key sh
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
 from fractions import Fraction
 
 from pts.scoring.engine.explain import Line, exact
+from pts.scoring.engine.results import RoundResult
 from pts.scoring.engine.rules import Award, RuleSet
-from pts.scoring.engine.score import RoundResult
 
 
 def size_group(rules: RuleSet, basis: int) -> str | None:
@@ -69,5 +68,7 @@ def rank(rules: RuleSet, results: list[RoundResult]) -> list[RoundResult]:
             notes.append(Line("award", {
                 "award": award.id, "total": exact(r.total), "min_total": exact(award.min_total), "rank": place,
             }))  # fmt: skip
-        out.append(replace(r, size_group=group, award=award_id, notes=tuple(notes)))
+        # built directly rather than by dataclasses.replace: a 10,000-unit league builds 10,000 of them
+        out.append(RoundResult(r.unit, r.round, r.items, r.total, r.max, r.size_basis, r.tie_values, group,
+                               award_id, tuple(notes)))
     return out

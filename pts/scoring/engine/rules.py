@@ -15,6 +15,8 @@ Measure = Literal["disbursed", "spent"]
 Denominator = Literal["current", "original"]
 AbsentPolicy = Literal["reweight", "zero", "full"]
 Partial = Literal["none", "proportional"]
+MissingEvidence = Literal["zero", "full"]
+Kind = Literal["evidence", "months_on_target", "threshold", "banded", "deductions"]
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class Options:
     measure: Measure
     denominator: Denominator
     absent_series: AbsentPolicy
-    missing_evidence: Literal["zero", "full"]
+    missing_evidence: MissingEvidence
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ class Criterion:
     """One scored item. `kind` selects which of the kind-specific fields are filled."""
 
     id: str
-    kind: Literal["evidence", "months_on_target", "threshold", "banded", "deductions"]
+    kind: Kind
     label: Label
     max: Fraction
     group: str = ""

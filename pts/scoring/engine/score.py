@@ -4,41 +4,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from pts.scoring.engine.criteria import ZERO, Outcome, score_criterion
 from pts.scoring.engine.explain import Line, exact
 from pts.scoring.engine.inputs import UnitData
+from pts.scoring.engine.ranking import rank
+from pts.scoring.engine.results import ItemResult, RoundResult
 from pts.scoring.engine.rules import Criterion, Round, RuleSet
 from pts.scoring.engine.view import UnitView
 
 INFINITY = Fraction(10**18)  # as the points earned: no floor on the deductions
-
-
-@dataclass(slots=True)  # not frozen: 100,000 of them for a league table; nothing assigns to one
-class ItemResult:
-    id: str
-    score: Fraction
-    max: Fraction
-    lines: tuple[Line, ...]
-
-
-@dataclass(slots=True)  # not frozen, for speed; changed only through dataclasses.replace
-class RoundResult:
-    """One unit in one round. total == sum of item scores, always; total <= max."""
-
-    unit: str
-    round: int
-    items: dict[str, ItemResult]
-    total: Fraction
-    max: Fraction
-    size_basis: int = 0  # satang allocated to the size series at the round's last month
-    tie_values: dict[str, Fraction] = field(default_factory=dict)
-    size_group: str | None = None
-    award: str | None = None
-    notes: tuple[Line, ...] = ()  # size group and award
 
 
 def score_unit(
@@ -59,8 +36,6 @@ def score_units(
 
     Results come in the order of `units`, rounds ascending within a unit.
     """
-    from pts.scoring.engine.ranking import rank
-
     results = [r for unit in units for r in score_unit(rules, unit, rounds=rounds, explain=explain)]
     if rules.size_groups or rules.awards:
         results = rank(rules, results)

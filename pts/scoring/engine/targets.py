@@ -16,14 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pts.core.thai import bilingual
 from pts.scoring.engine import tomlread as t
-from pts.scoring.engine.rules import Curve, Label
+from pts.scoring.engine.rules import Curve, Label, Measure
 
 SHIPPED_DIR = Path(__file__).resolve().parent.parent / "rulesets"
-MEASURES = ("disbursed", "spent")
+MEASURES: tuple[Measure, ...] = ("disbursed", "spent")
 _MISSING = {"-": "none", "?": "unknown"}
 
 
@@ -76,23 +76,24 @@ def read_curves(table: t.Table | None, source: str) -> dict[tuple[str, str], Cur
         return curves
     for curve_id, by_measure in table.subtables():
         for measure, spec in by_measure.subtables():
-            if measure not in MEASURES:
+            known = next((m for m in MEASURES if m == measure), None)
+            if known is None:
                 by_measure.error(measure, "ต้องเป็น disbursed หรือ spent", "must be disbursed or spent")
                 continue
-            curve = _read_curve(spec, curve_id, measure, source)
+            curve = _read_curve(spec, curve_id, known, source)
             if curve is not None:
                 curves[(curve_id, measure)] = curve
             spec.done()
     return curves
 
 
-def _read_curve(spec: t.Table, curve_id: str, measure: str, source: str) -> Curve | None:
+def _read_curve(spec: t.Table, curve_id: str, measure: Measure, source: str) -> Curve | None:
     note = spec.get("source", t.text, "") or source
     if ("monthly" in spec) == ("quarterly" in spec):
         spec.error(None, "ต้องมี monthly หรือ quarterly อย่างใดอย่างหนึ่ง", "needs exactly one of monthly or quarterly")
         spec.seen.update(("monthly", "quarterly"))
         return None
-    kind = "monthly" if "monthly" in spec else "quarterly"
+    kind: Literal["monthly", "quarterly"] = "monthly" if "monthly" in spec else "quarterly"
     raw = spec.get(kind, t.list_of(_target_value))
     if raw is None:
         return None
@@ -112,7 +113,7 @@ def _read_curve(spec: t.Table, curve_id: str, measure: str, source: str) -> Curv
     known = [v for v in values if v is not None]
     if any(b < a for a, b in zip(known, known[1:], strict=False)):
         spec.error(kind, "เป้าหมายสะสมต้องไม่ลดลง", "cumulative targets must not decrease")
-    return Curve(curve_id, measure, tuple(values), tuple(missing), kind, note)  # type: ignore[arg-type]
+    return Curve(curve_id, measure, tuple(values), tuple(missing), kind, note)
 
 
 def resolve(ref: str, base_dir: Path | None, subdir: str = "") -> Path | None:

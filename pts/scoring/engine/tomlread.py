@@ -19,6 +19,7 @@ from pts.core.thai import bilingual, normalize_digits
 from pts.scoring.engine.tomlmap import KeyPath, format_path, key_lines, line_of
 
 T = TypeVar("T")
+L = TypeVar("L", bound=str)
 _IDENT = re.compile(r"^[A-Za-z0-9_.\-]+$")
 
 
@@ -75,7 +76,11 @@ class Doc:
             raise RuleSetError(self.errors)
 
 
-_REQUIRED: Any = object()
+class _Required:
+    """The default of `Table.get` for a key that must be there."""
+
+
+_REQUIRED = _Required()
 
 
 class Table:
@@ -94,13 +99,15 @@ class Table:
         self.doc.error(self.path + ((key,) if key else ()), th, en)
 
     def get(self, key: str, conv: Callable[[Any], T], default: Any = _REQUIRED) -> T | None:
-        """The converted value of `key`; None (with an error recorded) when missing or invalid."""
+        """The converted value of `key`; None (with an error recorded) when missing or invalid.
+        `default` is what the caller would have `conv` return (the type follows `conv` alone)."""
         self.seen.add(key)
         if key not in self.data:
-            if default is _REQUIRED:
+            if isinstance(default, _Required):
                 self.error(key, "ต้องระบุค่านี้", "is required")
                 return None
-            return default  # type: ignore[no-any-return]
+            fallback: T | None = default
+            return fallback
         try:
             return conv(self.data[key])
         except Invalid as exc:
@@ -253,6 +260,19 @@ def baht(value: Any) -> int:
         except MoneyError:
             pass
     raise Invalid("ต้องเป็นจำนวนเงินบาท", "must be an amount in baht")
+
+
+def literal(*choices: L) -> Callable[[Any], L]:
+    """`one_of` for a Literal type: give the converter that type, `m: Callable[[Any], Measure] = literal(...)`."""
+
+    def conv(value: Any) -> L:
+        for choice in choices:
+            if value == choice:
+                return choice
+        listed = ", ".join(choices)
+        raise Invalid(f"ต้องเป็นหนึ่งใน {listed}", f"must be one of {listed}")
+
+    return conv
 
 
 def one_of(*choices: str) -> Callable[[Any], str]:

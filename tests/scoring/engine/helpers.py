@@ -9,7 +9,7 @@ from functools import cache
 
 from pts.core.fiscal import Month, fiscal_months
 from pts.scoring.engine import Figures, RuleSet, UnitData, load_ruleset, score_unit
-from pts.scoring.engine.score import RoundResult
+from pts.scoring.engine.results import RoundResult
 
 FY2566 = fiscal_months(2566)  # Oct 2022 .. Sep 2023
 OVERALL = [9, 19, 32, 39, 45, 50, 58, 67, 75, 85, 93, 100]  # DOH FY2566 targets, Oct first

@@ -7,7 +7,7 @@ from fractions import Fraction as F
 import pytest
 
 from pts.scoring.engine import Explainer, Figures, RuleSet, UnitData, parse_ruleset, score_unit
-from pts.scoring.engine.score import RoundResult
+from pts.scoring.engine.results import RoundResult
 from tests.scoring.engine.helpers import FY2566
 
 RULES = """

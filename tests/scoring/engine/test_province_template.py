@@ -6,7 +6,7 @@ from fractions import Fraction as F
 from functools import cache
 
 from pts.scoring.engine import Deduction, Explainer, RuleSet, Share, UnitData, load_ruleset, score_units
-from pts.scoring.engine.score import RoundResult
+from pts.scoring.engine.results import RoundResult
 from tests.scoring.engine.helpers import FY2566, figures
 
 GOOD = [11, 22, 33, 40, 45, 55, 60, 70, 80, 85, 90, 95]  # beats every known cabinet FY2566 target

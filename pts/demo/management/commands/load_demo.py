@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from pts.core.db import refresh_statistics
 from pts.demo.loader import demo_is_loaded, load_demo, print_logins
 
 
@@ -19,5 +20,6 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Loading the demo (FY2566)...")
             load_demo()
+            refresh_statistics()  # the planner sees the demo's tables as they now are
             self.stdout.write("Demo loaded.")
         print_logins(self.stdout)

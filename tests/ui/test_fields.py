@@ -8,7 +8,7 @@ import pytest
 from django import forms
 
 from pts.core.fiscal import Month
-from pts.web.fields import AmountField, MonthField, ThaiDateField
+from pts.ui.fields import AmountField, MonthField, ThaiDateField
 
 
 def test_an_amount_field_turns_thai_digits_into_satang():

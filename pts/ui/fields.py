@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.core import validators
 
-from pts.core.fiscal import FiscalError, Month, parse_date, parse_month, thai_date
+from pts.core.fiscal import FiscalError, Month, parse_date, parse_month, thai_date, thai_date_numeric
 from pts.core.money import MoneyError, format_baht, parse_satang
 from pts.core.thai import bilingual
 
@@ -88,7 +88,7 @@ class ThaiDateField(_TextInField):
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, date):
-            return f"{value.day:02d}/{value.month:02d}/{value.year + 543}"
+            return thai_date_numeric(value)
         return value
 
     def to_python(self, value: Any) -> date | None:  # type: ignore[override]

@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from pts.core import fiscal
-from pts.core.money import format_baht
+from pts.core.money import baht_text, format_baht
+from pts.ui.links import reverse_or_none
 
 register = template.Library()
 
@@ -63,16 +64,12 @@ def percent(value: Fraction | Decimal | int | None, places: int = 2) -> str:
 @register.simple_tag
 def url_if(name: str, *args: object, **kwargs: object) -> str:
     """`{% url_if 'app:name' arg as u %}`: the URL, or "" while the named route does not exist yet."""
-    from pts.web.context_processors import reverse_or_none
-
     return reverse_or_none(name, *args, **kwargs) or ""
 
 
 @register.filter
 def bahttext(satang: int | None) -> str:
     """Integer satang -> amount in Thai words ("หนึ่งร้อยเอ็ดบาทถ้วน")."""
-    from pts.core.money import baht_text
-
     return "" if satang is None else baht_text(satang)
 
 

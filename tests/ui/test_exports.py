@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from pts.web.exports import csv_response, safe_cell
+from pts.ui.exports import csv_response, safe_cell
 
 
 @pytest.mark.parametrize("text", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
