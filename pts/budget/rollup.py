@@ -156,12 +156,17 @@ def _key(row: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(str(v) if not isinstance(v, int) else v for v in row)
 
 
+def fill(cursor: Any, vendor: str) -> None:
+    """Insert both tables' rows computed from the movements (into empty tables)."""
+    cols = ", ".join(("fiscal_year_id", "unit_id", "category", "month", "movements", *COLUMNS))
+    cursor.execute(f"INSERT INTO {MONTH_TABLE} ({cols}) {_month_sql(vendor)}")
+    cursor.execute(f"INSERT INTO {STAMP_TABLE} (fiscal_year_id, unit_id, movements, last_id) "
+                   f"SELECT fiscal_year_id, unit_id, count(*), max(id) FROM {MOVEMENT_TABLE} GROUP BY 1, 2")
+
+
 def rebuild() -> None:
     """Recompute both tables from the movements (after a restore from a dump without the tables)."""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {MONTH_TABLE}")
         cursor.execute(f"DELETE FROM {STAMP_TABLE}")
-        cols = ", ".join(("fiscal_year_id", "unit_id", "category", "month", "movements", *COLUMNS))
-        cursor.execute(f"INSERT INTO {MONTH_TABLE} ({cols}) {_month_sql(connection.vendor)}")
-        cursor.execute(f"INSERT INTO {STAMP_TABLE} (fiscal_year_id, unit_id, movements, last_id) "
-                       f"SELECT fiscal_year_id, unit_id, count(*), max(id) FROM {MOVEMENT_TABLE} GROUP BY 1, 2")
+        fill(cursor, connection.vendor)

@@ -39,22 +39,15 @@ class Fold:
     def __init__(self, months: Sequence[Month], ends: Sequence[date], original: bool, carried: bool = False) -> None:
         self.months, self.ends, self.original = tuple(months), tuple(ends), original
         self.carried = carried  # the third figure is the money carried over, not the outstanding commitment
-        self.reset()
-
-    def reset(self) -> None:
-        """Nothing summed yet."""
-        self.watermark = 0  # highest movement id summed
-        self.count = 0  # movements summed
         # unit id -> category -> [current allocation, disbursed, committed] per bucket, flattened
         self.sums: dict[int, dict[str, list[int]]] = {}
         self.cells: dict[int, dict[Month, dict[str, Figures]]] = {}  # derived; dropped when a unit changes
 
-    def rows(self, *, fiscal_year_id: int, after: int = 0,
-             unit_ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
-        """(id, unit, category, kind, settles, bucket, amount) of movements past `after` (of a
-        short list of units, when given: a long one is summed whole and the caller picks)."""
+    def rows(self, *, fiscal_year_id: int, unit_ids: Collection[int] | None = None) -> list[tuple[Any, ...]]:
+        """(id, unit, category, kind, settles, bucket, amount) of the year's movements (of a short
+        list of units, when given: a long one is summed whole and the caller picks)."""
         narrow = ids_in("unit_id", unit_ids) if unit_ids is not None else {}
-        movements = Movement.objects.filter(fiscal_year_id=fiscal_year_id, id__gt=after, **narrow)
+        movements = Movement.objects.filter(fiscal_year_id=fiscal_year_id, **narrow)
         qs = movements.annotate(b=bucket(self.ends)).values_list("id", "unit_id", "category", "kind", "settles_commitment", "b",
                                                       "amount").order_by()
         sql, params = qs.query.sql_with_params()
@@ -79,11 +72,20 @@ class Fold:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
+    def _cell(self, unit_id: int, category: str) -> list[int]:
+        """The unit's running sums of one category (made on first use); its derived cells are dropped."""
+        by_cat = self.sums.setdefault(unit_id, {})
+        cell = by_cat.get(category)
+        if cell is None:
+            cell = by_cat[category] = [0] * (3 * len(self.ends))
+        if self.cells:
+            self.cells.pop(unit_id, None)
+        return cell
+
     def add_months(self, rows: list[tuple[Any, ...]]) -> None:
         """Add monthly sums (`month_rows`): a month before the first as-of day counts in the first."""
         firsts = [m.first_day for m in self.months]
         n = len(self.ends)
-        sums, cells = self.sums, self.cells
         index: dict[Any, int] = {}  # a month's first day -> the first scored month on or after it
         for unit_id, category, month, allocated, disbursed, third in rows:
             b = index.get(month)
@@ -92,14 +94,7 @@ class Fold:
                 b = index[month] = bisect.bisect_left(firsts, day)
             if b >= n:
                 continue
-            by_cat = sums.get(unit_id)
-            if by_cat is None:
-                by_cat = sums[unit_id] = {}
-            cell = by_cat.get(category)
-            if cell is None:
-                cell = by_cat[category] = [0] * (3 * n)
-            if cells:
-                cells.pop(unit_id, None)
+            cell = self._cell(unit_id, category)
             i = 3 * b
             cell[i] += int(allocated)
             cell[i + 1] += int(disbursed)
@@ -107,22 +102,12 @@ class Fold:
 
     def add(self, rows: list[tuple[Any, ...]]) -> None:
         n, original, carried = len(self.ends), self.original, self.carried
-        sums, cells, effects = self.sums, self.cells, EFFECT
-        for pk, unit_id, category, kind, settles, b, amount in rows:
-            self.count += 1
-            if pk > self.watermark:
-                self.watermark = pk
+        effects = EFFECT
+        for _pk, unit_id, category, kind, settles, b, amount in rows:
             effect = effects.get(kind)
             if effect is None or b == n:
                 continue  # reservations do not enter the scores, nor what happens after the last as-of day
-            by_cat = sums.get(unit_id)
-            if by_cat is None:
-                by_cat = sums[unit_id] = {}
-            cell = by_cat.get(category)
-            if cell is None:
-                cell = by_cat[category] = [0] * (3 * n)
-            if cells:
-                cells.pop(unit_id, None)
+            cell = self._cell(unit_id, category)
             i = 3 * b
             cell[i] += amount * effect[1 if original else 0]
             cell[i + 1] += amount * effect[2]

@@ -19,6 +19,8 @@ from pts.budget.models import Activity, LedgerStamp
 from pts.core.fiscal import Month, parse_month
 from pts.core.lookups import ids_in
 from pts.organisations.models import Org
+from pts.procurement.queries import procurement_facts
+from pts.reporting.queries import evidence_facts
 from pts.schemes.models import Denominator, Scheme
 from pts.scoring import ledger, rulesets, snapshots, sources
 from pts.scoring.engine import (
@@ -37,10 +39,6 @@ from pts.scoring.engine import (
 )
 from pts.scoring.engine.ranking import rank
 from pts.scoring.models import FrozenRound, ScoreOverride
-from pts.scoring.rulesets import (
-    DEFAULT_RULE_SETS as DEFAULT_RULE_SETS,  # home: rulesets; kept importable here
-)
-from pts.scoring.rulesets import default_series_for as default_series_for
 from pts.scoring.rulesets import rule_set_ref, rules_for
 
 # reporting's evidence kinds -> checklist item ids of the shipped rule sets
@@ -90,8 +88,6 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
     evidence = _evidence(scheme, ids, as_of)
     procurement: dict[int, Any] = {}
     if _uses_procurement(rules):
-        from pts.procurement.queries import procurement_facts
-
         procurement = procurement_facts(fiscal_year=scheme.fiscal_year, units=units, today=as_of,
                                         with_projects_only=True)
     tags = sources.wanted_tags(rules)
@@ -127,8 +123,6 @@ def monthly_cells(*, scheme: Scheme, months: Sequence[Month], units: Any) -> dic
 
 
 def _evidence(scheme: Scheme, ids: list[int], as_of: date) -> dict[int, tuple[Evidence, ...]]:
-    from pts.reporting.queries import evidence_facts
-
     out: dict[int, tuple[Evidence, ...]] = {}
     for unit_id, facts in evidence_facts(fiscal_year=scheme.fiscal_year, units=ids).items():
         found: list[Evidence] = []
@@ -203,8 +197,6 @@ def _digests(scheme: Scheme, rules: RuleSet, as_of: date, units: Sequence[UnitRo
     evidence = _evidence(scheme, ids, as_of)
     procurement: dict[int, Any] = {}
     if _uses_procurement(rules):
-        from pts.procurement.queries import procurement_facts
-
         procurement = procurement_facts(fiscal_year=scheme.fiscal_year, units=units, today=as_of,
                                         with_projects_only=True)
     recorded = sources.recorded_deductions(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of)

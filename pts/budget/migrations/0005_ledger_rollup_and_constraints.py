@@ -16,10 +16,7 @@ def install(apps, schema_editor):
     statements += rollup.trigger_sql(vendor) + appendonly.guard_sql(vendor, rollup.MOVEMENT_TABLE)
     rollup.run(statements, schema_editor)
     with schema_editor.connection.cursor() as cursor:
-        cols = ", ".join(("fiscal_year_id", "unit_id", "category", "month", "movements", *rollup.COLUMNS))
-        cursor.execute(f"INSERT INTO {rollup.MONTH_TABLE} ({cols}) {rollup._month_sql(vendor)}")
-        cursor.execute(f"INSERT INTO {rollup.STAMP_TABLE} (fiscal_year_id, unit_id, movements, last_id) "
-                       f"SELECT fiscal_year_id, unit_id, count(*), max(id) FROM {rollup.MOVEMENT_TABLE} GROUP BY 1, 2")
+        rollup.fill(cursor, vendor)
 
 
 def uninstall(apps, schema_editor):
