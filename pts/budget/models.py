@@ -6,13 +6,16 @@ Balances are never stored: `pts.budget.queries` derives every figure from the mo
 from __future__ import annotations
 
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from pts.core import fiscal
+from pts.core import categories, fiscal
 from pts.core.constraints import choices_check
 
 
@@ -48,14 +51,20 @@ class FiscalYear(models.Model):
         return self.start <= day <= self.end
 
 
-class Category(models.TextChoices):
-    """The five budget categories, in the order Thai budget documents list them."""
+def _category_label(category: categories.BudgetCategory) -> str:
+    """The choice label in the active language, from the one home of the vocabulary."""
+    return cast(str, lazy(lambda: category.label_in(get_language()), str)())
 
-    PERSONNEL = "personnel", _("Personnel (งบบุคลากร)")
-    OPERATING = "operating", _("Operating (งบดำเนินงาน)")
-    CAPITAL = "capital", _("Capital (งบลงทุน)")
-    SUBSIDY = "subsidy", _("Subsidy (งบเงินอุดหนุน)")
-    OTHER = "other", _("Other (งบรายจ่ายอื่น)")
+
+class Category(models.TextChoices):
+    """The five budget categories, in the order Thai budget documents list them
+    (`pts.core.categories` holds their codes and names)."""
+
+    PERSONNEL = categories.PERSONNEL.code, _category_label(categories.PERSONNEL)
+    OPERATING = categories.OPERATING.code, _category_label(categories.OPERATING)
+    CAPITAL = categories.CAPITAL.code, _category_label(categories.CAPITAL)
+    SUBSIDY = categories.SUBSIDY.code, _category_label(categories.SUBSIDY)
+    OTHER = categories.OTHER.code, _category_label(categories.OTHER)
 
 
 class Activity(models.Model):

@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from pts.budget.models import Activity, Movement, MovementKind
+from pts.core.categories import category_th
 from pts.core.fiscal import Month
 from pts.core.lookups import ids_in
 from pts.core.money import format_baht
@@ -29,8 +30,6 @@ from pts.scoring.engine import CATEGORIES, Deduction, Figures, RuleSet
 from pts.scoring.models import DeductionEvent
 
 K = MovementKind
-CATEGORY_TH = {"personnel": "งบบุคลากร", "operating": "งบดำเนินงาน", "capital": "งบลงทุน",
-               "subsidy": "งบเงินอุดหนุน", "other": "งบรายจ่ายอื่น"}
 LAPSED = "lapsed"
 CARRYOVER = "carryover_without_commitment"
 UNION = "+"  # tag_cells key of a union of tags: "training+meeting"
@@ -275,7 +274,7 @@ def _carryovers(scheme: Scheme, ids: set[int], as_of: date) -> Iterable[tuple[in
         if amount > 0 and amount > outstanding:
             have = max(outstanding, 0)
             yield unit_id, Deduction(CARRYOVER, month, (
-                f"{CATEGORY_TH.get(category, category)}: กันเงินเหลื่อมปี {format_baht(amount)} บาท "
+                f"{category_th(category)}: กันเงินเหลื่อมปี {format_baht(amount)} บาท "
                 f"มีหนี้ผูกพันคงค้างเพียง {format_baht(have)} บาท (ไม่มีหนี้ผูกพัน {format_baht(amount - have)} บาท)"
             ))
 
@@ -310,7 +309,7 @@ def _lapsed(scheme: Scheme, ids: set[int],
             amount = f.allocated - f.disbursed - (f.committed if own_sums else taken.get(category, 0))
             if amount > 0:
                 yield unit_id, Deduction(LAPSED, month, (
-                    f"{CATEGORY_TH.get(category, category)}: เงินเหลือ ณ สิ้นปีงบประมาณ {format_baht(amount)} บาท "
+                    f"{category_th(category)}: เงินเหลือ ณ สิ้นปีงบประมาณ {format_baht(amount)} บาท "
                     "ไม่ได้เบิกจ่ายหรือกันเงินเหลื่อมปี"
                 ))
 

@@ -142,26 +142,17 @@ def test_subtree_totals_equal_the_sum_of_the_movements_on_any_day(world, tree, d
         world.unit_a.pk: expected[world.unit_a.pk], tree[1].pk: expected[tree[1].pk]}
 
 
-@pytest.fixture
-def kept(monkeypatch):
-    """Every subtree counts as large: the monthly sums are kept in the process between calls."""
-    monkeypatch.setattr(subtotals, "SMALL", 0)
-    subtotals.forget()
-    yield
-    subtotals.forget()
-
-
-def test_kept_monthly_sums_follow_a_later_movement_and_stay_within_the_users_scope(world, tree, kept):
+def test_subtree_sums_follow_a_later_movement_and_stay_within_the_users_scope(world, tree):
     fy = FiscalYear.objects.get(be_year=2566)
     day = date(2023, 9, 30)
     carol_sees = scope.visible(world.carol, Org.objects.all())
     before = subtotals.by_branch(fiscal_year=fy, as_of=day, under=world.province.path, units=carol_sees)
     assert before[world.unit_a.path]["operating"].disbursed == 600_00
-    pay(tree[2], 50_00, date(2023, 1, 10))  # a month the kept sums already hold
+    pay(tree[2], 50_00, date(2023, 1, 10))  # a month already summed
     after = subtotals.by_branch(fiscal_year=fy, as_of=day, under=world.province.path, units=carol_sees)
     assert after[world.unit_a.path]["operating"].disbursed == 650_00
     assert after == {k: v for k, v in straightforward_branches(fy, day, world).items()}
-    # bob's scope reads the same kept sums and gets his own unit only
+    # bob's scope gets his own unit only
     bob_sees = scope.visible(world.bob, Org.objects.all())
     assert set(subtotals.by_branch(fiscal_year=fy, as_of=day, under=world.province.path, units=bob_sees)) == {
         world.unit_b.path}
