@@ -39,6 +39,7 @@ from pts.organisations.permissions import SignedInRequest
 from pts.ui import paging
 from pts.ui.exports import csv_response
 
+MONEY_ELSEWHERE_SHOWN = 20  # units below listed where a unit without money of its own sends the user
 SERIES_LABELS = {
     "overall": gettext_lazy("Overall"),
     "recurring": gettext_lazy("Recurring"),
@@ -110,11 +111,27 @@ def _submit(request: HttpRequest, form: forms.LedgerForm, run: Callable[[dict[st
 
 def _form_page(request: HttpRequest, form: Any, *, title: str, unit: Org, fy: FiscalYear, back: str,
                submit: str, summary: list[tuple[Any, Any]] | None = None, intro: str = "",
-               refusal: str = "") -> HttpResponse:
+               refusal: str = "", spends: bool = False) -> HttpResponse:
+    """`spends`: the form pays out of the unit's money (a commitment, a disbursement): when the
+    unit holds none, the page says where the money is instead."""
     return render(request, "budget/form.html", {
         "form": form, "title": title, "unit": unit, "fy": fy, "back": back, "submit": submit,
         "summary": summary or [], "intro": intro, "refusal": refusal,
+        "elsewhere": money_elsewhere(request.user, unit, fy) if spends else None,
+        "form_url_name": request.resolver_match.view_name if request.resolver_match else "",
     })
+
+
+def money_elsewhere(user: Any, unit: Org, fy: FiscalYear) -> list[Org] | None:
+    """None when `unit` holds money of its own in the year (an allocation, or money paid); else the
+    units below it that do and that the user may record for (where to go instead), code order."""
+    own = queries.unit_figures(fiscal_year=fy, unit=unit, as_of=fy.end, include_subtree=False)["total"]
+    if own.current_allocation or own.disbursed or own.committed_total:
+        return None
+    below = scope.editable(user, Org.objects.filter(path__startswith=unit.path).exclude(pk=unit.pk))
+    found = queries.figures_by_unit_category(fiscal_year=fy, as_of=fy.end, units=below)
+    ids = {unit_id for (unit_id, _c), f in found.items() if f.current_allocation}
+    return list(Org.objects.filter(pk__in=ids).order_by("code")[:MONEY_ELSEWHERE_SHOWN])
 
 
 def _ledger_form(cls: type[forms.LedgerForm], request: HttpRequest, fy: FiscalYear, **kwargs: Any) -> Any:
@@ -238,6 +255,7 @@ def unit_ledger(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespons
         "series_rows": series_rows, "filters": filters, "page": page, "movement_rows": movement_rows,
         "query": query.urlencode(), "can_coordinate": can_coordinate,
         "can_edit": scope.can_edit_unit(request.user, unit), "has_children": unit.children.exists(),
+        "elsewhere": money_elsewhere(request.user, unit, fy),
     })
 
 
@@ -416,7 +434,7 @@ def unit_commitment(request: SignedInRequest, unit_id: int, be_year: int) -> Htt
                % {"amount": _money(m.amount), "unit": unit.code}):
         return redirect(_ledger_url(unit, fy))
     return _form_page(request, form, title=_("Record a commitment"), unit=unit, fy=fy, back=_ledger_url(unit, fy),
-                      submit=_("Record"))
+                      submit=_("Record"), spends=True)
 
 
 @login_required
@@ -438,7 +456,7 @@ def unit_disbursement(request: SignedInRequest, unit_id: int, be_year: int) -> H
                % {"amount": _money(m.amount), "unit": unit.code}):
         return redirect(_ledger_url(unit, fy))
     return _form_page(request, form, title=_("Record a disbursement"), unit=unit, fy=fy,
-                      back=_ledger_url(unit, fy), submit=_("Record"))
+                      back=_ledger_url(unit, fy), submit=_("Record"), spends=True)
 
 
 def _reservations_url(unit: Org, fy: FiscalYear) -> str:
