@@ -178,6 +178,8 @@ MEDIA_ROOT = Path(os.environ.get("PTS_MEDIA_ROOT", DATA_DIR / "media"))
 # Uploads are bounded: evidence files and imports have their own caps below this.
 PTS_EVIDENCE_MAX_BYTES = env_int("PTS_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 PTS_IMPORT_MAX_BYTES = env_int("PTS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# Days an officer has to correct a returned report when the coordinator gives no date (at least the period's deadline).
+PTS_CORRECTION_DAYS = env_int("PTS_CORRECTION_DAYS", 5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

@@ -73,6 +73,7 @@ class AWorld:
     holiday: Any
     membership: Any
     deduction: Any
+    reopen: Any
 
     @property
     def strings(self) -> list[str]:
@@ -139,11 +140,13 @@ def build_a_world(world: Any) -> AWorld:
     # in the shared scheme: bob may open the scheme, so only the per-unit scope keeps A's event from him
     deduction = deduction_record(actor=carol, scheme=shared, unit=a, cause="documents_returned",
                                  month=date(2022, 11, 1), note=MARKER, now=at(2022, 12, 2))
+    # A asks for its (locked) October period of the shared scheme to be reopened
+    reopen = reporting.reopen_request(actor=alice, period=shared_period, unit=a, reason=MARKER, now=at(2022, 10, 25))
     return AWorld(
         world=world, movement=movement, reservation=reservation, shared_scheme=shared,
         shared_period=shared_period, a_scheme=a_scheme, a_period=a_period, report=report, evidence=evidence,
         project=project, milestone=project.milestones.order_by("seq").first(), instalment=instalment,
-        holiday=holiday, membership=Membership.objects.get(user=alice, org=a), deduction=deduction,
+        holiday=holiday, membership=Membership.objects.get(user=alice, org=a), deduction=deduction, reopen=reopen,
     )
 
 
@@ -168,6 +171,8 @@ A_OBJECTS = {
     "holiday_id": lambda aw: aw.holiday.pk,
     # A's deduction event, recorded in the scheme bob's unit is in too (SHARED_CONTEXT tries it there).
     "event_id": lambda aw: aw.deduction.pk,
+    # A's request to reopen its period of the shared scheme
+    "request_id": lambda aw: aw.reopen.pk,
 }
 # With another of A's objects in the URL, the shared scheme and its period are tried too
 # (e.g. A's report in a period bob also reports in).

@@ -16,7 +16,7 @@ movements and evidence name who made them. Rules decided for this app:
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -42,15 +42,18 @@ from pts.reporting.models import (
     Evidence,
     EvidenceKind,
     MonthlyReport,
+    ReopenRequest,
     ReportingPeriod,
     ReportLine,
     ReportState,
+    RequestState,
+    UnitOpening,
     evidence_upload_to,
 )
 
 FIGURE_TH = {"committed": "ก่อหนี้ผูกพันสะสม", "disbursed": "เบิกจ่ายสะสม"}
 FIGURE_EN = {"committed": "cumulative committed", "disbursed": "cumulative disbursed"}
-REPORT_FIELDS = ["state", "version", "obstacles", "correction_note", "return_reason", "is_late"]
+REPORT_FIELDS = ["state", "version", "obstacles", "correction_note", "return_reason", "correct_by", "is_late"]
 
 
 def line_field(category: str, figure: str) -> str:
@@ -69,8 +72,8 @@ def _local(moment: datetime | None) -> str:
     return f"{thai_date(local.date())} {local:%H:%M}"
 
 
-def _require_open(period: ReportingPeriod, now: datetime) -> None:
-    if period.is_locked(now):
+def _require_open(period: ReportingPeriod, unit: Org, now: datetime) -> None:
+    if period.is_locked_for(unit.pk, now):
         raise ValidationError({NON_FIELD_ERRORS: bilingual(
             f"งวด {Month.of(period.month).thai_short()} ปิดรับรายงานแล้วเมื่อพ้นกำหนด {thai_date(period.deadline)}: "
             "ขอให้ผู้ประสานงานเปิดงวดอีกครั้ง",
@@ -158,6 +161,22 @@ def check_lines(
                     f"{en} {format_baht(value)} is above the allocation as of {period.as_of.isoformat()} "
                     f"({format_baht(allocation)})",
                 )
+    if not correction_note.strip():
+        for category, pair in lines.items():
+            f = figures.get(category)
+            for figure, value, ledger_value in (("committed", pair[0], f.committed_total if f else 0),
+                                                ("disbursed", pair[1], f.disbursed if f else 0)):
+                name = line_field(category, figure)
+                # more than the ledger is the month's new money, recorded when the report is accepted;
+                # less takes back money the ledger holds: that is a correction, and needs its reason
+                if value < ledger_value and name not in errors:
+                    th, en = _label(category, figure)
+                    errors[name] = bilingual(
+                        f"{th} {format_baht(value)} บาท ต่ำกว่ายอดในบัญชี ณ {thai_date(period.as_of)} "
+                        f"({format_baht(ledger_value)} บาท): ระบุคำอธิบายการแก้ไข หรือใช้ยอดตามบัญชี",
+                        f"{en} {format_baht(value)} is below the ledger as of {period.as_of.isoformat()} "
+                        f"({format_baht(ledger_value)}): a correction needs an explanation, or use the ledger's figures",
+                    )
     previous = previous_accepted(period, unit)
     if previous is not None and not correction_note.strip():
         before = {line.category: (line.committed, line.disbursed) for line in previous.lines.all()}
@@ -236,7 +255,7 @@ def report_save_draft(
 
     report = MonthlyReport.objects.select_for_update().filter(period=period, unit=unit).first()
     if report is None:
-        _require_open(period, now)
+        _require_open(period, unit, now)
         check_lines(period=period, unit=unit, lines=cleaned, correction_note=correction_note)
         try:
             with transaction.atomic():
@@ -271,7 +290,7 @@ def report_save_draft(
             "รายงานนี้ส่งแล้ว แก้ไขได้เมื่อผู้ประสานงานส่งกลับให้แก้ไข",
             "this report is submitted: it can change only after the coordinator returns it",
         )})
-    _require_open(period, now)
+    _require_open(period, unit, now)
     check_lines(period=period, unit=unit, lines=cleaned, correction_note=correction_note)
     before = _report_snapshot(report)
     report.obstacles, report.correction_note = obstacles, correction_note
@@ -310,7 +329,7 @@ def report_submit(*, actor: Actor, report: MonthlyReport, version: int | None, n
         return report  # already submitted: a repeated click changes nothing
     if version is not None and version != report.version:
         raise _stale(report)
-    _require_open(period, now)
+    _require_open(period, report.unit, now)
     check_lines(period=period, unit=report.unit, lines=_stored_lines(report), correction_note=report.correction_note)
     before = _report_snapshot(report)
     if report.first_submitted_at is None:
@@ -327,9 +346,23 @@ def report_submit(*, actor: Actor, report: MonthlyReport, version: int | None, n
     return report
 
 
+def default_correct_by(period: ReportingPeriod, now: datetime) -> date:
+    """A returned report's own deadline when the coordinator gives none: the period's deadline, or
+    `PTS_CORRECTION_DAYS` days from today if that is later."""
+    return max(period.deadline, timezone.localdate(now) + timedelta(days=settings.PTS_CORRECTION_DAYS))
+
+
+def end_of_day(day: date) -> datetime:
+    """The first moment after the local day `day`: a window "until 5 Oct" includes all of 5 Oct."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
 @transaction.atomic
-def report_return(*, actor: Actor, report: MonthlyReport, reason: str, now: datetime) -> MonthlyReport:
-    """The coordinator sends a submitted report back to the unit for correction, saying why."""
+def report_return(*, actor: Actor, report: MonthlyReport, reason: str, now: datetime,
+                  correct_by: date | None = None) -> MonthlyReport:
+    """The coordinator sends a submitted report back to the unit for correction, saying why, with
+    its own deadline (`correct_by`, default `default_correct_by`): the period stays open for that
+    unit until the end of that day, even when it is locked for the others."""
     report = _locked_report(report)
     period = report.period
     user = permissions.require_coordinator(actor, period.scheme.coordinator_org, scheme_code=period.scheme.code)
@@ -341,11 +374,20 @@ def report_return(*, actor: Actor, report: MonthlyReport, reason: str, now: date
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": bilingual("ต้องระบุเหตุผลที่ส่งกลับ", "a reason for the return is required")})
+    correct_by = correct_by or default_correct_by(period, now)
+    if correct_by < timezone.localdate(now):
+        raise ValidationError({"correct_by": bilingual(
+            f"กำหนดแก้ไข {thai_date(correct_by)} ต้องไม่ก่อนวันนี้ ({thai_date(timezone.localdate(now))})",
+            f"the correction deadline {correct_by.isoformat()} must not be before today",
+        )})
     before = _report_snapshot(report)
     report.state, report.return_reason = ReportState.RETURNED, reason
+    report.correct_by = correct_by
     report.saved_at, report.saved_by = now, user
     report.version += 1
     report.save()
+    UnitOpening.objects.create(period=period, unit=report.unit, until=end_of_day(correct_by), reason=reason,
+                               created_by=user, created_at=now)
     audit_record(actor=actor, action="report.return", obj=report, unit=report.unit,
                  fiscal_year=period.scheme.fiscal_year.be_year, period=period.month,
                  before=before, after=_report_snapshot(report), note=reason)
@@ -476,6 +518,95 @@ def period_reopen(
                  fiscal_year=period.scheme.fiscal_year.be_year, period=period.month,
                  before=before, after=snapshot(period, ["reopened_until"]), note=reason)
     return period
+
+
+def _period_for_update(period: ReportingPeriod) -> ReportingPeriod:
+    return (ReportingPeriod.objects.select_for_update(of=("self",)).select_related("scheme__fiscal_year")
+            .get(pk=period.pk))
+
+
+def _require_in_scheme(period: ReportingPeriod, unit: Org) -> None:
+    if not period.scheme.units.filter(pk=unit.pk).exists():
+        raise ValidationError({"unit": bilingual(
+            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการติดตาม {period.scheme.name}",
+            f"unit {unit.code} is not in the scheme {period.scheme.name}",
+        )})
+
+
+@transaction.atomic
+def period_reopen_unit(
+    *, actor: Actor, period: ReportingPeriod, unit: Org, until: date, reason: str, now: datetime
+) -> UnitOpening:
+    """Reopen a period for one unit until the end of the local day `until`; answers the unit's
+    open request, if any, as granted."""
+    period = _period_for_update(period)
+    user = permissions.require_coordinator(actor, period.scheme.coordinator_org, scheme_code=period.scheme.code)
+    _require_in_scheme(period, unit)
+    if not isinstance(until, date) or until < timezone.localdate(now):
+        raise ValidationError({"until": bilingual(
+            "วันที่เปิดถึงต้องไม่ก่อนวันนี้", "the date to reopen until must not be before today",
+        )})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": bilingual("ต้องระบุเหตุผลที่เปิดงวด", "a reason for reopening is required")})
+    opening = UnitOpening.objects.create(period=period, unit=unit, until=end_of_day(until), reason=reason,
+                                         created_by=user, created_at=now)
+    answered = list(ReopenRequest.objects.select_for_update().filter(period=period, unit=unit,
+                                                                    state=RequestState.OPEN))
+    for request in answered:
+        request.state, request.resolved_by, request.resolved_at, request.answer = (
+            RequestState.GRANTED, user, now, reason)
+        request.save(update_fields=["state", "resolved_by", "resolved_at", "answer"])
+    audit_record(actor=actor, action="period.reopen_unit", obj=period, unit=unit,
+                 fiscal_year=period.scheme.fiscal_year.be_year, period=period.month,
+                 after={"unit": unit.code, "until": until.isoformat(), "requests": [r.pk for r in answered]},
+                 note=reason)
+    return opening
+
+
+@transaction.atomic
+def reopen_request(*, actor: Actor, period: ReportingPeriod, unit: Org, reason: str, now: datetime) -> ReopenRequest:
+    """An officer asks for a locked period to be reopened for their unit. A second request while
+    one is waiting returns the waiting one."""
+    period = _period_for_update(period)
+    user = permissions.require_edit(actor, unit)
+    _require_in_scheme(period, unit)
+    if not period.is_locked_for(unit.pk, now):
+        raise ValidationError({NON_FIELD_ERRORS: bilingual(
+            "งวดนี้ยังเปิดรับรายงานอยู่: ส่งรายงานได้เลย", "this period is open: the report can be sent now",
+        )})
+    waiting = ReopenRequest.objects.filter(period=period, unit=unit, state=RequestState.OPEN).first()
+    if waiting is not None:
+        return waiting
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": bilingual("ต้องระบุเหตุผลที่ขอเปิดงวด", "a reason for the request is required")})
+    request = ReopenRequest.objects.create(period=period, unit=unit, reason=reason, requested_by=user,
+                                           requested_at=now)
+    audit_record(actor=actor, action="period.reopen_request", obj=request, unit=unit,
+                 fiscal_year=period.scheme.fiscal_year.be_year, period=period.month,
+                 after=snapshot(request, ["state", "reason"]), note=reason)
+    return request
+
+
+@transaction.atomic
+def reopen_request_decline(*, actor: Actor, request: ReopenRequest, answer: str, now: datetime) -> ReopenRequest:
+    """The coordinator declines a waiting request, saying why."""
+    request = (ReopenRequest.objects.select_for_update(of=("self",)).select_related("period__scheme__fiscal_year",
+                                                                                    "unit").get(pk=request.pk))
+    period = request.period
+    user = permissions.require_coordinator(actor, period.scheme.coordinator_org, scheme_code=period.scheme.code)
+    if request.state != RequestState.OPEN:
+        raise ValidationError({NON_FIELD_ERRORS: bilingual("คำขอนี้ได้รับคำตอบแล้ว", "this request was answered already")})
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": bilingual("ต้องระบุเหตุผลที่ไม่อนุมัติ", "a reason for declining is required")})
+    request.state, request.resolved_by, request.resolved_at, request.answer = RequestState.DECLINED, user, now, answer
+    request.save(update_fields=["state", "resolved_by", "resolved_at", "answer"])
+    audit_record(actor=actor, action="period.reopen_decline", obj=request, unit=request.unit,
+                 fiscal_year=period.scheme.fiscal_year.be_year, period=period.month,
+                 after=snapshot(request, ["state", "answer"]), note=answer)
+    return request
 
 
 @transaction.atomic

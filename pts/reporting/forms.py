@@ -26,7 +26,7 @@ class ReportForm(forms.Form):
     correction_note = forms.CharField(
         label=_("Explanation of a correction"), widget=forms.Textarea(attrs={"rows": 2}), required=False,
         max_length=2000,
-        help_text=_("Needed only when a figure is below the month already accepted."),
+        help_text=_("Needed when a figure differs from the ledger or is below the month already accepted."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -61,6 +61,18 @@ class ReportForm(forms.Form):
             for line in self.lines
         ]
 
+    def differs_from_ledger(self) -> set[str]:
+        """The fields whose figure (as typed, or as stored) is not the ledger's as of the as-of date."""
+        out = set()
+        data = getattr(self, "cleaned_data", None) if self.is_bound else None
+        for line in self.lines:
+            for figure, ledger in (("committed", line.ledger_committed), ("disbursed", line.ledger_disbursed)):
+                name = line_field(line.category, figure)
+                value = data.get(name) if data is not None else (None if self.is_bound else self.initial.get(name))
+                if value is not None and value != ledger:
+                    out.add(name)
+        return out
+
     def report_lines(self) -> dict[str, tuple[int, int]]:
         data = self.cleaned_data
         return {
@@ -71,6 +83,22 @@ class ReportForm(forms.Form):
 
 class ReturnForm(forms.Form):
     reason = forms.CharField(label=_("Reason for return"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    correct_by = ThaiDateField(label=_("Correct by (inclusive)"), required=False,
+                               help_text=_("The period stays open for this unit until then, even once locked."))
+
+
+class UnitReopenForm(forms.Form):
+    until = ThaiDateField(label=_("Reopen for this unit until (inclusive)"))
+    reason = forms.CharField(label=_("Reason"), max_length=2000)
+
+
+class ReopenRequestForm(forms.Form):
+    reason = forms.CharField(label=_("Why the report is late"), widget=forms.Textarea(attrs={"rows": 2}),
+                             max_length=2000)
+
+
+class DeclineForm(forms.Form):
+    answer = forms.CharField(label=_("Reason for declining"), max_length=2000)
 
 
 class ReopenForm(forms.Form):

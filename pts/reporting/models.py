@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -44,10 +46,25 @@ class ReportingPeriod(models.Model):
         return timezone.localdate(now) > self.deadline
 
     def is_locked(self, now=None) -> bool:  # noqa: ANN001 - aware datetime
+        """Locked for every unit: after the deadline, unless the whole period is reopened."""
         now = now or timezone.now()
         if self.reopened_until is not None and now < self.reopened_until:
             return False
         return bool(self.scheme.lock_after_deadline and self.deadline_passed(now))
+
+    def is_locked_for(self, unit_id: int, now=None) -> bool:  # noqa: ANN001 - aware datetime
+        """Locked for one unit: locked for all, and not reopened for that unit (a returned
+        report's correction window, or a coordinator's reopening for the unit)."""
+        now = now or timezone.now()
+        if not self.is_locked(now):
+            return False
+        return not self.openings.filter(unit_id=unit_id, until__gt=now).exists()
+
+    def open_until_for(self, unit_id: int, now=None) -> datetime | None:  # noqa: ANN001 - aware datetime
+        """The end of the unit's own reopening still running at `now`, or None."""
+        now = now or timezone.now()
+        found = self.openings.filter(unit_id=unit_id, until__gt=now).order_by("-until").first()
+        return found.until if found else None
 
 
 class ReportState(models.TextChoices):
@@ -84,6 +101,8 @@ class MonthlyReport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     is_late = models.BooleanField(_("late"), default=False)
+    # a returned report's own deadline for the correction (its unit's period stays open until its end)
+    correct_by = models.DateField(_("correct by"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -114,6 +133,67 @@ class MonthlyReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.period}"
+
+
+class UnitOpening(models.Model):
+    """A locked period reopened for one unit until a moment: when its report is returned for
+    correction, or when a coordinator reopens the period for that unit (on request or not)."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="openings")
+    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="+")
+    until = models.DateTimeField(_("open until"))
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    scope_path = "unit__path"
+
+    class Meta:
+        ordering = ["period", "unit", "-until"]
+        verbose_name = _("reopening for a unit")
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.unit_id} {self.until:%Y-%m-%d}"
+
+    @property
+    def last_day(self) -> date:
+        """The last local day the unit may still send (the window ends at the start of the next)."""
+        return timezone.localdate(self.until - timedelta(microseconds=1))
+
+
+class RequestState(models.TextChoices):
+    OPEN = "open", _("Waiting")
+    GRANTED = "granted", _("Reopened")
+    DECLINED = "declined", _("Declined")
+
+
+class ReopenRequest(models.Model):
+    """An officer's request that a locked period be reopened for their unit."""
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="reopen_requests")
+    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    state = models.CharField(_("state"), max_length=10, choices=RequestState.choices, default=RequestState.OPEN)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True)
+
+    scope_path = "unit__path"
+
+    class Meta:
+        ordering = ["period", "unit", "-requested_at"]
+        verbose_name = _("request to reopen")
+        constraints = [
+            choices_check("state", RequestState, "reopen_request_state_valid"),
+            models.UniqueConstraint(fields=["period", "unit"], condition=Q(state="open"),
+                                    name="reopen_request_one_open_per_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.unit_id} {self.state}"
 
 
 class ReportLine(models.Model):

@@ -4,7 +4,8 @@ and governance evidence. Objects are fetched through pts.organisations.scope fir
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,13 +18,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pts.budget.models import FiscalYear
-from pts.core.thai import bilingual
+from pts.core.fiscal import fiscal_year_of
 from pts.organisations import scope
 from pts.organisations.models import Org
 from pts.organisations.permissions import SignedInRequest
 from pts.reporting import actions
-from pts.reporting.forms import EvidenceForm, ReopenForm, ReportForm, ReturnForm
-from pts.reporting.models import Evidence, MonthlyReport, ReportingPeriod, ReportState
+from pts.reporting.forms import (
+    DeclineForm,
+    EvidenceForm,
+    ReopenForm,
+    ReopenRequestForm,
+    ReportForm,
+    ReturnForm,
+    UnitReopenForm,
+)
+from pts.reporting.models import (
+    Evidence,
+    MonthlyReport,
+    ReopenRequest,
+    ReportingPeriod,
+    ReportState,
+    RequestState,
+)
 from pts.reporting.queries import (
     BOARD_FILTERS,
     board_rows,
@@ -35,6 +51,8 @@ from pts.reporting.queries import (
     periods_visible_to,
     reports_visible_to,
 )
+from pts.schemes.hooks import HOOKS
+from pts.schemes.models import Scheme
 from pts.schemes.queries import can_coordinate_scheme
 from pts.ui import paging
 from pts.ui.forms import action_error_text, add_action_errors
@@ -48,13 +66,30 @@ def _not_allowed() -> HttpResponse:
 
 @login_required
 def my_reports(request: HttpRequest) -> HttpResponse:
+    """An officer's reports; someone who reports for no unit (a coordinator, an executive) is sent
+    to the board of the month's reports instead."""
     now = timezone.now()
+    rows = my_report_rows(user=request.user, now=now)
+    if not rows:
+        board = current_board(request.user, timezone.localdate(now))
+        if board is not None:
+            return redirect("reporting:period_status", period_id=board.pk)
     boards = (scope.visible(request.user, ReportingPeriod.objects.all())
               .filter(deadline__gte=timezone.localdate(now) - timedelta(days=31))
               .select_related("scheme").order_by("deadline", "scheme__code")[:12])
-    return render(request, "reporting/my_reports.html", {
-        "rows": my_report_rows(user=request.user, now=now), "boards": boards,
-    })
+    return render(request, "reporting/my_reports.html", {"rows": rows, "boards": boards})
+
+
+def current_board(user: Any, today: date) -> ReportingPeriod | None:
+    """The period board a coordinator or executive sees first: of the latest scheme they see whose
+    year has begun, the period due next (or the year's last)."""
+    schemes = periods_visible_to(user).values_list("scheme_id", flat=True).distinct()
+    scheme = (Scheme.objects.filter(pk__in=schemes, fiscal_year__be_year__lte=fiscal_year_of(today))
+              .order_by("-fiscal_year__be_year", "code").first())
+    if scheme is None:
+        return None
+    periods = scope.visible(user, ReportingPeriod.objects.filter(scheme=scheme))
+    return periods.filter(deadline__gte=today).order_by("deadline").first() or periods.order_by("-month").first()
 
 
 def _report_context(period: ReportingPeriod, unit: Org) -> dict:
@@ -70,7 +105,8 @@ def report_edit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpR
     can_edit = scope.can_edit_unit(request.user, unit)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
-    editable = can_edit and (report is None or report.state in EDITABLE_STATES) and not period.is_locked(now)
+    locked = period.is_locked_for(unit.pk, now)
+    editable = can_edit and (report is None or report.state in EDITABLE_STATES) and not locked
     lines = form_lines(period=period, unit=unit)
     if report is not None:
         stored = {line.category: line for line in report.lines.all()}
@@ -84,7 +120,15 @@ def report_edit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpR
         for line in lines:
             initial[f"{line.category}_committed"] = line.ledger_committed
             initial[f"{line.category}_disbursed"] = line.ledger_disbursed
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "restore":
+        # the ledger's figures back in the form, nothing saved until the officer saves
+        restored = request.POST.copy()
+        for line in lines:
+            for figure, satang in (("committed", line.ledger_committed), ("disbursed", line.ledger_disbursed)):
+                restored[f"{line.category}_{figure}"] = f"{satang // 100}.{satang % 100:02d}"
+        form = ReportForm(restored, lines=lines, initial=initial)
+        form.is_valid()
+    elif request.method == "POST":
         form = ReportForm(request.POST, lines=lines, initial=initial)
         if form.is_valid():
             data = form.cleaned_data
@@ -109,7 +153,11 @@ def report_edit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpR
         form = ReportForm(initial=initial, lines=lines, disabled=not editable)
     return render(request, "reporting/report_form.html", {
         **_report_context(period, unit), "form": form, "report": report, "editable": editable,
-        "locked": period.is_locked(now),
+        "locked": locked, "open_until": period.open_until_for(unit.pk, now),
+        "differs": form.differs_from_ledger(),
+        "positions": HOOKS.unit_positions(period.scheme, [unit], period.as_of),
+        "request_form": ReopenRequestForm() if locked and can_edit else None,
+        "waiting_request": ReopenRequest.objects.filter(period=period, unit=unit, state=RequestState.OPEN).first(),
     })
 
 
@@ -129,7 +177,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     can_edit = scope.can_edit_unit(request.user, unit) and report.state in EDITABLE_STATES
     return render(request, "reporting/report_detail.html", {
         **_report_context(period, unit), "report": report, "rows": rows,
-        "can_edit": can_edit, "locked": period.is_locked(now),
+        "can_edit": can_edit, "locked": period.is_locked_for(unit.pk, now),
         "can_coordinate": can_coordinate_scheme(request.user, period.scheme) and report.state == ReportState.SUBMITTED,
     })
 
@@ -173,12 +221,12 @@ def report_return(request: SignedInRequest, report_id: int) -> HttpResponse:
         raise PermissionDenied
     form = ReturnForm(request.POST)
     if not form.is_valid():
-        messages.error(request, bilingual("เหตุผลที่ส่งกลับ: ", "reason for return: ") + " ".join(
-            str(m) for m in form.errors["reason"]))
+        messages.error(request, " ".join(f"{form.fields[name].label}: {m}" for name, errors in form.errors.items()
+                                         for m in errors))
     else:
         try:
             actions.report_return(actor=request.user, report=report, reason=form.cleaned_data["reason"],
-                                  now=timezone.now())
+                                  now=timezone.now(), correct_by=form.cleaned_data.get("correct_by"))
         except ValidationError as exc:
             messages.error(request, action_error_text(exc))
         else:
@@ -219,14 +267,97 @@ def period_status(request: HttpRequest, period_id: int) -> HttpResponse:
     show = show if show in BOARD_FILTERS else ""
     page = paging.paginate(request, board_units(user=request.user, period=period, q=q, show=show))
     now = timezone.now()
+    can_coordinate = can_coordinate_scheme(request.user, period.scheme)
     return paging.render_list(request, "reporting/period_status.html", "reporting/_board_results.html", {
         "period": period, "scheme": period.scheme, "page": page, "q": q, "show": show,
         "rows": board_rows(user=request.user, period=period, units=page.object_list),
         "counts": board_summary(user=request.user, period=period),
         "locked": period.is_locked(now), "reopened": period.reopened_until is not None and period.reopened_until > now,
-        "can_coordinate": can_coordinate_scheme(request.user, period.scheme),
+        "can_coordinate": can_coordinate,
         "reopen_form": ReopenForm(),
+        "months": scope.visible(request.user, ReportingPeriod.objects.filter(scheme=period.scheme)).order_by("month"),
+        "requests": scope.visible(request.user, ReopenRequest.objects.filter(period=period, state=RequestState.OPEN))
+        .select_related("unit", "requested_by").order_by("requested_at"),
+        "unit_reopen_form": UnitReopenForm(initial={"until": actions.default_correct_by(period, now)}),
+        "decline_form": DeclineForm(),
+        "openings": scope.visible(request.user, period.openings.filter(until__gt=now)).select_related("unit")
+        .order_by("unit__code"),
     })
+
+
+def _period_unit(request: HttpRequest, period_id: int, unit_id: int) -> tuple[ReportingPeriod, Org]:
+    unit = scope.get_visible(request.user, Org.objects.all(), pk=unit_id)
+    period = get_object_or_404(periods_visible_to(request.user).filter(scheme__units=unit), pk=period_id)
+    return period, unit
+
+
+@login_required
+def period_reopen_unit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpResponse:
+    """The coordinator reopens a locked period for one unit (answering its request, if any)."""
+    if request.method != "POST":
+        return _not_allowed()
+    period, unit = _period_unit(request, period_id, unit_id)
+    if not can_coordinate_scheme(request.user, period.scheme):
+        raise PermissionDenied
+    form = UnitReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.period_reopen_unit(actor=request.user, period=period, unit=unit, until=form.cleaned_data["until"],
+                                       reason=form.cleaned_data["reason"], now=timezone.now())
+        except ValidationError as exc:
+            messages.error(request, action_error_text(exc))
+        else:
+            messages.success(request, _("The period is reopened for %(unit)s.") % {"unit": unit.code})
+    else:
+        messages.error(request, " ".join(f"{form.fields[name].label}: {m}" for name, errors in form.errors.items()
+                                         for m in errors))
+    return redirect(_back(request, reverse("reporting:period_status", kwargs={"period_id": period.pk})))
+
+
+@login_required
+def reopen_request(request: SignedInRequest, period_id: int, unit_id: int) -> HttpResponse:
+    """An officer asks for the locked period to be reopened for their unit."""
+    if request.method != "POST":
+        return _not_allowed()
+    period, unit = _period_unit(request, period_id, unit_id)
+    if not scope.can_edit_unit(request.user, unit):
+        raise PermissionDenied
+    form = ReopenRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.reopen_request(actor=request.user, period=period, unit=unit, reason=form.cleaned_data["reason"],
+                                   now=timezone.now())
+        except ValidationError as exc:
+            messages.error(request, action_error_text(exc))
+        else:
+            messages.success(request, _("Your request is sent to the coordinator."))
+    else:
+        messages.error(request, " ".join(f"{form.fields[name].label}: {m}" for name, errors in form.errors.items()
+                                         for m in errors))
+    return redirect("reporting:report_edit", period_id=period.pk, unit_id=unit.pk)
+
+
+@login_required
+def reopen_request_decline(request: SignedInRequest, request_id: int) -> HttpResponse:
+    if request.method != "POST":
+        return _not_allowed()
+    found = get_object_or_404(scope.visible(request.user, ReopenRequest.objects.select_related("period__scheme")),
+                              pk=request_id)
+    if not can_coordinate_scheme(request.user, found.period.scheme):
+        raise PermissionDenied
+    form = DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            actions.reopen_request_decline(actor=request.user, request=found, answer=form.cleaned_data["answer"],
+                                           now=timezone.now())
+        except ValidationError as exc:
+            messages.error(request, action_error_text(exc))
+        else:
+            messages.success(request, _("The request of %(unit)s is declined.") % {"unit": found.unit.code})
+    else:
+        messages.error(request, " ".join(f"{form.fields[name].label}: {m}" for name, errors in form.errors.items()
+                                         for m in errors))
+    return redirect("reporting:period_status", period_id=found.period_id)
 
 
 @login_required

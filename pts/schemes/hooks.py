@@ -1,6 +1,7 @@
 """Where the apps above schemes take part in a scheme's writes, though schemes imports neither.
 
-Reporting keeps a scheme's twelve reporting periods; scoring knows the rule sets a scheme may name.
+Reporting keeps a scheme's twelve reporting periods; scoring knows the rule sets a scheme may name
+and where its units stand against the target curves (shown on the report form).
 Each registers its functions here from its AppConfig.ready(), and the scheme actions call them
 inside their own transaction, so a scheme and its periods are written or refused together.
 An app that is not installed leaves its hooks as they are: doing nothing, accepting anything.
@@ -35,6 +36,10 @@ def _no_series(rule_set: str, kind: str) -> Series | None:
     return None
 
 
+def _no_positions(scheme: Scheme, units: list[Any], as_of: date) -> list[Any]:
+    return []
+
+
 @dataclass
 class SchemeHooks:
     # reporting: make the twelve periods of a new scheme from its calendar
@@ -45,6 +50,9 @@ class SchemeHooks:
     check_rule_set: Callable[..., None] = _any_rule_set
     # scoring: the rule set's own series mapping, which a new scheme starts with; None when unreadable
     default_series: Callable[[str, str], Series | None] = _no_series
+    # scoring: where units stand against the scheme's target curves as of a day (`pts.scoring.positions`),
+    # for the report form, which sits below scoring
+    unit_positions: Callable[[Scheme, list[Any], date], list[Any]] = _no_positions
 
 
 HOOKS = SchemeHooks()

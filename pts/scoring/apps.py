@@ -8,6 +8,7 @@ class ScoringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from pts.scoring import rulesets  # models load only once the app registry is ready
+        from pts.scoring import positions, rulesets  # models load only once the app registry is ready
 
-        hooks.register(check_rule_set=rulesets.check_scheme_series, default_series=rulesets.default_series_for)
+        hooks.register(check_rule_set=rulesets.check_scheme_series, default_series=rulesets.default_series_for,
+                       unit_positions=positions.of_scheme)

@@ -11,12 +11,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 from pts.budget import queries as budget
 from pts.core.fiscal import Month
 from pts.organisations.models import Org
 from pts.schemes.models import Denominator, Scheme
 from pts.scoring.engine import RuleSet
+from pts.scoring.rulesets import rules_for
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,11 @@ def positions(*, scheme: Scheme, rules: RuleSet, units: Iterable[Org | int], as_
                 next_month=next_month, next_target=_target(curve.values, next_month),
             ))
     return out
+
+
+def of_scheme(scheme: Scheme, units: list[Any], as_of: date) -> list[Position]:
+    """`positions` with the scheme's own rule set (the `unit_positions` scheme hook)."""
+    return positions(scheme=scheme, rules=rules_for(scheme), units=units, as_of=as_of)
 
 
 def _target(values: Sequence[Fraction | None], month: Month | None) -> Fraction | None:

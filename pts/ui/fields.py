@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.core import validators
+from django.utils.translation import gettext_lazy
 
 from pts.core.fiscal import FiscalError, Month, parse_date, parse_month, thai_date, thai_date_numeric
 from pts.core.money import MoneyError, format_baht, parse_satang
@@ -84,7 +85,7 @@ class ThaiDateField(_TextInField):
         kwargs.setdefault("max_length", 30)
         kwargs.setdefault("help_text", "วว/ดด/ปปปป (พ.ศ.)")
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("placeholder", "15/11/2566")
+        self.widget.attrs.setdefault("placeholder", gettext_lazy("dd/mm/yyyy"))
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, date):

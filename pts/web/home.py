@@ -26,7 +26,7 @@ from pts.organisations import scope
 from pts.organisations.models import Membership, Org, Role
 from pts.procurement import queries as procurement
 from pts.procurement.models import Project
-from pts.reporting.models import MonthlyReport, ReportingPeriod, ReportState
+from pts.reporting.models import MonthlyReport, ReopenRequest, ReportingPeriod, ReportState, RequestState
 from pts.reporting.queries import board_summary
 from pts.schemes.models import Scheme
 from pts.schemes.queries import schemes_coordinated_by
@@ -129,7 +129,7 @@ def officer_home(user: Any, today: date, now: Any) -> list[OfficerUnit]:
             line.schemes.append(SchemeLine(
                 scheme=scheme, as_of=as_of,
                 positions=positions(scheme=scheme, rules=rules_for(scheme), units=[unit], as_of=as_of),
-                period=period, report=report, locked=period.is_locked(now) if period else False))
+                period=period, report=report, locked=period.is_locked_for(unit.pk, now) if period else False))
         out.append(line)
     return out
 
@@ -144,6 +144,7 @@ class CoordinatorScheme:
     below: list[tuple[Org, Position]]
     below_count: int
     units: int
+    requests: list[ReopenRequest]
 
 
 def coordinator_home(user: Any, today: date) -> list[CoordinatorScheme]:
@@ -169,6 +170,9 @@ def coordinator_home(user: Any, today: date) -> list[CoordinatorScheme]:
             if p.unit_id not in seen:
                 seen.add(p.unit_id)
                 first.append((by_id[p.unit_id], p))
+        requests = list(scope.visible(user, ReopenRequest.objects.filter(period__scheme=scheme, state=RequestState.OPEN))
+                        .select_related("unit", "period").order_by("requested_at"))
         out.append(CoordinatorScheme(scheme=scheme, as_of=as_of, period=period, counts=counts, late_projects=late,
-                                     below=first[:BELOW_SHOWN], below_count=len(first), units=len(units)))
+                                     below=first[:BELOW_SHOWN], below_count=len(first), units=len(units),
+                                     requests=requests))
     return out

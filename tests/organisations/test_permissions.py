@@ -78,6 +78,12 @@ class Stage:
                                            lines={"operating": (0, 0)}, obstacles="", version=0, now=NOW)
 
     @cached_property
+    def reopen(self) -> Any:
+        """A waiting request of unit A to reopen its (locked) November period."""
+        return reporting.reopen_request(actor=self.w.alice, period=self.period, unit=self.w.unit_a,
+                                        reason="ส่งไม่ทัน", now=at(date(2022, 12, 1)))
+
+    @cached_property
     def project(self) -> Any:
         return make_project(unit=self.w.unit_a, actor=self.w.alice)
 
@@ -162,6 +168,13 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Any, Stage], object]]] = [
         actor=w.alice, period=s.period, until=at(date(2022, 12, 30)), reason="ขอขยาย", now=at(date(2022, 12, 1)))),
     ("period_lock", ("period",), lambda w, s: reporting.period_lock(
         actor=w.alice, period=s.period, now=at(date(2022, 12, 1)))),
+    ("period_reopen_unit", ("period",), lambda w, s: reporting.period_reopen_unit(
+        actor=w.alice, period=s.period, unit=w.unit_a, until=date(2022, 12, 30), reason="ขอขยาย",
+        now=at(date(2022, 12, 1)))),
+    ("reopen_request", ("period",), lambda w, s: reporting.reopen_request(
+        actor=w.bob, period=s.period, unit=w.unit_a, reason="ส่งไม่ทัน", now=at(date(2022, 12, 1)))),
+    ("reopen_request_decline", ("reopen",), lambda w, s: reporting.reopen_request_decline(
+        actor=w.alice, request=s.reopen, answer="ไม่อนุมัติ", now=at(date(2022, 12, 2)))),
     ("evidence_upload", (), lambda w, s: reporting.evidence_upload(
         actor=w.bob, unit=w.unit_a, fiscal_year=2566, kind="committee_order", month=None,
         event_date=date(2022, 10, 20), uploaded_file=upload("order.pdf", PDF))),

@@ -40,6 +40,12 @@ def thai_date(value: date | datetime | None, style: str = "") -> str:
 
 
 @register.filter
+def thai_date_input(value: date | None) -> str:
+    """"15/11/2566": what a date box shows and reads back (day/month/BE year)."""
+    return fiscal.thai_date_numeric(value) if isinstance(value, date) else ""
+
+
+@register.filter
 def month_label(value: date | fiscal.Month | None) -> str:
     """"ต.ค. 65" (Thai) or "Oct 2022" (English) for a month."""
     if value is None:
