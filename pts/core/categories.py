@@ -1,6 +1,6 @@
 """The five budget categories and the GFMIS source-of-funds code that classifies money by them.
 
-The one home of this vocabulary (DOMAIN.md §1-2): the ledger's `Category` choices, the scoring
+The one home of this vocabulary (docs/domain.md §4-5): the ledger's `Category` choices, the scoring
 engine, the imports and every message take codes and names from here. No Django here.
 
 A source-of-funds code has 7 digits `YY B B XXX`: YY the last two digits of the BE fiscal year,

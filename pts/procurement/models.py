@@ -323,7 +323,7 @@ def clean_egp(value: Any) -> str:
 
 
 def clean_fund_code(value: Any) -> str:
-    """A GFMIS source-of-funds code: 7 digits YY B B XXX (DOMAIN.md §2), or blank."""
+    """A GFMIS source-of-funds code: 7 digits YY B B XXX (docs/domain.md §5), or blank."""
     text = normalize_digits(str(value or "")).replace(" ", "").strip()
     if text and not is_fund_code(text):
         raise _error("fund_code", f"รหัสแหล่งของเงินต้องเป็นตัวเลข 7 หลัก (ได้ '{value}')",

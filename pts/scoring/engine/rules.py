@@ -71,7 +71,7 @@ class Round:
 
 @dataclass(frozen=True)
 class Options:
-    percent_rounding: int | None  # None: compare exact percentages (DOMAIN §4 default 1)
+    percent_rounding: int | None  # None: compare exact percentages (docs/domain.md §8 default 1)
     measure: Measure
     denominator: Denominator
     absent_series: AbsentPolicy

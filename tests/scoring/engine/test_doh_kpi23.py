@@ -1,4 +1,4 @@
-"""DOH KPI 2.3 FY2566 as shipped: the seed's score tables, step by step (DOMAIN.md §4)."""
+"""DOH KPI 2.3 FY2566 as shipped: the seed's score tables, step by step (docs/domain.md §8)."""
 
 from __future__ import annotations
 
