@@ -251,8 +251,8 @@ def _model_field(event: AuditEvent, key: str) -> models.Field[Any, Any] | None:
 
 def _show(value: Any, field: models.Field[Any, Any] | None) -> str:
     """A before or after value as a user reads it: baht, BE dates, choice labels, yes/no."""
-    if value is None or value == "":
-        return "–"
+    if value is None or value == "" or value == []:
+        return gettext("(empty)")
     if isinstance(value, bool):
         return gettext("yes") if value else gettext("no")
     if field is not None and field.choices and not isinstance(value, list | dict):
@@ -271,12 +271,15 @@ def _show(value: Any, field: models.Field[Any, Any] | None) -> str:
         except ValueError:
             return value
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) if value else "–"
+        return ", ".join(str(v) for v in value)
     return str(value)
 
 
 def _label(event: AuditEvent, key: str, field: models.Field[Any, Any] | None) -> str | None:
-    if field is not None and not field.is_relation:
+    if field is not None and field.primary_key:
+        return None  # an id: in the details
+    if field is not None and not field.is_relation and isinstance(field.verbose_name, Promise):
+        # a field without a translated verbose_name would show its name: it stays in the details
         label = str(field.verbose_name)
         for unit in (" (satang)", " (สตางค์)"):
             label = label.removesuffix(unit)

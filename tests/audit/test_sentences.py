@@ -134,7 +134,7 @@ def test_the_page_in_thai_shows_sentences_and_no_action_codes_or_ids(world, retu
     for code in sentences.SENTENCES:
         assert code not in shown
     assert "report.return" in events(body)  # behind the details toggle
-    assert not re.search(r"#\d|\w+\.\w+report|_id\b|\{", shown)
+    assert not re.search(r"#\d|\w+\.\w+report|_id\b|\bID\b|\b(path|depth|version)\b|\{", shown)
     assert "<details" in body
 
 

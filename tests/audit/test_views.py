@@ -15,7 +15,7 @@ from django.utils import translation
 
 from pts.audit.actions import audit_record
 from pts.audit.models import AuditEvent
-from pts.audit.sentences import changes
+from pts.audit.sentences import Change, changes
 from pts.core.appendonly import rewrite_allowed
 from pts.organisations.actions import org_update
 from pts.organisations.models import OrgKind, Role
@@ -174,6 +174,8 @@ def test_the_diff_lists_only_changed_fields_by_their_labels_and_marks_added_and_
         assert [(c.label, c.before, c.after) for c in changes(event)] == [
             ("ชื่อ (ภาษาไทย)", "ก", "ข"), ("รหัส", "X", None), ("ชื่อ (ภาษาอังกฤษ)", None, "B"),
         ]
+        event.after["name_en"] = ""
+        assert changes(event)[-1] == Change("ชื่อ (ภาษาอังกฤษ)", None, "(ว่าง)")
     with translation.override("en"):
         assert [c.label for c in changes(event)] == ["Name (Thai)", "Code", "Name (English)"]
     assert changes(AuditEvent(object_type="organisations.org")) == []
@@ -181,8 +183,15 @@ def test_the_diff_lists_only_changed_fields_by_their_labels_and_marks_added_and_
 
 def test_ids_relations_and_unlabelled_keys_are_left_to_the_details():
     event = AuditEvent(object_type="organisations.org", before={"parent_id": 1, "mystery": 1, "balances": {"a": 1}},
-                       after={"parent_id": 2, "mystery": 2, "balances": {"a": 2}})
+                       after={"id": 2, "parent_id": 2, "mystery": 2, "balances": {"a": 2}, "path": "/1/2/"})
     assert changes(event) == []
+
+
+def test_a_field_without_a_translated_label_is_left_to_the_details():
+    event = AuditEvent(object_type="reporting.monthlyreport", before={"version": 1, "state": "submitted"},
+                       after={"version": 2, "state": "returned"})
+    with translation.override("th"):
+        assert [c.label for c in changes(event)] == ["สถานะ"]
 
 
 def test_role_changes_appear_in_the_trail_of_the_unit(world):
