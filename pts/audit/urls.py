@@ -5,4 +5,5 @@ from pts.audit import views
 app_name = "audit"
 urlpatterns = [
     path("", views.event_list, name="list"),
+    path("export.csv", views.event_export, name="export"),
 ]

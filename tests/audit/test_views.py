@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,10 +11,11 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from pts.audit.actions import audit_record
 from pts.audit.models import AuditEvent
-from pts.audit.views import MISSING, changes
+from pts.audit.sentences import Change, changes
 from pts.core.appendonly import rewrite_allowed
 from pts.organisations.actions import org_update
 from pts.organisations.models import OrgKind, Role
@@ -33,6 +35,18 @@ def page(user, **params) -> str:
     response = signed_in(user).get(reverse("audit:list"), params)
     assert response.status_code == 200
     return html.unescape(response.content.decode())
+
+
+def events(body: str) -> str:
+    """The rows of the trail (the filter's options hold every action code as a value)."""
+    match = re.search(r"<tbody>(.*)</tbody>", body, re.S)
+    return match.group(1) if match else ""
+
+
+def visible(body: str) -> str:
+    """The rows' text a reader sees without opening a details toggle."""
+    shown = re.sub(r"<details.*?</details>", "", events(body), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", shown).split())
 
 
 def record(*, actor, action, unit, at=None, period=None, before=None, after=None, object_id="1"):
@@ -60,15 +74,15 @@ def test_a_coordinator_sees_changes_in_their_subtree_only(world):
     other_unit = make_org(kind=OrgKind.AGENCY, parent=other_province, code="AG-X", name_th="หน่วยงานเอ็กซ์")
     record(actor=world.alice, action="test.mine", unit=world.unit_a, object_id="111")
     record(actor=world.root, action="test.elsewhere", unit=other_unit, object_id="222")
-    body = page(world.carol)
+    body = events(page(world.carol))
     assert "test.mine" in body
     assert "test.elsewhere" not in body and "AG-X" not in body
 
 
 def test_changes_to_user_accounts_are_for_administrators_only(world):
     make_user(username="dave")  # audited as user.create with no unit
-    assert "user.create" not in page(world.carol)
-    assert "user.create" in page(world.root)
+    assert "user.create" not in events(page(world.carol))
+    assert "user.create" in events(page(world.root))
 
 
 def test_the_filter_by_unit_includes_the_units_below_it(world):
@@ -104,9 +118,9 @@ def test_the_filter_by_action_is_exact_or_a_prefix_ending_in_a_dot(world):
     record(actor=world.alice, action="report.submit", unit=world.unit_a)
     record(actor=world.alice, action="report.accept", unit=world.unit_a)
     record(actor=world.alice, action="reporting.other", unit=world.unit_a)
-    body = page(world.carol, action="report.submit")
+    body = events(page(world.carol, action="report.submit"))
     assert "report.submit" in body and "report.accept" not in body
-    body = page(world.carol, action="report.")
+    body = events(page(world.carol, action="report."))
     assert "report.submit" in body and "report.accept" in body and "reporting.other" not in body
 
 
@@ -138,9 +152,10 @@ def test_each_change_shows_who_when_in_buddhist_era_and_the_changed_keys(world):
         AuditEvent.objects.filter(action="org.update").update(at=datetime(2023, 11, 15, 9, 30, tzinfo=BANGKOK))
     body = page(world.carol, action="org.update")
     assert "15 พ.ย. 2566 09:30" in body
-    assert '<span class="muted code">carol</span>' in body  # in the row, not just the signed-in header
-    assert "<del>หน่วยงานเอ</del> → <ins>หน่วยงานเอใหม่</ins>" in body
-    assert "is_active" not in body  # unchanged keys are left out
+    assert f"{world.carol} แก้ไขข้อมูลหน่วยงาน AG-A หน่วยงานเอใหม่" in visible(body)
+    assert '<span class="key">ชื่อ (ภาษาไทย)</span>: <del>หน่วยงานเอ</del> → <ins>หน่วยงานเอใหม่</ins>' in body
+    assert "ใช้งาน" not in visible(body) and "is_active" not in visible(body)  # unchanged fields are left out
+    assert "org.update" not in visible(body) and "org.update" in events(body)  # the code behind the toggle
 
 
 def test_the_trail_is_paginated(world):
@@ -152,13 +167,31 @@ def test_the_trail_is_paginated(world):
     assert "test.n04" in second and "test.n54" not in second
 
 
-def test_the_diff_lists_only_changed_keys_and_marks_added_and_removed_ones():
-    result = changes({"a": 1, "b": 2, "gone": 3}, {"a": 1, "b": 5, "new": 4})
-    assert [(c.key, c.before, c.after) for c in result] == [
-        ("b", 2, 5), ("gone", 3, MISSING), ("new", MISSING, 4),
-    ]
-    assert [c.key for c in changes(None, {"x": None})] == ["x"]
-    assert changes(None, None) == []
+def test_the_diff_lists_only_changed_fields_by_their_labels_and_marks_added_and_removed_ones():
+    event = AuditEvent(object_type="organisations.org", before={"name_th": "ก", "is_active": True, "code": "X"},
+                       after={"name_th": "ข", "is_active": True, "name_en": "B"})
+    with translation.override("th"):
+        assert [(c.label, c.before, c.after) for c in changes(event)] == [
+            ("ชื่อ (ภาษาไทย)", "ก", "ข"), ("รหัส", "X", None), ("ชื่อ (ภาษาอังกฤษ)", None, "B"),
+        ]
+        event.after["name_en"] = ""
+        assert changes(event)[-1] == Change("ชื่อ (ภาษาอังกฤษ)", None, "(ว่าง)")
+    with translation.override("en"):
+        assert [c.label for c in changes(event)] == ["Name (Thai)", "Code", "Name (English)"]
+    assert changes(AuditEvent(object_type="organisations.org")) == []
+
+
+def test_ids_relations_and_unlabelled_keys_are_left_to_the_details():
+    event = AuditEvent(object_type="organisations.org", before={"parent_id": 1, "mystery": 1, "balances": {"a": 1}},
+                       after={"id": 2, "parent_id": 2, "mystery": 2, "balances": {"a": 2}, "path": "/1/2/"})
+    assert changes(event) == []
+
+
+def test_a_field_without_a_translated_label_is_left_to_the_details():
+    event = AuditEvent(object_type="reporting.monthlyreport", before={"version": 1, "state": "submitted"},
+                       after={"version": 2, "state": "returned"})
+    with translation.override("th"):
+        assert [c.label for c in changes(event)] == ["สถานะ"]
 
 
 def test_role_changes_appear_in_the_trail_of_the_unit(world):
