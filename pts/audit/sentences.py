@@ -87,6 +87,12 @@ register("report.accept", _("Accept a report"), _("%(actor)s accepted the %(mont
 group("period.", _("Reporting periods"))
 register("period.reopen", _("Reopen a period"), _("%(actor)s reopened the %(month)s reporting period"))
 register("period.lock", _("Close a period"), _("%(actor)s closed the %(month)s reporting period"))
+register("period.reopen_unit", _("Reopen a period for one unit"),
+         _("%(actor)s reopened the %(month)s reporting period for %(unit)s"))
+register("period.reopen_request", _("Ask for a period to be reopened"),
+         _("%(actor)s asked for the %(month)s reporting period to be reopened for %(unit)s"))
+register("period.reopen_decline", _("Decline a request to reopen"),
+         _("%(actor)s declined to reopen the %(month)s reporting period for %(unit)s"))
 register("evidence.upload", _("Upload evidence"), _("%(actor)s uploaded evidence for %(unit)s"))
 group("scheme.", _("Schemes"))
 register("scheme.create", _("Create a scheme"), _("%(actor)s created the scheme %(name)s"))
