@@ -116,25 +116,30 @@ def _run(args: argparse.Namespace) -> int:
         _report(str(args.rules), exc.issues)
         return 2
     with ExitStack() as opened:
-        data = _read(args.input, "ข้อมูล")
+        source = _read(args.input, "ข้อมูล")
         raw = _read(args.evidence, "หลักฐาน", whole=False) if args.evidence else b""
-        for stream in (data, raw):
+        for stream in (source, raw):
             if stream is not None and not isinstance(stream, bytes):
                 opened.enter_context(stream)
-        if data is None or raw is None:
+        if source is None or raw is None:
             return 2
-        return _score(args, rules, data, raw)
+        text = _decoded(args.input, source) if isinstance(source, bytes) else source
+        del source  # the text alone from here: the bytes would double what the file takes
+        if text is None:
+            return 2
+        return _score(args, rules, text, raw)
 
 
-def _score(args: argparse.Namespace, rules: RuleSet, data: bytes | BinaryIO, raw: bytes | BinaryIO) -> int:
-    evidence: dict[str, list[Evidence]] | None = None
-    source: str | BinaryIO
+def _decoded(path: str, data: bytes) -> str | None:
     try:
-        source = decode(data) if isinstance(data, bytes) else data
+        return decode(data)
     except InputError as exc:
-        _report(args.input, exc.issues)
-        return 2
-    del data  # the text alone from here: the bytes would double what the file takes
+        _report(path, exc.issues)
+        return None
+
+
+def _score(args: argparse.Namespace, rules: RuleSet, source: str | BinaryIO, raw: bytes | BinaryIO) -> int:
+    evidence: dict[str, list[Evidence]] | None = None
     if args.evidence:
         try:
             evidence = read_evidence(raw, rules)

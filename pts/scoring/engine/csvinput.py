@@ -215,7 +215,9 @@ def _read_rows(source: str | BinaryIO, rules: RuleSet) -> tuple[list[UnitData], 
             log.add(Issue(line, "unit", unit, foreign_digit_message(unit, ch)))
         mi = month_cache.get(label)
         if mi is None:
-            mi = month_cache[label] = _month_index(label, fiscal, rules.fiscal_year)
+            mi = _month_index(label, fiscal, rules.fiscal_year)
+            if isinstance(mi, int) or len(month_cache) < 1000:  # junk of any size keeps it small
+                month_cache[label] = mi
         if isinstance(mi, str):
             log.add(Issue(line, "month", label, mi))
         ci, fund = _category(line, row, ic, ifund, log)
