@@ -307,7 +307,12 @@ class Table:
                 return
             if not any(cell.strip() for cell in row):
                 continue
-            if not self.multiline and self._reader.line_num != start and any("\n" in c or "\r" in c for c in row):
+            if not self.multiline and any("\n" in c or "\r" in c for c in row):
+                if self._reader.line_num == start:  # the file ended inside the quotes
+                    self.log.add(Issue(start, "", ",".join(row), bilingual(
+                        f"เครื่องหมายคำพูด \" ที่เปิดในบรรทัด {start} ไม่ได้ปิดจนจบไฟล์",
+                        f"a quote (\") opened on line {start} is never closed (the file ends inside it)")))  # fmt: skip
+                    continue
                 self.log.add(Issue(start, "", ",".join(row), bilingual(
                     f"เครื่องหมายคำพูด \" ที่เปิดในบรรทัด {start} ปิดในบรรทัด {self._reader.line_num} "
                     "(ข้อมูลหลายบรรทัดกลายเป็นช่องเดียว)",

@@ -97,3 +97,10 @@ def test_a_stream_in_neither_encoding_is_refused_naming_the_byte():
     with pytest.raises(CsvError) as caught:
         read(io.BytesIO(b"unit,amount\n" + b"\xdb\xfc\n"))
     assert "neither UTF-8 nor cp874 (byte 12)" in str(caught.value)
+
+
+def test_a_quote_still_open_at_the_end_of_the_file_is_refused():
+    rows, log = read(b'unit,month,amount\nU1,2022-10,"5\n')
+    assert rows == []
+    (issue,) = log.listing()
+    assert issue.line == 2 and "never closed (the file ends inside it)" in issue.message

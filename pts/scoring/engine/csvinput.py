@@ -136,6 +136,8 @@ class _UnitRows(dict[str, list[dict[str, Figures]]]):
 def _read_fast(text: str, rules: RuleSet) -> list[UnitData] | None:
     if not text.isascii() and _FOREIGN.search(text):
         return None  # int() reads every script's digits; the careful reader takes ASCII and Thai only
+    if text.count('"') % 2:
+        return None  # a quote never closed: the file ends inside it
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None) or []
     names = {alias: key for key, aliases in FIGURE_COLUMNS.items() for alias in aliases}

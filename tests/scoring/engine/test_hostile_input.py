@@ -164,3 +164,10 @@ def test_a_fund_code_that_cannot_classify_its_row_is_refused(row, message):
 def test_thai_digit_fund_codes_are_read():
     (unit,), _ = read_figures("unit,month,fund,allocated,disbursed\nU1,2022-10,๖๖๑๑๓๑๐,100,0\n", doh())
     assert unit.months[Month(2022, 10)] == {"capital": (10_000, 0, 0)}
+
+
+def test_a_quote_still_open_at_the_end_of_the_figures_is_refused():
+    with pytest.raises(InputError) as caught:
+        read_figures(b'unit,month,category,allocated,disbursed\nU1,2022-10,operating,100,"10\n', doh())
+    (issue,) = caught.value.issues
+    assert issue.line == 2 and "never closed" in issue.message
