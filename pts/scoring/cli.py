@@ -4,9 +4,11 @@
 
 RULESET  a shipped id (doh-kpi23-2566, province-pts-template) or a path to a .toml file.
 FILE     CSV, UTF-8 (BOM or not) or cp874, header unit,month,category,allocated,disbursed
-         (optional committed); one row per unit x month x category; month 2022-10, ต.ค. 65 or
-         ตุลาคม 2565; category personnel|operating|capital|subsidy|other or its Thai name; amounts
-         in baht, allocation as of the month end, disbursed cumulative.
+         (optional committed, fund); one row per unit x month x category; month 2022-10, ต.ค. 65,
+         ต.ค.-65 or ตุลาคม 2565; category personnel|operating|capital|subsidy|other or its Thai
+         name; amounts in baht, allocation as of the month end, disbursed cumulative. fund: a
+         7-digit GFMIS source-of-funds code that gives the category; rows of one unit, month and
+         category from different codes are summed.
 --evidence  CSV unit,item,posted[,month]: a checklist item of the rule set posted on a date;
          `month` (required for monthly items) is the month the minutes or report are about.
 
@@ -17,8 +19,8 @@ the file's last month. json: an array of {"unit", "round", "items": {criterion i
 numbers are exact scores rounded to 4 decimals at this edge. --lang en gives "en" sentences.
 A missing month of a unit counts as a miss; a category a unit reports in some months must be in
 all of its months (one row per unit x month x category).
-Bad input: every error (line, column, value, Thai / English) on stderr, exit status 2, nothing on
-stdout. Disbursed above allocated is a warning (stderr), not an error: the score is still computed.
+Bad input: the errors (line, column, value, Thai / English; the first 100, then "and N more") on
+stderr, exit status 2, nothing on stdout. A file over WHOLE_FILE_BYTES is streamed, not held. Disbursed above allocated is a warning (stderr), not an error: the score is still computed.
 Large files are read and scored in one forked process per CPU (--jobs); the output is the same.
 """
 
@@ -61,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", required=True, metavar="RULESET",
                         help="shipped rule-set id (e.g. doh-kpi23-2566) or path to a .toml file")  # fmt: skip
     parser.add_argument("--input", required=True, metavar="FILE",
-                        help="CSV unit,month,category,allocated,disbursed[,committed] (UTF-8 or cp874)")  # fmt: skip
+                        help="CSV unit,month,category,allocated,disbursed[,committed][,fund] (UTF-8 or cp874)")  # fmt: skip
     parser.add_argument("--evidence", metavar="FILE", help="CSV unit,item,posted[,month] of governance evidence")
     parser.add_argument("--format", choices=("json", "table"), default="table", help="output format (default table)")
     parser.add_argument("--lang", choices=("th", "en"), default="th",

@@ -328,10 +328,18 @@ def _category(line: int, row: list[str], ic: int | None, ifund: int | None, log:
 def split_by_unit(text: str, parts: int) -> list[str] | None:
     """The file as `parts` smaller files (each with the header) that cut only where the unit changes.
 
-    None when that cannot be done safely: no unit column, a quoted field running over a cut, or no
-    change of unit near a cut. A unit whose rows are scattered is caught later (it appears in two
-    parts) by whoever reads the parts.
+    None when that cannot be done safely: no unit column, a quoted field running over a cut, no
+    change of unit near a cut, or a line the csv module cannot read (the careful reader says why).
+    A unit whose rows are scattered is caught later (it appears in two parts) by whoever reads
+    the parts.
     """
+    try:
+        return _split_by_unit(text, parts)
+    except csv.Error:
+        return None
+
+
+def _split_by_unit(text: str, parts: int) -> list[str] | None:
     start = text.find("\n") + 1
     if start == 0 or parts < 2:
         return None

@@ -171,3 +171,13 @@ def test_a_quote_still_open_at_the_end_of_the_figures_is_refused():
         read_figures(b'unit,month,category,allocated,disbursed\nU1,2022-10,operating,100,"10\n', doh())
     (issue,) = caught.value.issues
     assert issue.line == 2 and "never closed" in issue.message
+
+
+def test_a_field_beyond_the_csv_limit_in_a_file_big_enough_to_split_exits_2(tmp_path, capsys):
+    lines = [f"U{u:04d},2022-10,operating,100,10" for u in range(120_000)]
+    lines[60_000] = "U9999,2022-10,operating,100," + "9" * 200_000  # unquoted: the limit holds all the same
+    path = write(tmp_path / "big.csv", lines)
+    assert path.stat().st_size > score_cli.PARALLEL_FROM_CHARS
+    code, out, err = score(capsys, path, "--format", "json", "--jobs", "2")
+    assert (code, out) == (2, "")
+    assert "line 60002" in err and "longer than 131,072 characters" in err
