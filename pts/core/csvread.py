@@ -159,6 +159,7 @@ class LineTooLong(Exception):
 
 
 _EOL = re.compile(r"\r\n?|\n")  # the line ends the csv module knows, nothing else
+_OTHER_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")  # str.splitlines() breaks at these too
 
 
 def _split(pieces: Iterable[str]) -> Iterator[str]:
@@ -168,17 +169,25 @@ def _split(pieces: Iterable[str]) -> Iterator[str]:
     for piece in pieces:
         if pending:
             piece = pending + piece
-        pos = 0
-        while (found := _EOL.search(piece, pos)) is not None:
-            end = found.end()
-            if end == len(piece) and found[0] == "\r":
-                break  # a "\n" may begin the next piece
-            if end - pos > MAX_LINE_CHARS:
-                raise LineTooLong(line)
-            line += 1
-            yield piece[pos:end]
-            pos = end
-        pending = piece[pos:]
+        if _OTHER_BREAKS.search(piece) is None:  # the common case: split in C
+            lines = piece.splitlines(keepends=True)
+            pending = "" if lines and lines[-1].endswith("\n") else (lines.pop() if lines else "")
+            if lines and max(map(len, lines)) > MAX_LINE_CHARS:
+                raise LineTooLong(line + next(i for i, text in enumerate(lines) if len(text) > MAX_LINE_CHARS))
+            line += len(lines)
+            yield from lines
+        else:
+            pos = 0
+            while (found := _EOL.search(piece, pos)) is not None:
+                end = found.end()
+                if end == len(piece) and found[0] == "\r":
+                    break  # a "\n" may begin the next piece
+                if end - pos > MAX_LINE_CHARS:
+                    raise LineTooLong(line)
+                line += 1
+                yield piece[pos:end]
+                pos = end
+            pending = piece[pos:]
         if len(pending) > MAX_LINE_CHARS:
             raise LineTooLong(line)
     if pending:
@@ -305,9 +314,10 @@ class Table:
             row = self._next()
             if row is None:
                 return
-            if not any(cell.strip() for cell in row):
+            joined = "".join(row)
+            if not joined.strip():
                 continue
-            if not self.multiline and any("\n" in c or "\r" in c for c in row):
+            if not self.multiline and ("\n" in joined or "\r" in joined):
                 if self._reader.line_num == start:  # the file ended inside the quotes
                     self.log.add(Issue(start, "", ",".join(row), bilingual(
                         f"เครื่องหมายคำพูด \" ที่เปิดในบรรทัด {start} ไม่ได้ปิดจนจบไฟล์",

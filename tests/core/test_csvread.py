@@ -104,3 +104,9 @@ def test_a_quote_still_open_at_the_end_of_the_file_is_refused():
     assert rows == []
     (issue,) = log.listing()
     assert issue.line == 2 and "never closed (the file ends inside it)" in issue.message
+
+
+def test_only_cr_and_lf_end_a_line_as_in_the_csv_module(monkeypatch):
+    data = "unit,month,amount\nU1,a\x0cb\u2028c,5\nU2,x\x85y,6\n"
+    rows, log = read(data)
+    assert rows == [(2, ["U1", "a\x0cb\u2028c", "5"]), (3, ["U2", "x\x85y", "6"])] and len(log) == 0

@@ -213,7 +213,7 @@ def _read_rows(source: str | BinaryIO, rules: RuleSet) -> tuple[list[UnitData], 
         bad = len(log)
         if not unit:
             log.add(Issue(line, "unit", "", bilingual("ต้องระบุหน่วยงาน", "the unit is required")))
-        elif (ch := foreign_digit(unit)) is not None:
+        elif not unit.isascii() and (ch := foreign_digit(unit)) is not None:
             log.add(Issue(line, "unit", unit, foreign_digit_message(unit, ch)))
         mi = month_cache.get(label)
         if mi is None:
@@ -222,7 +222,11 @@ def _read_rows(source: str | BinaryIO, rules: RuleSet) -> tuple[list[UnitData], 
                 month_cache[label] = mi
         if isinstance(mi, str):
             log.add(Issue(line, "month", label, mi))
-        ci, fund = _category(line, row, ic, ifund, log)
+        fund = ""
+        if ifund is not None:
+            ci, fund = _category(line, row, ic, ifund, log)
+        elif (ci := _CAT_INDEX.get(row[ic] if ic is not None else "")) is None:
+            ci, _ = _category(line, row, ic, None, log)  # the careful way, with its message
         amounts = []
         for column, index in (("allocated", ia), ("disbursed", idis), ("committed", icm)):
             if index is None:
