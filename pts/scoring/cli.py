@@ -20,7 +20,8 @@ numbers are exact scores rounded to 4 decimals at this edge. --lang en gives "en
 A missing month of a unit counts as a miss; a category a unit reports in some months must be in
 all of its months (one row per unit x month x category).
 Bad input: the errors (line, column, value, Thai / English; the first 100, then "and N more") on
-stderr, exit status 2, nothing on stdout. A file over WHOLE_FILE_BYTES is streamed, not held. Disbursed above allocated is a warning (stderr), not an error: the score is still computed.
+stderr, exit status 2, nothing on stdout. Disbursed above allocated is a warning (stderr), not an
+error: the score is still computed. A file over WHOLE_FILE_BYTES is streamed, not held in memory.
 Large files are read and scored in one forked process per CPU (--jobs); the output is the same.
 """
 

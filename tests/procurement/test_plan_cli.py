@@ -125,3 +125,14 @@ def test_a_reader_that_stops_early_ends_the_plan_quietly():
     finally:
         os.close(write_end)
     assert done.returncode == 0 and done.stderr == ""
+
+
+def test_digits_of_other_scripts_are_refused_in_the_value_and_the_dates(capsys):
+    code, out, err = run(capsys, "--value", "١٥٠٠٠٠٠", "--start", "2023-11-01")
+    assert (code, out) == (2, "") and "--value" in err and "U+0661" in err
+    code, out, err = run(capsys, "--value", "1500000", "--start", "２０２３-１１-０１")
+    assert (code, out) == (2, "") and "--start" in err and "U+FF12" in err
+
+
+def test_a_short_be_start_date_plans_like_the_iso_one(capsys):
+    assert run(capsys, "--value", "1500000", "--start", "1/11/66") == run(capsys, "--value", "1500000", "--start", "2023-11-01")
