@@ -110,3 +110,10 @@ def test_only_cr_and_lf_end_a_line_as_in_the_csv_module(monkeypatch):
     data = "unit,month,amount\nU1,a\x0cb\u2028c,5\nU2,x\x85y,6\n"
     rows, log = read(data)
     assert rows == [(2, ["U1", "a\x0cb\u2028c", "5"]), (3, ["U2", "x\x85y", "6"])] and len(log) == 0
+
+
+def test_a_bom_is_dropped_from_a_stream(monkeypatch):
+    monkeypatch.setattr(csvread, "CHUNK_BYTES", 2)  # the BOM's three bytes arrive in two chunks
+    log = IssueLog()
+    table = Table(io.BytesIO("\ufeffunit,amount\nU1,5\n".encode()), COLUMNS, ("unit", "amount"), log)
+    assert table.columns == {"unit": 0, "amount": 1} and list(table) == [(2, ["U1", "5"])]
