@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from pts.core.thai import bilingual, normalize_digits
+from pts.core.thai import DigitError, bilingual, strict_digits
 
 BE_OFFSET = 543
 
@@ -152,11 +152,13 @@ def english_date(d: date | None) -> str:
     return f"{d.day} {MONTH_EN[d.month - 1]} {d.year}"
 
 
-_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-_THAI_MONTH = re.compile(r"^(\D+?)\s*(\d{2}|\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_SLASH_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$")
-_THAI_DATE = re.compile(r"^(\d{1,2})\s*(\D+?)\s*(\d{2}|\d{4})$")
+# [0-9], not \d: the text has been through strict_digits, and \d would take any script's digits.
+# Separators as Excel and Thai staff write them: "ต.ค.-65", "ต.ค. 65", "31/8/66", "31-ส.ค.-66".
+_ISO_MONTH = re.compile(r"^([0-9]{4})-([0-9]{1,2})$")
+_THAI_MONTH = re.compile(r"^([^0-9]+?)[\s\-/]*([0-9]{2}|[0-9]{4})$")
+_ISO_DATE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_SLASH_DATE = re.compile(r"^([0-9]{1,2})[/.]([0-9]{1,2})[/.]([0-9]{2}|[0-9]{4})$")
+_THAI_DATE = re.compile(r"^([0-9]{1,2})[\s\-/]*([^0-9]+?)[\s\-/]*([0-9]{2}|[0-9]{4})$")
 
 
 def _month_number(name: str) -> int | None:
@@ -174,12 +176,20 @@ def _be_to_ce(year_text: str) -> int:
     return year - BE_OFFSET
 
 
-def parse_month(text: str) -> Month:
-    """Read "2022-10", "ต.ค. 65", "ต.ค.2565" or "ตุลาคม 2565" (Thai digits too) into a Month.
+def _strict(text: str) -> str:
+    try:
+        return strict_digits(text).strip()
+    except DigitError as exc:
+        raise FiscalError(str(exc)) from None
 
-    A four-digit year after a Thai month name is BE; after an ISO dash it is CE.
+
+def parse_month(text: str) -> Month:
+    """Read "2022-10", "ต.ค. 65", "ต.ค.-65" (Excel), "ต.ค.2565" or "ตุลาคม 2565" (Thai digits too).
+
+    A four-digit year after a Thai month name is BE; after an ISO dash it is CE. Digits of other
+    scripts are refused.
     """
-    raw = normalize_digits(text).strip()
+    raw = _strict(text)
     if m := _ISO_MONTH.match(raw):
         year, month = int(m[1]), int(m[2])
         if year > 2400:
@@ -199,11 +209,13 @@ def parse_month(text: str) -> Month:
 
 
 def parse_date(text: str) -> date:
-    """Read a date as people type it: "2023-11-15" (CE), "15/11/2566" (BE), "15 พ.ย. 66", Thai digits.
+    """Read a date as people type it: "2023-11-15" (CE), "15/11/2566" or "31/8/66" (BE),
+    "15 พ.ย. 66", "15-พ.ย.-66", Thai digits; digits of other scripts are refused.
 
-    Day/month/year with slashes is read as BE when the year is above 2400, else CE.
+    Day/month/year with slashes is read as BE when the year is above 2400, else CE; a two-digit
+    year there is BE (66 is 2566), as Thai staff type it.
     """
-    raw = normalize_digits(text).strip()
+    raw = _strict(text)
     try:
         if m := _ISO_DATE.match(raw):
             year, month, day = int(m[1]), int(m[2]), int(m[3])
@@ -211,7 +223,7 @@ def parse_date(text: str) -> date:
                 year -= BE_OFFSET
             return date(year, month, day)
         if m := _SLASH_DATE.match(raw):
-            year = int(m[3])
+            year = int(m[3]) + (2500 if len(m[3]) == 2 else 0)
             if year > 2400:
                 year -= BE_OFFSET
             return date(year, int(m[2]), int(m[1]))

@@ -4,7 +4,8 @@
     pts plan --value ๒๕๐๐๐๐๐ --target-contract 31/12/2566 --method e-bidding --format json
     pts plan --value 800000 --start 2023-11-01 --extra-holiday 2023-11-27 --extra-holiday 2023-11-28
 
-Dates may be ISO (CE), day/month/year (BE above 2400) or Thai ("15 พ.ย. 66"), Thai digits too.
+Dates may be ISO (CE), day/month/year (BE above 2400, or a two-digit BE year: 31/8/66) or Thai
+("15 พ.ย. 66"), Thai digits too; digits of other scripts are refused.
 Notes (a start date moved off a holiday) go to stderr so that JSON on stdout stays clean.
 """
 
@@ -20,7 +21,7 @@ from typing import Any
 from pts.core.cli import UsageError
 from pts.core.fiscal import FiscalError, parse_date, thai_date
 from pts.core.money import MoneyError, format_baht, parse_satang
-from pts.core.thai import bilingual
+from pts.core.thai import bilingual, foreign_digit, foreign_digit_message
 from pts.procurement.schedule import Plan, PlannedMilestone, ScheduleError, generate_plan, load_template
 from pts.procurement.workdays import CalendarError, calendar_for
 
@@ -77,6 +78,8 @@ def run(args: argparse.Namespace) -> int:
                 "give exactly one of --start and --target-contract",
             )
         )
+    if (ch := foreign_digit(args.value)) is not None:  # parse_satang's \d would read them
+        raise UsageError(f"--value: {foreign_digit_message(args.value, ch)}")
     try:
         value = parse_satang(args.value)
     except MoneyError as exc:

@@ -4,9 +4,11 @@
 
 RULESET  a shipped id (doh-kpi23-2566, province-pts-template) or a path to a .toml file.
 FILE     CSV, UTF-8 (BOM or not) or cp874, header unit,month,category,allocated,disbursed
-         (optional committed); one row per unit x month x category; month 2022-10, ต.ค. 65 or
-         ตุลาคม 2565; category personnel|operating|capital|subsidy|other or its Thai name; amounts
-         in baht, allocation as of the month end, disbursed cumulative.
+         (optional committed, fund); one row per unit x month x category; month 2022-10, ต.ค. 65,
+         ต.ค.-65 or ตุลาคม 2565; category personnel|operating|capital|subsidy|other or its Thai
+         name; amounts in baht, allocation as of the month end, disbursed cumulative. fund: a
+         7-digit GFMIS source-of-funds code that gives the category; rows of one unit, month and
+         category from different codes are summed.
 --evidence  CSV unit,item,posted[,month]: a checklist item of the rule set posted on a date;
          `month` (required for monthly items) is the month the minutes or report are about.
 
@@ -17,8 +19,9 @@ the file's last month. json: an array of {"unit", "round", "items": {criterion i
 numbers are exact scores rounded to 4 decimals at this edge. --lang en gives "en" sentences.
 A missing month of a unit counts as a miss; a category a unit reports in some months must be in
 all of its months (one row per unit x month x category).
-Bad input: every error (line, column, value, Thai / English) on stderr, exit status 2, nothing on
-stdout. Disbursed above allocated is a warning (stderr), not an error: the score is still computed.
+Bad input: the errors (line, column, value, Thai / English; the first 100, then "and N more") on
+stderr, exit status 2, nothing on stdout. Disbursed above allocated is a warning (stderr), not an
+error: the score is still computed. A file over WHOLE_FILE_BYTES is streamed, not held in memory.
 Large files are read and scored in one forked process per CPU (--jobs); the output is the same.
 """
 
@@ -30,11 +33,13 @@ import multiprocessing
 import os
 import sys
 import unicodedata
+from contextlib import ExitStack
 from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from pts.core.csvread import issue_count
 from pts.core.thai import bilingual
 from pts.scoring.engine import (
     Explainer,
@@ -50,13 +55,16 @@ from pts.scoring.engine.inputs import Evidence, UnitData
 from pts.scoring.engine.jsonout import encode_results
 
 PARALLEL_FROM_CHARS = 3_000_000  # about 60,000 rows: below that a second process costs more than it saves
+# Above this a file is not held in memory but streamed through the careful reader, one process:
+# its text may take four bytes a character, and junk of any size must fit in bounded memory.
+WHOLE_FILE_BYTES = 40_000_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", required=True, metavar="RULESET",
                         help="shipped rule-set id (e.g. doh-kpi23-2566) or path to a .toml file")  # fmt: skip
     parser.add_argument("--input", required=True, metavar="FILE",
-                        help="CSV unit,month,category,allocated,disbursed[,committed] (UTF-8 or cp874)")  # fmt: skip
+                        help="CSV unit,month,category,allocated,disbursed[,committed][,fund] (UTF-8 or cp874)")  # fmt: skip
     parser.add_argument("--evidence", metavar="FILE", help="CSV unit,item,posted[,month] of governance evidence")
     parser.add_argument("--format", choices=("json", "table"), default="table", help="output format (default table)")
     parser.add_argument("--lang", choices=("th", "en"), default="th",
@@ -66,9 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="json: processes to use (default: one per CPU for a file of 60,000 rows or more)")  # fmt: skip
 
 
-def _read(path: str, what: str) -> bytes | None:
+def _read(path: str, what: str, *, whole: bool = True) -> bytes | BinaryIO | None:
+    """The file's bytes, or an open binary stream when it is big (or `whole` is False)."""
     try:
-        return Path(path).read_bytes()
+        if whole and Path(path).stat().st_size <= WHOLE_FILE_BYTES:
+            return Path(path).read_bytes()
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
     except OSError as exc:
         print(bilingual(f"อ่านไฟล์{what}ไม่ได้: {path} ({exc.strerror})", f"cannot read {path} ({exc.strerror})"),
               file=sys.stderr)  # fmt: skip
@@ -78,7 +89,8 @@ def _read(path: str, what: str) -> bytes | None:
 def _report(name: str, issues: list[Issue] | list[str], kind: str = "error") -> None:
     """A count, then one issue a line; rule-set issues already start with their file and line."""
     th, en = ("ข้อผิดพลาด", "error(s)") if kind == "error" else ("คำเตือน", "warning(s)")
-    print(f"{name}: {th} {len(issues)} รายการ / {len(issues)} {en}", file=sys.stderr)
+    count = len(issues) if not issues or isinstance(issues[0], str) else issue_count(issues)  # type: ignore[arg-type]
+    print(f"{name}: {th} {count:,} รายการ / {count:,} {en}", file=sys.stderr)
     for issue in issues:
         print(f"  {issue}" if isinstance(issue, str) else f"  {name}: {issue}", file=sys.stderr)
 
@@ -106,16 +118,31 @@ def _run(args: argparse.Namespace) -> int:
     except RuleSetError as exc:
         _report(str(args.rules), exc.issues)
         return 2
-    data = _read(args.input, "ข้อมูล")
-    raw = _read(args.evidence, "หลักฐาน") if args.evidence else b""
-    if data is None or raw is None:
-        return 2
-    evidence: dict[str, list[Evidence]] | None = None
+    with ExitStack() as opened:
+        source = _read(args.input, "ข้อมูล")
+        raw = _read(args.evidence, "หลักฐาน", whole=False) if args.evidence else b""
+        for stream in (source, raw):
+            if stream is not None and not isinstance(stream, bytes):
+                opened.enter_context(stream)
+        if source is None or raw is None:
+            return 2
+        text = _decoded(args.input, source) if isinstance(source, bytes) else source
+        del source  # the text alone from here: the bytes would double what the file takes
+        if text is None:
+            return 2
+        return _score(args, rules, text, raw)
+
+
+def _decoded(path: str, data: bytes) -> str | None:
     try:
-        text = decode(data)
+        return decode(data)
     except InputError as exc:
-        _report(args.input, exc.issues)
-        return 2
+        _report(path, exc.issues)
+        return None
+
+
+def _score(args: argparse.Namespace, rules: RuleSet, source: str | BinaryIO, raw: bytes | BinaryIO) -> int:
+    evidence: dict[str, list[Evidence]] | None = None
     if args.evidence:
         try:
             evidence = read_evidence(raw, rules)
@@ -127,13 +154,16 @@ def _run(args: argparse.Namespace) -> int:
                         f"rule set {rules.id} is a TEMPLATE: its numbers are placeholders to edit"),
               file=sys.stderr)  # fmt: skip
     out = _Out()
-    jobs = args.jobs or (min(os.cpu_count() or 1, 8) if len(text) >= PARALLEL_FROM_CHARS else 1)
+    size = len(source) if isinstance(source, str) else 0  # a stream is scored in this process
+    jobs = args.jobs or (min(os.cpu_count() or 1, 8) if size >= PARALLEL_FROM_CHARS else 1)
     parallel = args.format == "json" and jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
     ranked = bool(rules.size_groups or rules.awards)
-    if parallel and not ranked and write_json_in_parts(out, rules, text, evidence, args.lang, jobs):
+    if parallel and isinstance(source, str) and not ranked and write_json_in_parts(
+        out, rules, source, evidence, args.lang, jobs
+    ):
         return 0  # a file with anything to report falls through to the one-process reader below
     try:
-        units, warnings = read_figures(text, rules)
+        units, warnings = read_figures(source, rules)
     except InputError as exc:
         _report(args.input, exc.issues)
         return 2

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from pts.core.fiscal import FiscalError, Month, parse_date, parse_month, thai_date, thai_date_numeric
 from pts.core.money import MoneyError, format_baht, parse_satang
-from pts.core.thai import bilingual
+from pts.core.thai import bilingual, foreign_digit, foreign_digit_message
 
 
 class _TextInField(forms.CharField):
@@ -60,6 +60,8 @@ class AmountField(_TextInField):
         text = self._text(value)
         if text in self.empty_values:
             return None
+        if (ch := foreign_digit(text)) is not None:  # int() and \d read them; people do not type them
+            raise forms.ValidationError(foreign_digit_message(text, ch), code="invalid")
         try:
             satang = parse_satang(text)
         except MoneyError as exc:
@@ -77,7 +79,8 @@ class AmountField(_TextInField):
 
 
 class ThaiDateField(_TextInField):
-    """A date typed as 15/11/2566 (BE), 2023-11-15 (CE), "15 พ.ย. 66", Thai digits accepted."""
+    """A date typed as 15/11/2566 or 31/8/66 (BE), 2023-11-15 (CE), "15 พ.ย. 66", Thai digits
+    accepted, other scripts' digits refused."""
 
     def __init__(self, *, min_date: date | None = None, max_date: date | None = None, **kwargs: Any) -> None:
         self.min_date = min_date
@@ -114,7 +117,7 @@ class ThaiDateField(_TextInField):
 
 
 class MonthField(_TextInField):
-    """A month typed as 2022-10, ต.ค. 65 or ตุลาคม 2565."""
+    """A month typed as 2022-10, ต.ค. 65, ต.ค.-65 (as Excel writes it) or ตุลาคม 2565."""
 
     def to_python(self, value: Any) -> Month | None:  # type: ignore[override]
         if isinstance(value, Month):

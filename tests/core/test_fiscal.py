@@ -162,3 +162,33 @@ def test_a_date_in_a_date_box_reads_back_as_the_same_date(day):
 @pytest.mark.parametrize(("month", "iso"), [(10, "2022-10"), (12, "2022-12"), (1, "2023-01"), (9, "2023-09")])
 def test_a_calendar_month_of_fiscal_year_2566_falls_in_its_ce_year(month, iso):
     assert calendar_month(2566, month).iso() == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "month"),
+    [("ต.ค.-65", Month(2022, 10)), ("พ.ย.-65", Month(2022, 11)), ("ก.ย.-66", Month(2023, 9)),
+     ("ต.ค.-๖๕", Month(2022, 10)), ("ตุลาคม-2565", Month(2022, 10))],
+)  # fmt: skip
+def test_it_reads_month_labels_as_excel_writes_them(text, month):
+    assert parse_month(text) == month
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [("31/8/66", date(2023, 8, 31)), ("1/10/65", date(2022, 10, 1)), ("๓๑/๘/๖๖", date(2023, 8, 31)),
+     ("31/08/2566", date(2023, 8, 31)), ("31-ส.ค.-66", date(2023, 8, 31))],
+)  # fmt: skip
+def test_it_reads_short_be_dates_as_thai_staff_type_them(text, day):
+    assert parse_date(text) == day
+
+
+@pytest.mark.parametrize("text", ["٢٠٢٢-١٠", "２０２２-１０", "ต.ค. ٦٥"])
+def test_a_month_in_another_scripts_digits_is_refused(text):
+    with pytest.raises(FiscalError, match="เลขไทย"):
+        parse_month(text)
+
+
+@pytest.mark.parametrize("text", ["٣١/٨/٦٦", "３１/８/６６", "2023-08-３１"])
+def test_a_date_in_another_scripts_digits_is_refused(text):
+    with pytest.raises(FiscalError, match="U\\+"):
+        parse_date(text)

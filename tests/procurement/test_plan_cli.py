@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -105,3 +109,30 @@ def test_a_missing_value_is_an_argparse_usage_error_with_status_2(capsys):
         main(["plan", "--start", "2023-11-01"])
     assert exc.value.code == 2
     assert "--value" in capsys.readouterr().err
+
+
+def test_a_reader_that_stops_early_ends_the_plan_quietly():
+    """`pts plan ... | head`: the pipe closed before the plan is written is no traceback."""
+    root = Path(__file__).resolve().parents[2]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone before the first byte: every write fails
+    try:
+        done = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "pts.cli", "plan", "--value", "1500000", "--start", "2023-11-01"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)}, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0 and done.stderr == ""
+
+
+def test_digits_of_other_scripts_are_refused_in_the_value_and_the_dates(capsys):
+    code, out, err = run(capsys, "--value", "١٥٠٠٠٠٠", "--start", "2023-11-01")
+    assert (code, out) == (2, "") and "--value" in err and "U+0661" in err
+    code, out, err = run(capsys, "--value", "1500000", "--start", "２０２３-１１-０１")
+    assert (code, out) == (2, "") and "--start" in err and "U+FF12" in err
+
+
+def test_a_short_be_start_date_plans_like_the_iso_one(capsys):
+    assert run(capsys, "--value", "1500000", "--start", "1/11/66") == run(capsys, "--value", "1500000", "--start", "2023-11-01")

@@ -329,3 +329,20 @@ def test_anonymous_visitors_are_sent_to_sign_in(setup):
     world, scheme, period = setup
     response = Client().get(reverse("reporting:period_status", kwargs={"period_id": period.pk}))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+@pytest.mark.parametrize("typed", ["12/11/65", "12/11/2565", "๑๒/๑๑/๖๕", "2022-11-12", "12 พ.ย. 65"])
+def test_an_evidence_date_typed_as_thai_staff_type_it_is_stored(world, typed):
+    response = client_for(world.alice).post(evidence_url(world.unit_a), {
+        "kind": "minutes", "month": "2022-11", "event_date": typed, "uploaded_file": upload("m.pdf", PDF)})
+    assert response.status_code == 302
+    assert Evidence.objects.get().event_date == date(2022, 11, 12)
+
+
+def test_an_evidence_date_in_arabic_indic_digits_is_refused_in_thai_and_nothing_is_stored(world):
+    before = counts()
+    response = client_for(world.alice).post(evidence_url(world.unit_a), {
+        "kind": "minutes", "month": "2022-11", "event_date": "١٢/١١/٢٥٦٥", "uploaded_file": upload("m.pdf", PDF)})
+    assert response.status_code == 200
+    assert "ใช้ได้เฉพาะตัวเลข 0-9 หรือเลขไทย ๐-๙" in response.content.decode()
+    assert counts() == before and stored_files() == []

@@ -95,3 +95,18 @@ def test_deductions_show_no_maximum_of_zero(client, world, scheme):
     assert next(i for i in card["items"] if i["id"] == "plan")["max"] == "10"
     league = client.get(reverse("scoring:league", kwargs={"scheme": scheme.code})).context
     assert dict((cid, m) for cid, _label, m in league["criteria"])["deductions"] == ""
+
+
+def test_a_month_typed_as_excel_writes_it_is_recorded(client, world, scheme):
+    client.force_login(world.carol)
+    response = client.post(add_url(scheme, world.unit_a), {"cause": "documents_returned", "month": "พ.ย.-65"})
+    assert response.status_code == 302
+    assert DeductionEvent.objects.get().month.isoformat() == "2022-11-01"
+
+
+def test_a_month_in_full_width_digits_is_refused_in_thai_and_nothing_is_written(client, world, scheme):
+    client.force_login(world.carol)
+    response = client.post(add_url(scheme, world.unit_a), {"cause": "documents_returned", "month": "２０２２-１１"})
+    assert response.status_code == 400
+    assert "ใช้ได้เฉพาะตัวเลข 0-9 หรือเลขไทย ๐-๙" in response.content.decode()
+    assert not DeductionEvent.objects.exists()

@@ -71,3 +71,19 @@ def test_a_month_field_reads_thai_and_iso_months():
     assert MonthField(required=False).clean("") is None
     with pytest.raises(forms.ValidationError):
         MonthField().clean("Smarch 65")
+
+
+def test_an_amount_field_refuses_digits_of_other_scripts():
+    with pytest.raises(forms.ValidationError) as exc:
+        AmountField().clean("١٠٠")
+    assert "เลขไทย" in str(exc.value) and "U+0661" in str(exc.value)
+
+
+@pytest.mark.parametrize("typed", ["ต.ค.-65", "ต.ค. 65", "2022-10", "ตุลาคม 2565"])
+def test_a_month_field_reads_month_labels_as_excel_writes_them(typed):
+    assert MonthField().clean(typed) == Month(2022, 10)
+
+
+@pytest.mark.parametrize("typed", ["31/8/66", "31/08/2566", "2023-08-31", "๓๑/๘/๖๖"])
+def test_a_date_field_reads_short_be_dates(typed):
+    assert ThaiDateField().clean(typed) == date(2023, 8, 31)

@@ -1,11 +1,14 @@
 """The `pts score` input files: monthly figures and governance evidence, as CSV.
 
-Figures: header `unit,month,category,allocated,disbursed[,committed]`, one row per unit × month ×
-category; amounts in baht (thousands separators and Thai digits allowed), cumulative at month end.
+Figures: header `unit,month,category,allocated,disbursed[,committed][,fund]`, one row per unit ×
+month × category; amounts in baht (thousands separators and Thai digits allowed), cumulative at
+month end. `fund`, a 7-digit GFMIS source-of-funds code, classifies a row into its category (the
+category column may then be left out) and lets rows of one unit, month and category from
+different codes be summed; without it a second such row is a duplicate.
 Evidence: header `unit,item,posted[,month]`; `month` names the month a monthly item reports on.
-Both: UTF-8 (with or without BOM) or cp874. Every row is validated and every error is collected
-(line, column, value, Thai / English) before anything is built. The common case, plain ASCII
-digits, is parsed with int() and no Decimal.
+Both: UTF-8 (with or without BOM) or cp874, read by `pts.core.csvread` (streamed, errors capped).
+Every row is validated and the errors collected (line, column, value, Thai / English) before
+anything is built. The common case, plain ASCII digits, is parsed with int() and no Decimal.
 """
 
 from __future__ import annotations
@@ -13,15 +16,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from operator import itemgetter
+from typing import BinaryIO
 
-from pts.core.categories import CATEGORY_NAMES, CATEGORY_TH
+from pts.core.categories import CATEGORY_NAMES, CATEGORY_TH, fund_code_category, is_fund_code
+from pts.core.csvread import CsvError, Issue, IssueLog, Table, decode
 from pts.core.fiscal import FiscalError, Month, parse_date, parse_month
 from pts.core.money import MoneyError, parse_satang
-from pts.core.thai import bilingual
+from pts.core.thai import DigitError, bilingual, foreign_digit, foreign_digit_message, strict_digits
 from pts.scoring.engine.inputs import CATEGORIES, Evidence, Figures, UnitData
 from pts.scoring.engine.rules import RuleSet
 
@@ -32,6 +36,7 @@ FIGURE_COLUMNS = {
     "allocated": ("allocated", "เงินจัดสรร", "จัดสรร"),
     "disbursed": ("disbursed", "เบิกจ่าย", "เบิกจ่ายสะสม"),
     "committed": ("committed", "ก่อหนี้ผูกพัน"),
+    "fund": ("fund", "fund_code", "source_of_funds", "แหล่งของเงิน", "รหัสแหล่งของเงิน"),
 }
 EVIDENCE_COLUMNS = {
     "unit": ("unit", "หน่วยงาน", "หน่วยเบิกจ่าย"),
@@ -43,73 +48,16 @@ _CAT_INDEX = {name: CATEGORIES.index(c) for name, c in CATEGORY_NAMES.items()}
 _NCAT = len(CATEGORIES)
 
 
-@dataclass(frozen=True)
-class Issue:
-    """A problem in an input file; line is None for a problem of a whole unit."""
-
-    line: int | None
-    column: str
-    value: str
-    message: str  # bilingual "th / en"
-
-    def __str__(self) -> str:
-        """"บรรทัด 5 คอลัมน์ month / line 5, column month, value '2022-13': <th> / <en>"."""
-        th = f"บรรทัด {self.line}" if self.line is not None else "ทั้งไฟล์"
-        en = f"line {self.line}" if self.line is not None else "file"
-        if self.column:
-            th += f" คอลัมน์ {self.column}"
-            en += f", column {self.column}"
-        if self.value:
-            en += f", value '{self.value}'"
-        return f"{th} / {en}: {self.message}"
-
-
-class InputError(ValueError):
-    def __init__(self, issues: list[Issue]) -> None:
-        self.issues = issues
-        super().__init__("\n".join(map(str, issues)))
-
-
-def decode(data: bytes) -> str:
-    """UTF-8 (a BOM is dropped), else cp874, the encoding Thai Excel saves CSV in."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp874")
-    except UnicodeDecodeError as exc:
-        raise InputError([Issue(None, "", "", bilingual(
-            f"อ่านไฟล์ไม่ได้: ไม่ใช่ UTF-8 หรือ cp874 (ไบต์ที่ {exc.start})",
-            f"cannot read the file: neither UTF-8 nor cp874 (byte {exc.start})",
-        ))]) from None  # fmt: skip
-
-
-def _header(reader: Iterator[list[str]], wanted: dict[str, tuple[str, ...]], required: Sequence[str]) -> dict[str, int]:
-    header = next(reader, None)
-    if header is None:
-        raise InputError([Issue(1, "", "", bilingual("ไฟล์ว่าง", "the file is empty"))])
-    names = {alias: key for key, aliases in wanted.items() for alias in aliases}
-    columns: dict[str, int] = {}
-    for i, cell in enumerate(header):
-        key = names.get(cell.strip().lower())
-        if key is not None and key not in columns:
-            columns[key] = i
-    missing = [k for k in required if k not in columns]
-    if missing:
-        expected = ",".join(required)
-        raise InputError([
-            Issue(1, k, ",".join(header), bilingual(f"ไม่มีคอลัมน์ {k} (หัวตารางต้องเป็น {expected})",
-                                                    f"missing column {k} (the header must be {expected})"))
-            for k in missing
-        ])  # fmt: skip
-    return columns
+InputError = CsvError  # the name `pts score` and its tests have always caught
+__all__ = ["InputError", "Issue", "decode", "read_evidence", "read_figures", "split_by_unit"]
 
 
 def _slow_amount(text: str) -> int | str:
     """Satang, or a bilingual error message."""
     if not text.strip():
         return bilingual("ต้องระบุจำนวนเงิน", "an amount is required")
+    if (ch := foreign_digit(text)) is not None:
+        return foreign_digit_message(text, ch)
     try:
         satang = parse_satang(text)
     except MoneyError as exc:
@@ -119,13 +67,17 @@ def _slow_amount(text: str) -> int | str:
     return satang
 
 
-def read_figures(data: bytes | str, rules: RuleSet) -> tuple[list[UnitData], list[Issue]]:
-    """Units in order of first appearance, and warnings. Raises InputError listing every error.
+def read_figures(data: bytes | str | BinaryIO, rules: RuleSet) -> tuple[list[UnitData], list[Issue]]:
+    """Units in order of first appearance, and warnings. Raises InputError listing the errors
+    (the first hundred, then how many more).
 
-    An optimistic loop reads a clean file; at the first thing that needs a message (an error, a
-    warning, an unusual amount) it gives up and the careful reader, which words every message,
-    reads the file again from the top. `data` is the file's bytes, or its text already decoded.
+    An optimistic loop reads a clean file held in memory; at the first thing that needs a message
+    (an error, a warning, an unusual amount) it gives up and the careful reader, which words every
+    message, reads the file again from the top. `data` is the file's bytes, its text already
+    decoded, or a binary stream (a file too big to hold: only the careful reader, streaming).
     """
+    if not isinstance(data, bytes | str):
+        return _read_rows(data, rules)
     text = data if isinstance(data, str) else decode(data)
     units = _read_fast(text, rules)
     if units is not None:
@@ -184,20 +136,31 @@ class _UnitRows(dict[str, list[dict[str, Figures]]]):
 def _read_fast(text: str, rules: RuleSet) -> list[UnitData] | None:
     if not text.isascii() and _FOREIGN.search(text):
         return None  # int() reads every script's digits; the careful reader takes ASCII and Thai only
+    if text.count('"') % 2:
+        return None  # a quote never closed: the file ends inside it
     reader = csv.reader(io.StringIO(text))
-    header = next(reader, None)
+    header = next(reader, None) or []
     names = {alias: key for key, aliases in FIGURE_COLUMNS.items() for alias in aliases}
-    keys = [names.get(cell.strip().lower()) for cell in header or ()]
+    keys = [names.get(cell.strip().lower()) for cell in header]
     wanted = ("unit", "month", "category", "allocated", "disbursed")
-    if "committed" in keys or not all(keys.count(k) == 1 for k in wanted):
+    if "committed" in keys or "fund" in keys or not all(keys.count(k) == 1 for k in wanted):
         return None
+    spelled = [names.get(name, name) for name in (cell.strip().lower() for cell in header) if name]
+    if len(set(spelled)) != len(spelled):
+        return None  # a column named twice: the careful reader refuses it
+    width = len(header)
     pick = itemgetter(*(keys.index(k) for k in wanted))
     fiscal = {m: i for i, m in enumerate(rules.months)}
     months_of = _MonthIndex(fiscal, rules.fiscal_year)
     by_unit = _UnitRows()
     odd = "_" in text or "+" in text  # characters int() takes that an amount may not have
+    rows = 0
     try:
-        for unit, label, cat, a, d in map(pick, reader):
+        for fields in reader:
+            if len(fields) != width:
+                raise _Bail  # a field too many ("1,000,000" unquoted) or too few, or a blank line
+            rows += 1
+            unit, label, cat, a, d = pick(fields)
             category = CATEGORY_NAMES[cat]
             # "1234.50" -> int("123450") satang: int() is the check; thousands separators and
             # anything int() refuses go to _fast_amount, signs and "_" (int() takes them) bail below
@@ -212,8 +175,10 @@ def _read_fast(text: str, rules: RuleSet) -> list[UnitData] | None:
             if category in row:
                 raise _Bail
             row[category] = _figures(Figures, (allocated, disbursed, 0))
-    except (_Bail, KeyError, IndexError, ValueError):
+    except (_Bail, KeyError, IndexError, ValueError, csv.Error):
         return None
+    if rows == 0 or reader.line_num != rows + 1:
+        return None  # nothing to score, or a quoted field ran over a line break: both need words
     out = []
     for code, months in by_unit.items():
         present = [row.keys() for row in months if row]
@@ -223,40 +188,45 @@ def _read_fast(text: str, rules: RuleSet) -> list[UnitData] | None:
     return out
 
 
-def _read_rows(text: str, rules: RuleSet) -> tuple[list[UnitData], list[Issue]]:
-    reader = csv.reader(io.StringIO(text))
-    cols = _header(reader, FIGURE_COLUMNS, ("unit", "month", "category", "allocated", "disbursed"))
-    iu, im, ic, ia, idis = (cols[k] for k in ("unit", "month", "category", "allocated", "disbursed"))
-    icm = cols.get("committed")
-    width = max(cols.values()) + 1
+_NOTHING = bilingual("ไฟล์มีแต่หัวตาราง ไม่มีแถวข้อมูล: ไม่มีอะไรให้คิดคะแนน",
+                     "the file has a header but no rows: nothing to score")
+
+
+def _read_rows(source: str | BinaryIO, rules: RuleSet) -> tuple[list[UnitData], list[Issue]]:
+    log = IssueLog()
+    table = Table(source, FIGURE_COLUMNS, ("unit", "month", "allocated", "disbursed"), log)
+    cols = table.columns
+    if "category" not in cols and "fund" not in cols:
+        log.add(Issue(1, "category", ",".join(table.header), bilingual(
+            "ไม่มีคอลัมน์ category หรือ fund (รหัสแหล่งของเงิน)",
+            "missing column category (or fund, the source-of-funds code)")))  # fmt: skip
+        raise log.error()
+    iu, im, ia, idis = (cols[k] for k in ("unit", "month", "allocated", "disbursed"))
+    ic, icm, ifund = cols.get("category"), cols.get("committed"), cols.get("fund")
     fiscal = {m: i for i, m in enumerate(rules.months)}
     month_cache: dict[str, int | str] = {}
-    errors: list[Issue] = []
-    warnings: list[Issue] = []
+    warnings = IssueLog()
     cells: dict[str, dict[int, tuple[int, int, int, int]]] = {}
-    for row in reader:
-        line = reader.line_num
-        if len(row) < width:
-            if any(cell.strip() for cell in row):
-                errors.append(Issue(line, "", ",".join(row), bilingual(
-                    f"มี {len(row)} ช่อง ต้องมีอย่างน้อย {width}", f"has {len(row)} fields, expected {width}")))  # fmt: skip
-            continue
-        unit, label, cat = row[iu].strip(), row[im], row[ic]
-        bad = len(errors)
+    funds: dict[tuple[str, int], dict[str, int]] = {}  # (unit, cell) -> fund code -> its line
+    for line, row in table:
+        unit, label = row[iu].strip(), row[im]
+        bad = len(log)
         if not unit:
-            errors.append(Issue(line, "unit", "", bilingual("ต้องระบุหน่วยงาน", "the unit is required")))
+            log.add(Issue(line, "unit", "", bilingual("ต้องระบุหน่วยงาน", "the unit is required")))
+        elif not unit.isascii() and (ch := foreign_digit(unit)) is not None:
+            log.add(Issue(line, "unit", unit, foreign_digit_message(unit, ch)))
         mi = month_cache.get(label)
         if mi is None:
-            mi = month_cache[label] = _month_index(label, fiscal, rules.fiscal_year)
+            mi = _month_index(label, fiscal, rules.fiscal_year)
+            if isinstance(mi, int) or len(month_cache) < 1000:  # junk of any size keeps it small
+                month_cache[label] = mi
         if isinstance(mi, str):
-            errors.append(Issue(line, "month", label, mi))
-        ci = _CAT_INDEX.get(cat)
-        if ci is None:
-            ci = _CAT_INDEX.get(cat.strip().lower())
-            if ci is None:
-                errors.append(Issue(line, "category", cat, bilingual(
-                    f"ไม่รู้จักหมวดรายจ่าย ({' '.join(CATEGORY_TH.values())})",
-                    f"unknown category ({', '.join(CATEGORIES)})")))
+            log.add(Issue(line, "month", label, mi))
+        fund = ""
+        if ifund is not None:
+            ci, fund = _category(line, row, ic, ifund, log)
+        elif (ci := _CAT_INDEX.get(row[ic] if ic is not None else "")) is None:
+            ci, _ = _category(line, row, ic, None, log)  # the careful way, with its message
         amounts = []
         for column, index in (("allocated", ia), ("disbursed", idis), ("committed", icm)):
             if index is None:
@@ -275,11 +245,11 @@ def _read_rows(text: str, rules: RuleSet) -> tuple[list[UnitData], list[Issue]]:
                 continue
             value = _slow_amount(text)
             if isinstance(value, str):
-                errors.append(Issue(line, column, text, value))
+                log.add(Issue(line, column, text, value))
                 amounts.append(0)
             else:
                 amounts.append(value)
-        if len(errors) > bad:
+        if len(log) > bad:
             continue
         allocated, disbursed, committed = amounts
         assert isinstance(mi, int) and ci is not None  # the row had no error
@@ -287,29 +257,93 @@ def _read_rows(text: str, rules: RuleSet) -> tuple[list[UnitData], list[Issue]]:
         unit_cells = cells.get(unit)
         if unit_cells is None:
             unit_cells = cells[unit] = {}
-        elif key in unit_cells:
-            first = unit_cells[key][3]
-            errors.append(Issue(line, "", f"{unit},{label},{cat}", bilingual(
-                f"ซ้ำกับบรรทัด {first} (หน่วยงาน เดือน และหมวดเดียวกัน)",
-                f"duplicates line {first} (same unit, month and category)")))  # fmt: skip
-            continue
         if disbursed > allocated:
-            warnings.append(Issue(line, "disbursed", row[idis], bilingual(
+            warnings.add(Issue(line, "disbursed", row[idis], bilingual(
                 "เบิกจ่ายสะสมเกินเงินจัดสรร (ร้อยละเกิน 100)", "disbursed exceeds allocated (over 100 per cent)")))  # fmt: skip
-        unit_cells[key] = (allocated, disbursed, committed, line)
-    errors.extend(_gaps(cells, rules.months))
-    if errors:
-        raise InputError(errors)
-    return [_unit(code, unit_cells, rules.months) for code, unit_cells in cells.items()], warnings
+        if key not in unit_cells:
+            unit_cells[key] = (allocated, disbursed, committed, line)
+            if fund:
+                funds[unit, key] = {fund: line}
+            continue
+        first = unit_cells[key][3]
+        where = f"{unit},{label},{CATEGORIES[ci]}"
+        if fund and fund not in funds[unit, key]:
+            a0, d0, c0, _ = unit_cells[key]
+            unit_cells[key] = (a0 + allocated, d0 + disbursed, c0 + committed, first)
+            funds[unit, key][fund] = line
+        elif fund:
+            log.add(Issue(line, "fund", fund, bilingual(
+                f"ซ้ำกับบรรทัด {funds[unit, key][fund]} (หน่วยงาน เดือน หมวด และรหัสแหล่งของเงินเดียวกัน)",
+                f"duplicates line {funds[unit, key][fund]} (same unit, month, category and source-of-funds code)")))  # fmt: skip
+        else:
+            log.add(Issue(line, "", where, bilingual(
+                f"ซ้ำกับบรรทัด {first} (หน่วยงาน เดือน และหมวดเดียวกัน) หากเป็นเงินจากแหล่งของเงินต่างกัน "
+                "ให้เพิ่มคอลัมน์ fund ใส่รหัสแหล่งของเงิน 7 หลักของแต่ละแถว แล้วระบบจะรวมยอดให้",
+                f"duplicates line {first} (same unit, month and category); if the rows are money from "
+                "different sources of funds, add a fund column with each row's 7-digit source-of-funds "
+                "code and they are summed")))  # fmt: skip
+    if table.rows == 0 and not len(log):
+        log.add(Issue(None, "", "", _NOTHING))
+    if len(log) == 0:
+        log.extend(_gaps(cells, rules.months))
+    if len(log):
+        raise log.error()
+    return [_unit(code, unit_cells, rules.months) for code, unit_cells in cells.items()], warnings.listing()
+
+
+def _category(line: int, row: list[str], ic: int | None, ifund: int | None, log: IssueLog) -> tuple[int | None, str]:
+    """The row's category index and its source-of-funds code ("" without one); errors go to log."""
+    cat = row[ic] if ic is not None and ic < len(row) else ""
+    raw = row[ifund].strip() if ifund is not None and ifund < len(row) else ""
+    ci: int | None = None
+    if cat.strip():
+        ci = _CAT_INDEX.get(cat)
+        if ci is None:
+            ci = _CAT_INDEX.get(cat.strip().lower())
+        if ci is None:
+            log.add(Issue(line, "category", cat, bilingual(
+                f"ไม่รู้จักหมวดรายจ่าย ({' '.join(CATEGORY_TH.values())})",
+                f"unknown category ({', '.join(CATEGORIES)})")))  # fmt: skip
+            return None, ""
+    if not raw:
+        if ci is None:
+            log.add(Issue(line, "category", "", bilingual(
+                "ต้องระบุหมวดรายจ่ายหรือรหัสแหล่งของเงิน", "a category (or a source-of-funds code) is required")))  # fmt: skip
+        return ci, ""
+    try:
+        fund = strict_digits(raw)
+    except DigitError as exc:
+        log.add(Issue(line, "fund", raw, str(exc)))
+        return None, ""
+    by_code = fund_code_category(fund) if is_fund_code(fund) else None
+    if by_code is None:
+        log.add(Issue(line, "fund", raw, bilingual(
+            "ไม่ใช่รหัสแหล่งของเงินที่รู้จัก (ตัวเลข 7 หลัก YYBBXXX เช่น 6611200)",
+            "not a known source-of-funds code (7 digits YYBBXXX, e.g. 6611200)")))  # fmt: skip
+        return None, ""
+    if ci is not None and CATEGORIES[ci] != by_code:
+        log.add(Issue(line, "fund", raw, bilingual(
+            f"รหัสแหล่งของเงินเป็นของ{CATEGORY_TH[by_code]} แต่หมวดระบุว่า{CATEGORY_TH[CATEGORIES[ci]]}",
+            f"the source-of-funds code is {by_code} money but the category says {CATEGORIES[ci]}")))  # fmt: skip
+        return None, ""
+    return _CAT_INDEX[by_code], fund
 
 
 def split_by_unit(text: str, parts: int) -> list[str] | None:
     """The file as `parts` smaller files (each with the header) that cut only where the unit changes.
 
-    None when that cannot be done safely: no unit column, a quoted field running over a cut, or no
-    change of unit near a cut. A unit whose rows are scattered is caught later (it appears in two
-    parts) by whoever reads the parts.
+    None when that cannot be done safely: no unit column, a quoted field running over a cut, no
+    change of unit near a cut, or a line the csv module cannot read (the careful reader says why).
+    A unit whose rows are scattered is caught later (it appears in two parts) by whoever reads
+    the parts.
     """
+    try:
+        return _split_by_unit(text, parts)
+    except csv.Error:
+        return None
+
+
+def _split_by_unit(text: str, parts: int) -> list[str] | None:
     start = text.find("\n") + 1
     if start == 0 or parts < 2:
         return None
@@ -392,49 +426,42 @@ def evidence_items(rules: RuleSet) -> dict[str, bool]:
     return {i.id: i.monthly for c in rules.criteria for i in c.items}
 
 
-def read_evidence(data: bytes, rules: RuleSet) -> dict[str, list[Evidence]]:
-    """unit -> evidence. Raises InputError listing every error."""
-    reader = csv.reader(io.StringIO(decode(data)))
-    cols = _header(reader, EVIDENCE_COLUMNS, ("unit", "item", "posted"))
+def read_evidence(data: bytes | str | BinaryIO, rules: RuleSet) -> dict[str, list[Evidence]]:
+    """unit -> evidence. Raises InputError listing the errors (the first hundred, then how many more)."""
+    log = IssueLog()
+    table = Table(data, EVIDENCE_COLUMNS, ("unit", "item", "posted"), log)
+    cols = table.columns
     items = evidence_items(rules)
     known = ", ".join(items) or "-"
     fiscal = set(rules.months)
-    errors: list[Issue] = []
     out: dict[str, list[Evidence]] = {}
-    width = max(cols.values()) + 1
-    for row in reader:
-        line = reader.line_num
-        if len(row) < width:
-            if any(cell.strip() for cell in row):
-                errors.append(Issue(line, "", ",".join(row), bilingual(
-                    f"มี {len(row)} ช่อง ต้องมีอย่างน้อย {width}", f"has {len(row)} fields, expected {width}")))  # fmt: skip
-            continue
+    for line, row in table:
         unit, item, text = row[cols["unit"]].strip(), row[cols["item"]].strip(), row[cols["posted"]].strip()
-        month_text = row[cols["month"]].strip() if "month" in cols else ""
-        bad = len(errors)
+        month_text = row[cols["month"]].strip() if "month" in cols and cols["month"] < len(row) else ""
+        bad = len(log)
         if not unit:
-            errors.append(Issue(line, "unit", "", bilingual("ต้องระบุหน่วยงาน", "the unit is required")))
+            log.add(Issue(line, "unit", "", bilingual("ต้องระบุหน่วยงาน", "the unit is required")))
         if item not in items:
-            errors.append(Issue(line, "item", item, bilingual(f"ไม่รู้จักรายการ (มี {known})", f"unknown item ({known})")))
+            log.add(Issue(line, "item", item, bilingual(f"ไม่รู้จักรายการ (มี {known})", f"unknown item ({known})")))
         posted: date | None = None
         try:
             posted = parse_date(text)
         except FiscalError as exc:
-            errors.append(Issue(line, "posted", text, str(exc)))
+            log.add(Issue(line, "posted", text, str(exc)))
         period: Month | None = None
         if items.get(item) and not month_text:
-            errors.append(Issue(line, "month", "", bilingual(
+            log.add(Issue(line, "month", "", bilingual(
                 "รายการรายเดือนต้องระบุเดือนที่รายงาน", "a monthly item needs the month it reports on")))  # fmt: skip
         elif items.get(item):
             try:
                 period = parse_month(month_text)
                 if period not in fiscal:
-                    errors.append(Issue(line, "month", month_text, bilingual(
+                    log.add(Issue(line, "month", month_text, bilingual(
                         "เดือนนี้อยู่นอกปีงบประมาณ", "the month is outside the fiscal year")))  # fmt: skip
             except FiscalError as exc:
-                errors.append(Issue(line, "month", month_text, str(exc)))
-        if len(errors) == bad and posted is not None:
+                log.add(Issue(line, "month", month_text, str(exc)))
+        if len(log) == bad and posted is not None:
             out.setdefault(unit, []).append(Evidence(item, posted, period))
-    if errors:
-        raise InputError(errors)
+    if len(log):
+        raise log.error()
     return out
