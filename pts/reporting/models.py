@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pts.budget.models import Category
+from pts.core import clock
 from pts.core.constraints import choices_check
 from pts.core.fiscal import Month
 
@@ -40,11 +41,11 @@ class ReportingPeriod(models.Model):
         return Month.of(self.month)
 
     def deadline_passed(self, now=None) -> bool:  # noqa: ANN001 - aware datetime
-        now = now or timezone.now()
+        now = now or clock.now()
         return timezone.localdate(now) > self.deadline
 
     def is_locked(self, now=None) -> bool:  # noqa: ANN001 - aware datetime
-        now = now or timezone.now()
+        now = now or clock.now()
         if self.reopened_until is not None and now < self.reopened_until:
             return False
         return bool(self.scheme.lock_after_deadline and self.deadline_passed(now))

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pts.budget.models import FiscalYear
+from pts.core import clock
 from pts.core.thai import bilingual
 from pts.organisations import scope
 from pts.organisations.models import Org
@@ -48,7 +49,7 @@ def _not_allowed() -> HttpResponse:
 
 @login_required
 def my_reports(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     boards = (scope.visible(request.user, ReportingPeriod.objects.all())
               .filter(deadline__gte=timezone.localdate(now) - timedelta(days=31))
               .select_related("scheme").order_by("deadline", "scheme__code")[:12])
@@ -66,7 +67,7 @@ def report_edit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpR
     unit = scope.get_visible(request.user, Org.objects.all(), pk=unit_id)
     period = get_object_or_404(periods_visible_to(request.user).filter(scheme__units=unit), pk=period_id)
     report = MonthlyReport.objects.filter(period=period, unit=unit).prefetch_related("lines").first()
-    now = timezone.now()
+    now = clock.now()
     can_edit = scope.can_edit_unit(request.user, unit)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
@@ -119,7 +120,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
                                                                              "submitted_by", "accepted_by"),
                                pk=report_id)
     period, unit = report.period, report.unit
-    now = timezone.now()
+    now = clock.now()
     stored = {line.category: line for line in report.lines.all()}
     rows = []
     for line in form_lines(period=period, unit=unit):
@@ -156,7 +157,7 @@ def report_submit(request: SignedInRequest, report_id: int) -> HttpResponse:
     except ValueError:
         version = -1
     try:
-        actions.report_submit(actor=request.user, report=report, version=version, now=timezone.now())
+        actions.report_submit(actor=request.user, report=report, version=version, now=clock.now())
     except ValidationError as exc:
         messages.error(request, action_error_text(exc))
     else:
@@ -178,7 +179,7 @@ def report_return(request: SignedInRequest, report_id: int) -> HttpResponse:
     else:
         try:
             actions.report_return(actor=request.user, report=report, reason=form.cleaned_data["reason"],
-                                  now=timezone.now())
+                                  now=clock.now())
         except ValidationError as exc:
             messages.error(request, action_error_text(exc))
         else:
@@ -194,7 +195,7 @@ def report_accept(request: SignedInRequest, report_id: int) -> HttpResponse:
     if not can_coordinate_scheme(request.user, report.period.scheme):
         raise PermissionDenied
     try:
-        actions.report_accept(actor=request.user, report=report, now=timezone.now())
+        actions.report_accept(actor=request.user, report=report, now=clock.now())
     except ValidationError as exc:
         messages.error(request, action_error_text(exc))
     else:
@@ -218,7 +219,7 @@ def period_status(request: HttpRequest, period_id: int) -> HttpResponse:
     show = request.GET.get("show", "")
     show = show if show in BOARD_FILTERS else ""
     page = paging.paginate(request, board_units(user=request.user, period=period, q=q, show=show))
-    now = timezone.now()
+    now = clock.now()
     return paging.render_list(request, "reporting/period_status.html", "reporting/_board_results.html", {
         "period": period, "scheme": period.scheme, "page": page, "q": q, "show": show,
         "rows": board_rows(user=request.user, period=period, units=page.object_list),
@@ -243,7 +244,7 @@ def period_reopen(request: SignedInRequest, period_id: int) -> HttpResponse:
         until = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
         try:
             actions.period_reopen(actor=request.user, period=period, until=until,
-                                  reason=form.cleaned_data["reason"], now=timezone.now())
+                                  reason=form.cleaned_data["reason"], now=clock.now())
         except ValidationError as exc:
             messages.error(request, action_error_text(exc))
         else:
@@ -261,7 +262,7 @@ def period_lock(request: SignedInRequest, period_id: int) -> HttpResponse:
     if not can_coordinate_scheme(request.user, period.scheme):
         raise PermissionDenied
     try:
-        actions.period_lock(actor=request.user, period=period, now=timezone.now())
+        actions.period_lock(actor=request.user, period=period, now=clock.now())
     except ValidationError as exc:
         messages.error(request, action_error_text(exc))
     else:
@@ -283,7 +284,7 @@ def evidence(request: SignedInRequest, unit_id: int, be_year: int) -> HttpRespon
             try:
                 actions.evidence_upload(
                     actor=request.user, unit=unit, fiscal_year=fiscal_year, kind=data["kind"], month=data["month"],
-                    event_date=data["event_date"], uploaded_file=data["uploaded_file"], today=timezone.localdate(),
+                    event_date=data["event_date"], uploaded_file=data["uploaded_file"], today=clock.today(),
                 )
             except ValidationError as exc:
                 add_action_errors(form, exc)

@@ -8,10 +8,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from pts.budget.years import current_be_year
+from pts.core import clock
 from pts.organisations import queries as org_queries
 from pts.organisations import scope
 from pts.organisations.models import Role
@@ -45,7 +45,7 @@ def home_context(user: Any) -> dict[str, Any]:
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     context = home_context(request.user)
-    context["today"] = timezone.localdate()
+    context["today"] = clock.today()
     return render(request, "web/home.html", context)
 
 
