@@ -33,6 +33,11 @@ def dated_at(moment: datetime) -> Iterator[None]:
         _dated.reset(token)
 
 
+def recorded_now() -> datetime:
+    """The moment to store for a change made now: `dated_at`'s inside one, else the real time."""
+    return _dated.get() or timezone.now()
+
+
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
     """A JSON-safe dict of a model's concrete fields (dates as ISO strings), for before/after."""
     data: dict[str, Any] = {}
@@ -72,7 +77,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     return AuditEvent.objects.create(
-        at=_dated.get() or timezone.now(),
+        at=recorded_now(),
         actor=recorded_user(actor),
         action=action,
         object_type=object_type,

@@ -19,7 +19,7 @@ from pts.core.fiscal import Month, fiscal_year_of
 from pts.demo.loader import BUREAU_SCHEME, DEMO_TODAY, PROVINCE_SCHEME, SETUP_DAY
 from pts.organisations.models import Org
 from pts.procurement.models import Project
-from pts.reporting.models import MonthlyReport, ReportState
+from pts.reporting.models import Evidence, MonthlyReport, ReportState
 from pts.schemes.models import Scheme
 from pts.scoring import queries as scoring
 
@@ -136,6 +136,11 @@ def test_the_demo_tells_the_story_of_fy2566_on_its_own_dates():
         assert timezone.localdate(event.at) == movement.effective_date, movement
         checked += 1
     assert checked == 200
+
+    # Governance documents show as posted on their own days.
+    posted = list(Evidence.objects.values_list("uploaded_at", "event_date"))
+    assert posted
+    assert all(timezone.localdate(at) == day for at, day in posted)
 
     # Document numbers are Thai official style with BE years, never CE ones (a movement made by
     # accepting a report refers to that report instead).
