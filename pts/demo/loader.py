@@ -274,11 +274,12 @@ class DemoBuilder:
 
     def _upload(self, actor: User, unit: Org, kind: str, month: Month | None, day: date) -> None:
         label = f"{unit.code} {kind} {month.iso() if month else ''}"
-        name = {
+        names: dict[str, str] = {
             EvidenceKind.COMMITTEE_ORDER: f"คำสั่งแต่งตั้งคณะกรรมการติดตามเร่งรัดการเบิกจ่าย {FY}",
             EvidenceKind.MINUTES: f"รายงานการประชุมคณะกรรมการ {month.thai_short() if month else ''}",
             EvidenceKind.PUBLICATION: f"รายงานผลการเบิกจ่าย ณ วันที่ 15 {month.thai_short() if month else ''}",
-        }[kind]
+        }
+        name = names[kind]
         with _on(day, 11):
             reporting.evidence_upload(
                 actor=actor, unit=unit, fiscal_year=self.fy, kind=kind, month=month.first_day if month else None,
