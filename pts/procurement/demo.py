@@ -322,7 +322,7 @@ def _rounds(replay: _Replay, spec: Spec, settings: queries.UnitSettings, holder:
 
 @transaction.atomic
 def load_procurement_demo(*, actor: Any, fiscal_year: FiscalYear | int, units: list[Org], today: date) -> list[Project]:
-    """Build the demo projects (see DEMO_PROJECTS) for `units` as of `today` (the demo uses 31 Jul 2023).
+    """Build the demo projects (see DEMO_PROJECTS) for `units` as of `today` (the demo loader: its DEMO_TODAY, 30 Sep 2023; the specs state statuses as of 31 Jul 2023).
 
     Units are taken by position (a spec's `unit` modulo their number). Returns the projects made,
     in the order of DEMO_PROJECTS. Projects of a fiscal year that already has demo projects are
