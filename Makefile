@@ -33,11 +33,15 @@ venv: system-deps $(VENV)/.installed
 messages: venv
 	@$(PY) manage.py compilemessages -v0 --ignore='.venv/*'
 
+# The demo's own "today" (pts.demo.loader.DEMO_TODAY): pages open on the last day of FY2566.
+# `make run DEMO_TODAY=` serves the real date instead.
+DEMO_TODAY ?= 2023-09-30
+
 run: messages
 	$(PY) manage.py migrate -v0
 	$(PY) manage.py load_demo
-	@echo "PTS is at http://127.0.0.1:8000/  (Ctrl-C to stop)"
-	$(PY) manage.py runserver --insecure 127.0.0.1:8000
+	@echo "PTS is at http://127.0.0.1:8000/  (Ctrl-C to stop; the demo's today: $(or $(DEMO_TODAY),the real date))"
+	PTS_TODAY=$(DEMO_TODAY) $(PY) manage.py runserver --insecure 127.0.0.1:8000
 
 # Fastest first, so a mistake fails in seconds; an in-memory database, so no step needs a real one.
 lint: venv

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -180,6 +180,16 @@ PTS_EVIDENCE_MAX_BYTES = env_int("PTS_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 PTS_IMPORT_MAX_BYTES = env_int("PTS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 # Days an officer has to correct a returned report when the coordinator gives no date (at least the period's deadline).
 PTS_CORRECTION_DAYS = env_int("PTS_CORRECTION_DAYS", 5)
+
+# "Today" for pages and deadlines (pts.core.clock): an ISO date, empty = the real date. The demo runs
+# with the day its data stops (`make run` sets it); a production system always uses the real date.
+PTS_TODAY = os.environ.get("PTS_TODAY", "").strip()
+if PTS_TODAY and PRODUCTION:
+    raise ImproperlyConfigured("PTS_TODAY must not be set when PTS_ENV=production: the real date is used")
+try:
+    date.fromisoformat(PTS_TODAY or "2000-01-01")
+except ValueError:
+    raise ImproperlyConfigured(f"PTS_TODAY={PTS_TODAY!r} is not an ISO date (YYYY-MM-DD, Christian era)") from None
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import date
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection, models
+from django.utils import timezone
 
 from pts.audit.models import AuditEvent
 from pts.organisations.models import Org
 from pts.organisations.permissions import Actor, recorded_user
+
+# The moment loaded history happened (the demo's own dates), for the rows written inside `dated_at`.
+# Scoped to one `with` block of one call: no state outlives it, and real actions never set it.
+_dated: ContextVar[datetime | None] = ContextVar("pts_audit_dated", default=None)
+
+
+@contextlib.contextmanager
+def dated_at(moment: datetime) -> Iterator[None]:
+    """Audit rows recorded inside the block carry `moment` instead of the time of recording: for
+    loading history (the demo) whose events happened on their own dates. An aware datetime."""
+    if moment.tzinfo is None:
+        raise ValueError("dated_at needs an aware datetime")
+    token = _dated.set(moment)
+    try:
+        yield
+    finally:
+        _dated.reset(token)
+
+
+def recorded_now() -> datetime:
+    """The moment to store for a change made now: `dated_at`'s inside one, else the real time."""
+    return _dated.get() or timezone.now()
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -51,6 +77,7 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     return AuditEvent.objects.create(
+        at=recorded_now(),
         actor=recorded_user(actor),
         action=action,
         object_type=object_type,

@@ -14,7 +14,6 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -30,6 +29,7 @@ from pts.budget.models import (
     ReservationStatus,
 )
 from pts.budget.queries import ZERO, Figures
+from pts.core import clock
 from pts.core.fiscal import FiscalError, fiscal_year_of, parse_date, thai_date_numeric
 from pts.core.money import format_baht, from_satang
 from pts.organisations import queries as org_queries
@@ -66,7 +66,7 @@ def _unit(request: HttpRequest, unit_id: int, need: str = "") -> Org:
 def _as_of(request: HttpRequest, fy: FiscalYear) -> tuple[date, str]:
     """GET `as_of` (BE or CE), default today, clamped to the fiscal year; plus an error message."""
     raw = request.GET.get("as_of", "").strip()
-    day, error = timezone.localdate(), ""
+    day, error = clock.today(), ""
     if raw:
         try:
             day = parse_date(raw)
@@ -136,7 +136,7 @@ def money_elsewhere(user: Any, unit: Org, fy: FiscalYear) -> list[Org] | None:
 
 def _ledger_form(cls: type[forms.LedgerForm], request: HttpRequest, fy: FiscalYear, **kwargs: Any) -> Any:
     """A ledger form bound to the POST (if any), its dates limited to the year, today suggested."""
-    return cls(request.POST or None, fiscal_year=fy, today=timezone.localdate(), **kwargs)
+    return cls(request.POST or None, fiscal_year=fy, today=clock.today(), **kwargs)
 
 
 def _money(amount: int) -> str:
@@ -152,7 +152,7 @@ def _activities(request: HttpRequest, unit: Org, fy: FiscalYear) -> QuerySet[Act
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     """The overview of the current fiscal year (or the latest one set up)."""
-    current = fiscal_year_of(timezone.localdate())
+    current = fiscal_year_of(clock.today())
     fy = FiscalYear.objects.filter(be_year=current).first() or FiscalYear.objects.order_by("-be_year").first()
     if fy is None:
         return render(request, "budget/overview.html", {"fy": None, "rows": []})

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from pts.budget.models import FiscalYear
+from pts.core import clock
 from pts.core.fiscal import fiscal_year_of
 from pts.core.thai import bilingual
 
@@ -33,6 +33,6 @@ def find_fiscal_year(value: FiscalYear | int, *, for_write: bool, field: str = "
 
 def current_be_year(today: date | None = None) -> int | None:
     """The fiscal year pages link to: the current one if it exists, else the latest before it, else any."""
-    now_fy = fiscal_year_of(today or timezone.localdate())
+    now_fy = fiscal_year_of(today or clock.today())
     years = FiscalYear.objects.order_by("-be_year").values_list("be_year", flat=True)
     return years.filter(be_year__lte=now_fy).first() or years.first()

@@ -9,7 +9,8 @@ it produces can be checked against what the profile says (tests/procurement/test
 
 The scheme evaluating the units gets procurement settings (the cabinet's Q1/Q2 contract rules and
 the province's own year-end commitment rule) when it has none. Ledger commitments are not
-recorded from here: the demo ledger records its own POs.
+recorded from here: the demo ledger records its own POs. The audit rows of each replayed event are
+dated on the event's day.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from pts.audit.actions import dated_at
 from pts.budget.models import FiscalYear
 from pts.core.categories import fund_code
 from pts.core.fiscal import Month
@@ -176,8 +178,10 @@ class _Replay:
             self.events.append((day, order, len(self.events), run))
 
     def run(self) -> None:
-        for _day, _order, _n, run in sorted(self.events, key=lambda e: e[:3]):
-            run()
+        """Each event's audit rows are dated on its day (the demo's history), not at load time."""
+        for day, order, _n, run in sorted(self.events, key=lambda e: e[:3]):
+            with dated_at(_at(day, 9 + order)):
+                run()
 
 
 def _tail(cal: Any, contract: date, delivery: int) -> dict[str, date]:
@@ -318,7 +322,7 @@ def _rounds(replay: _Replay, spec: Spec, settings: queries.UnitSettings, holder:
 
 @transaction.atomic
 def load_procurement_demo(*, actor: Any, fiscal_year: FiscalYear | int, units: list[Org], today: date) -> list[Project]:
-    """Build the demo projects (see DEMO_PROJECTS) for `units` as of `today` (the demo uses 31 Jul 2023).
+    """Build the demo projects (see DEMO_PROJECTS) for `units` as of `today` (the demo loader: its DEMO_TODAY, 30 Sep 2023; the specs state statuses as of 31 Jul 2023).
 
     Units are taken by position (a spec's `unit` modulo their number). Returns the projects made,
     in the order of DEMO_PROJECTS. Projects of a fiscal year that already has demo projects are

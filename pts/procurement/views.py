@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pts.budget.models import FiscalYear
 from pts.budget.years import current_be_year
+from pts.core import clock
 from pts.core.fiscal import FiscalError, parse_date, thai_date_numeric
 from pts.organisations import scope
 from pts.organisations.models import Org, Role, User
@@ -60,7 +60,7 @@ def _year(be_year: int) -> FiscalYear:
 def _as_of(request: HttpRequest) -> tuple[date, str, str]:
     """GET `as_of` (BE or CE) or today; with the text to put back in the box and an error."""
     raw = request.GET.get("as_of", "").strip()
-    today = timezone.localdate()
+    today = clock.today()
     if raw:
         try:
             today = parse_date(raw)
@@ -262,7 +262,7 @@ def project_create(request: SignedInRequest, unit_id: int, be_year: int) -> Http
                                     "officer_name", "officer")}
         return actions.project_create(
             actor=request.user, fiscal_year=fy, unit=unit, name=d["name"], allocated=d["allocated"],
-            method=d["method"], start=d["start"], target_contract=d["target_contract"], now=timezone.now(),
+            method=d["method"], start=d["start"], target_contract=d["target_contract"], now=clock.now(),
             request_key=d["request_key"], **fields)
 
     if result := _submit(request, form, run):
@@ -282,7 +282,7 @@ def project_edit(request: SignedInRequest, project_id: int) -> HttpResponse:
     form = forms.ProjectEditForm(request.POST or None, initial=initial, officers=_officers(project.unit))
 
     def run(d: dict[str, Any]) -> Any:
-        return actions.project_update(actor=request.user, project=project, now=timezone.now(), **d)
+        return actions.project_update(actor=request.user, project=project, now=clock.now(), **d)
 
     if result := _submit(request, form, run):
         messages.success(request, _("Project saved."))
@@ -302,7 +302,7 @@ def milestones_edit(request: SignedInRequest, project_id: int) -> HttpResponse:
 
     def run(d: dict[str, Any]) -> Any:
         planned, actual = form.changes()
-        return actions.milestones_update(actor=request.user, project=project, now=timezone.now(),
+        return actions.milestones_update(actor=request.user, project=project, now=clock.now(),
                                          planned=planned, actual=actual)
 
     if (result := _submit(request, form, run)) is not None:
@@ -332,7 +332,7 @@ def milestone_edit(request: SignedInRequest, milestone_id: int) -> HttpResponse:
 
     def run(d: dict[str, Any]) -> Any:
         return actions.milestones_update(
-            actor=request.user, project=project, now=timezone.now(), planned={milestone.code: d["planned"]},
+            actor=request.user, project=project, now=clock.now(), planned={milestone.code: d["planned"]},
             actual={milestone.code: d["actual"]}, record_commitment=bool(d.get("record_commitment")))
 
     if (result := _submit(request, form, run)) is not None:
@@ -349,7 +349,7 @@ def milestone_edit(request: SignedInRequest, milestone_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def round_update(request: SignedInRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id, edit=True)
-    today = timezone.localdate()
+    today = clock.today()
     settings = queries.settings_for(project)
     choices = [(r.month.isoformat(), r.label) for r in settings.selectable_rounds(today)]
     latest = RoundUpdate.objects.filter(project=project).order_by("recorded_at", "id").last()
@@ -359,7 +359,7 @@ def round_update(request: SignedInRequest, project_id: int) -> HttpResponse:
                                  rounds=[(value, month_label(label)) for value, label in choices])
 
     def run(d: dict[str, Any]) -> Any:
-        return actions.round_update(actor=request.user, project=project, now=timezone.now(), obstacles=d["obstacles"],
+        return actions.round_update(actor=request.user, project=project, now=clock.now(), obstacles=d["obstacles"],
                                     remedy=d["remedy"], round_month=date.fromisoformat(d["round_month"]),
                                     request_key=d["request_key"])
 
@@ -388,7 +388,7 @@ def instalment_add(request: SignedInRequest, project_id: int) -> HttpResponse:
 
     def run(d: dict[str, Any]) -> Any:
         return actions.instalment_add(actor=request.user, project=project, deliverable=d["deliverable"],
-                                      due_date=d["due_date"], amount=d["amount"], now=timezone.now())
+                                      due_date=d["due_date"], amount=d["amount"], now=clock.now())
 
     if _submit(request, form, run):
         messages.success(request, _("Instalment added."))
@@ -408,7 +408,7 @@ def instalment_edit(request: SignedInRequest, instalment_id: int) -> HttpRespons
     back = reverse("procurement:project", kwargs={"project_id": project.pk})
     if request.method == "POST" and "remove" in request.POST:
         try:
-            actions.instalment_remove(actor=request.user, instalment=item, now=timezone.now())
+            actions.instalment_remove(actor=request.user, instalment=item, now=clock.now())
             messages.success(request, _("Instalment removed."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -417,7 +417,7 @@ def instalment_edit(request: SignedInRequest, instalment_id: int) -> HttpRespons
     form = forms.InstalmentForm(request.POST or None, initial={k: getattr(item, k) for k in fields})
 
     def run(d: dict[str, Any]) -> Any:
-        return actions.instalment_update(actor=request.user, instalment=item, now=timezone.now(), **d)
+        return actions.instalment_update(actor=request.user, instalment=item, now=clock.now(), **d)
 
     if _submit(request, form, run):
         messages.success(request, _("Instalment saved."))
@@ -495,7 +495,7 @@ def import_sheet(request: SignedInRequest, be_year: int) -> HttpResponse:
     if not scope.editable(request.user, Org.objects.units()).exists():
         raise PermissionDenied
     ctx: dict[str, Any] = {"fy": fy, "form": forms.ImportForm(), "parsed": None, "errors": []}
-    now = timezone.now()
+    now = clock.now()
     if request.method == "POST" and "confirm" in request.POST:
         sha256 = request.POST.get("sha256", "")
         name = _pending_name(request, sha256)

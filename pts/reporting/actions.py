@@ -25,7 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pts.audit.actions import audit_record, snapshot
+from pts.audit.actions import audit_record, recorded_now, snapshot
 from pts.budget import actions as ledger
 from pts.budget.models import Category, CommitmentType, FiscalYear, Movement
 from pts.budget.queries import unit_figures
@@ -691,7 +691,7 @@ def evidence_upload(
     evidence = Evidence(
         fiscal_year=fy, unit=unit, kind=kind, month=month_day, event_date=event_date,
         original_name=checked.original_name, content_type=checked.content_type, size=checked.size,
-        sha256=checked.sha256, uploaded_by=user,
+        sha256=checked.sha256, uploaded_by=user, uploaded_at=recorded_now(),
     )
     name = evidence_upload_to(evidence, checked.original_name)
     storage = evidence.file.storage

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pts.budget.models import Category
+from pts.core import clock
 from pts.core.constraints import choices_check
 from pts.core.fiscal import Month
 
@@ -42,12 +43,12 @@ class ReportingPeriod(models.Model):
         return Month.of(self.month)
 
     def deadline_passed(self, now=None) -> bool:  # noqa: ANN001 - aware datetime
-        now = now or timezone.now()
+        now = now or clock.now()
         return timezone.localdate(now) > self.deadline
 
     def is_locked(self, now=None) -> bool:  # noqa: ANN001 - aware datetime
         """Locked for every unit: after the deadline, unless the whole period is reopened."""
-        now = now or timezone.now()
+        now = now or clock.now()
         if self.reopened_until is not None and now < self.reopened_until:
             return False
         return bool(self.scheme.lock_after_deadline and self.deadline_passed(now))
@@ -55,14 +56,14 @@ class ReportingPeriod(models.Model):
     def is_locked_for(self, unit_id: int, now=None) -> bool:  # noqa: ANN001 - aware datetime
         """Locked for one unit: locked for all, and not reopened for that unit (a returned
         report's correction window, or a coordinator's reopening for the unit)."""
-        now = now or timezone.now()
+        now = now or clock.now()
         if not self.is_locked(now):
             return False
         return not self.openings.filter(unit_id=unit_id, until__gt=now).exists()
 
     def open_until_for(self, unit_id: int, now=None) -> datetime | None:  # noqa: ANN001 - aware datetime
         """The end of the unit's own reopening still running at `now`, or None."""
-        now = now or timezone.now()
+        now = now or clock.now()
         found = self.openings.filter(unit_id=unit_id, until__gt=now).order_by("-until").first()
         return found.until if found else None
 
@@ -244,7 +245,7 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)  # loaded history: its own day
 
     scope_path = "unit__path"
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pts.budget.models import FiscalYear
+from pts.core import clock
 from pts.core.fiscal import fiscal_year_of
 from pts.organisations import scope
 from pts.organisations.models import Org
@@ -68,14 +69,14 @@ def _not_allowed() -> HttpResponse:
 def my_reports(request: HttpRequest) -> HttpResponse:
     """An officer's reports; someone who reports for no unit (a coordinator, an executive) is sent
     to the board of the month's reports instead."""
-    now = timezone.now()
+    now = clock.now()
     rows = my_report_rows(user=request.user, now=now)
     if not rows:
-        board = current_board(request.user, timezone.localdate(now))
+        board = current_board(request.user, clock.today())
         if board is not None:
             return redirect("reporting:period_status", period_id=board.pk)
     boards = (scope.visible(request.user, ReportingPeriod.objects.all())
-              .filter(deadline__gte=timezone.localdate(now) - timedelta(days=31))
+              .filter(deadline__gte=clock.today() - timedelta(days=31))
               .select_related("scheme").order_by("deadline", "scheme__code")[:12])
     return render(request, "reporting/my_reports.html", {"rows": rows, "boards": boards})
 
@@ -101,7 +102,7 @@ def report_edit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpR
     unit = scope.get_visible(request.user, Org.objects.all(), pk=unit_id)
     period = get_object_or_404(periods_visible_to(request.user).filter(scheme__units=unit), pk=period_id)
     report = MonthlyReport.objects.filter(period=period, unit=unit).prefetch_related("lines").first()
-    now = timezone.now()
+    now = clock.now()
     can_edit = scope.can_edit_unit(request.user, unit)
     if request.method == "POST" and not can_edit:
         raise PermissionDenied
@@ -167,7 +168,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
                                                                              "submitted_by", "accepted_by"),
                                pk=report_id)
     period, unit = report.period, report.unit
-    now = timezone.now()
+    now = clock.now()
     stored = {line.category: line for line in report.lines.all()}
     rows = []
     for line in form_lines(period=period, unit=unit):
@@ -204,7 +205,7 @@ def report_submit(request: SignedInRequest, report_id: int) -> HttpResponse:
     except ValueError:
         version = -1
     try:
-        actions.report_submit(actor=request.user, report=report, version=version, now=timezone.now())
+        actions.report_submit(actor=request.user, report=report, version=version, now=clock.now())
     except ValidationError as exc:
         messages.error(request, action_error_text(exc))
     else:
@@ -226,7 +227,7 @@ def report_return(request: SignedInRequest, report_id: int) -> HttpResponse:
     else:
         try:
             actions.report_return(actor=request.user, report=report, reason=form.cleaned_data["reason"],
-                                  now=timezone.now(), correct_by=form.cleaned_data.get("correct_by"))
+                                  now=clock.now(), correct_by=form.cleaned_data.get("correct_by"))
         except ValidationError as exc:
             messages.error(request, action_error_text(exc))
         else:
@@ -242,7 +243,7 @@ def report_accept(request: SignedInRequest, report_id: int) -> HttpResponse:
     if not can_coordinate_scheme(request.user, report.period.scheme):
         raise PermissionDenied
     try:
-        actions.report_accept(actor=request.user, report=report, now=timezone.now())
+        actions.report_accept(actor=request.user, report=report, now=clock.now())
     except ValidationError as exc:
         messages.error(request, action_error_text(exc))
     else:
@@ -266,7 +267,7 @@ def period_status(request: HttpRequest, period_id: int) -> HttpResponse:
     show = request.GET.get("show", "")
     show = show if show in BOARD_FILTERS else ""
     page = paging.paginate(request, board_units(user=request.user, period=period, q=q, show=show))
-    now = timezone.now()
+    now = clock.now()
     can_coordinate = can_coordinate_scheme(request.user, period.scheme)
     return paging.render_list(request, "reporting/period_status.html", "reporting/_board_results.html", {
         "period": period, "scheme": period.scheme, "page": page, "q": q, "show": show,
@@ -303,7 +304,7 @@ def period_reopen_unit(request: SignedInRequest, period_id: int, unit_id: int) -
     if form.is_valid():
         try:
             actions.period_reopen_unit(actor=request.user, period=period, unit=unit, until=form.cleaned_data["until"],
-                                       reason=form.cleaned_data["reason"], now=timezone.now())
+                                       reason=form.cleaned_data["reason"], now=clock.now())
         except ValidationError as exc:
             messages.error(request, action_error_text(exc))
         else:
@@ -326,7 +327,7 @@ def reopen_request(request: SignedInRequest, period_id: int, unit_id: int) -> Ht
     if form.is_valid():
         try:
             actions.reopen_request(actor=request.user, period=period, unit=unit, reason=form.cleaned_data["reason"],
-                                   now=timezone.now())
+                                   now=clock.now())
         except ValidationError as exc:
             messages.error(request, action_error_text(exc))
         else:
@@ -349,7 +350,7 @@ def reopen_request_decline(request: SignedInRequest, request_id: int) -> HttpRes
     if form.is_valid():
         try:
             actions.reopen_request_decline(actor=request.user, request=found, answer=form.cleaned_data["answer"],
-                                           now=timezone.now())
+                                           now=clock.now())
         except ValidationError as exc:
             messages.error(request, action_error_text(exc))
         else:
@@ -374,7 +375,7 @@ def period_reopen(request: SignedInRequest, period_id: int) -> HttpResponse:
         until = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
         try:
             actions.period_reopen(actor=request.user, period=period, until=until,
-                                  reason=form.cleaned_data["reason"], now=timezone.now())
+                                  reason=form.cleaned_data["reason"], now=clock.now())
         except ValidationError as exc:
             messages.error(request, action_error_text(exc))
         else:
@@ -392,7 +393,7 @@ def period_lock(request: SignedInRequest, period_id: int) -> HttpResponse:
     if not can_coordinate_scheme(request.user, period.scheme):
         raise PermissionDenied
     try:
-        actions.period_lock(actor=request.user, period=period, now=timezone.now())
+        actions.period_lock(actor=request.user, period=period, now=clock.now())
     except ValidationError as exc:
         messages.error(request, action_error_text(exc))
     else:
@@ -414,7 +415,7 @@ def evidence(request: SignedInRequest, unit_id: int, be_year: int) -> HttpRespon
             try:
                 actions.evidence_upload(
                     actor=request.user, unit=unit, fiscal_year=fiscal_year, kind=data["kind"], month=data["month"],
-                    event_date=data["event_date"], uploaded_file=data["uploaded_file"], today=timezone.localdate(),
+                    event_date=data["event_date"], uploaded_file=data["uploaded_file"], today=clock.today(),
                 )
             except ValidationError as exc:
                 add_action_errors(form, exc)

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pts.budget.models import Category
+from pts.core import clock
 from pts.organisations import scope
 from pts.organisations.permissions import SignedInRequest
 from pts.organisations.queries import search_orgs
@@ -41,7 +41,7 @@ def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     # reporting sits above schemes: its periods are read through the relation its model declares
     periods = obj.periods.order_by("month")
     board_ids = set(scope.visible(request.user, periods).values_list("pk", flat=True))
-    now = timezone.now()
+    now = clock.now()
     rows = [{"period": p, "locked": p.is_locked(now), "board": p.pk in board_ids} for p in periods]
     labels = {"overall": _("Overall series"), "recurring": _("Recurring series"), "capital": _("Capital series")}
     series = [(labels.get(name, name), [Category(c).label for c in categories]) for name, categories in obj.series.items()]
@@ -102,7 +102,7 @@ def scheme_edit(request: SignedInRequest, scheme: str) -> HttpResponse:
                 actions.scheme_update_calendar(
                     actor=request.user, scheme=obj, as_of_day=data["as_of_day"], deadline_day=data["deadline_day"],
                     deadline_month_offset=data["deadline_month_offset"],
-                    lock_after_deadline=data["lock_after_deadline"], today=timezone.localdate(),
+                    lock_after_deadline=data["lock_after_deadline"], today=clock.today(),
                 )
                 actions.scheme_set_units(actor=request.user, scheme=obj, units=data["units"])
         except ValidationError as exc:

@@ -18,11 +18,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pts.core import clock
 from pts.organisations import scope
 from pts.organisations.models import Org
 from pts.organisations.permissions import SignedInRequest
@@ -82,7 +82,7 @@ def _select(params: Any, scheme: Scheme, rules: RuleSet) -> Selection:
     latest round begun by today; the form shown says what is in use."""
     fy = scheme.fiscal_year
     form = AsOfForm(params or None, rounds=_rounds(rules), min_date=fy.start, max_date=fy.end)
-    today = min(max(timezone.localdate(), fy.start), fy.end)
+    today = min(max(clock.today(), fy.start), fy.end)
     chosen_round, chosen_date = None, None
     if form.is_valid():
         chosen_round, chosen_date = form.cleaned_data.get("round"), form.cleaned_data.get("as_of")
@@ -249,7 +249,7 @@ def override(request: SignedInRequest, scheme: str, unit_id: int) -> HttpRespons
     shown = {"round": request.POST.get("round_no", ""), "as_of": request.POST.get("as_of", "")}
     if form.is_valid():
         try:
-            actions.score_override(actor=request.user, scheme=obj, unit=unit, now=timezone.now(), **form.cleaned_data)
+            actions.score_override(actor=request.user, scheme=obj, unit=unit, now=clock.now(), **form.cleaned_data)
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:
@@ -274,7 +274,7 @@ def freeze(request: SignedInRequest, scheme: str) -> HttpResponse:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(url)
     try:
-        frozen = actions.scores_freeze(actor=request.user, scheme=obj, now=timezone.now(), **form.cleaned_data)
+        frozen = actions.scores_freeze(actor=request.user, scheme=obj, now=clock.now(), **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, action_error_text(exc))
         return redirect(url)
@@ -295,7 +295,7 @@ def deduction_add(request: SignedInRequest, scheme: str, unit_id: int) -> HttpRe
     sel = _select({k: v for k in ("round", "as_of") if (v := request.POST.get(k))}, obj, rules)
     if form.is_valid():
         try:
-            deduction_actions.deduction_record(actor=request.user, scheme=obj, unit=unit, now=timezone.now(),
+            deduction_actions.deduction_record(actor=request.user, scheme=obj, unit=unit, now=clock.now(),
                                                **form.cleaned_data)
         except ValidationError as exc:
             add_action_errors(form, exc)
@@ -320,7 +320,7 @@ def deduction_withdraw(request: SignedInRequest, scheme: str, event_id: int) -> 
         return redirect(url)
     try:
         deduction_actions.deduction_withdraw(actor=request.user, event=event, reason=form.cleaned_data["reason"],
-                                             now=timezone.now())
+                                             now=clock.now())
     except ValidationError as exc:
         messages.error(request, action_error_text(exc))
         return redirect(url)

@@ -8,10 +8,10 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from pts.budget.years import current_be_year
+from pts.core import clock
 from pts.core.fiscal import fiscal_year_of
 from pts.organisations import queries as org_queries
 from pts.organisations import scope
@@ -46,7 +46,7 @@ def home_context(user: Any) -> dict[str, Any]:
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
+    today = clock.today()
     roles = org_queries.roles_of(request.user)
     if roles[Role.EXECUTIVE] and not (roles[Role.OFFICER] or roles[Role.COORDINATOR] or request.user.is_superuser):
         latest = (scope.visible(request.user, Scheme.objects.all()).filter(fiscal_year__be_year__lte=fiscal_year_of(today))
@@ -55,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("scoring:league", scheme=latest.code)
     context = home_context(request.user)
     context["today"] = today
-    context["officer_home"] = homepage.officer_home(request.user, today, timezone.now())
+    context["officer_home"] = homepage.officer_home(request.user, today, clock.now())
     context["coordinator_home"] = homepage.coordinator_home(request.user, today) if roles[Role.COORDINATOR] else []
     return render(request, "web/home.html", context)
 

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 
+from pts.audit.models import AuditEvent
 from pts.budget.models import FiscalYear, Movement
 from pts.budget.queries import figures_by_unit_category
-from pts.core.fiscal import Month
-from pts.demo.loader import BUREAU_SCHEME, PROVINCE_SCHEME
+from pts.core.fiscal import Month, fiscal_year_of
+from pts.demo.loader import BUREAU_SCHEME, DEMO_TODAY, PROVINCE_SCHEME, SETUP_DAY
 from pts.organisations.models import Org
-from pts.reporting.models import MonthlyReport, ReportState
+from pts.procurement.models import Project
+from pts.reporting.models import Evidence, MonthlyReport, ReportState
 from pts.schemes.models import Scheme
+from pts.scoring import queries as scoring
+
+ROOT = Path(__file__).resolve().parents[2]
+BE_YEAR = re.compile(r"25(65|66)")  # the BE years of FY2566's documents
+CE_YEAR = re.compile(r"20(22|23)")
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +81,7 @@ def test_the_demo_loads_once_and_its_figures_match_a_recomputation_from_the_move
     assert _row_counts() == before
 
     fy = FiscalYear.objects.get(be_year=2566)
-    for month in (Month(2022, 12), Month(2023, 3), Month(2023, 7)):
+    for month in (Month(2022, 12), Month(2023, 3), Month(2023, 7), Month(2023, 9)):
         derived = figures_by_unit_category(fiscal_year=fy, as_of=month.last_day)
         expected = _recompute(month.last_day)
         assert set(derived) == set(expected)
@@ -101,3 +111,66 @@ def test_the_demo_loads_once_and_its_figures_match_a_recomputation_from_the_move
         for line in report.lines.all():
             assert figures[(report.unit_id, line.category)].disbursed == line.disbursed
             assert figures[(report.unit_id, line.category)].committed_total == line.committed
+
+
+def test_the_demo_tells_the_story_of_fy2566_on_its_own_dates():
+    earlier = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0  # other tests' personas
+    call_command("load_demo", stdout=StringIO())
+    province = Scheme.objects.get(code=PROVINCE_SCHEME)
+    bureau = Scheme.objects.get(code=BUREAU_SCHEME)
+
+    # "Today" for the demo is inside FY2566, and nothing the loader wrote happened after it.
+    assert fiscal_year_of(DEMO_TODAY) == 2566
+    assert not Movement.objects.filter(effective_date__gt=DEMO_TODAY).exists()
+
+    # Every audit row is dated on the demo's own days (set-up first), never at the time of loading.
+    days = {timezone.localdate(at) for at in AuditEvent.objects.filter(pk__gt=earlier).values_list("at", flat=True)}
+    assert min(days) == SETUP_DAY
+    assert max(days) <= DEMO_TODAY
+    assert len(days) > 100, "the trail spreads over the year, not one load day"
+    # (the province's money is recorded directly; the bureau's partly by accepting a report a day later)
+    province_money = Movement.objects.filter(unit__in=province.units.all(),
+                                             kind__in=["allocation", "disbursement", "commitment"])
+    checked = 0
+    for movement in province_money.order_by("?")[:200]:
+        event = AuditEvent.objects.get(object_type="budget.movement", object_id=str(movement.pk))
+        assert timezone.localdate(event.at) == movement.effective_date, movement
+        checked += 1
+    assert checked == 200
+
+    # Governance documents show as posted on their own days.
+    posted = list(Evidence.objects.values_list("uploaded_at", "event_date"))
+    assert posted
+    assert all(timezone.localdate(at) == day for at, day in posted)
+
+    # Document numbers are Thai official style with BE years, never CE ones (a movement made by
+    # accepting a report refers to that report instead).
+    refs = list(Movement.objects.filter(source_report__isnull=True).exclude(document_ref="")
+                .values_list("document_ref", flat=True))
+    assert refs
+    for ref in refs:
+        assert BE_YEAR.search(ref) and not CE_YEAR.search(ref), ref
+    for number in Project.objects.exclude(contract_number="").values_list("contract_number", flat=True):
+        assert number.endswith("/2566"), number
+
+    # The bureau's governance evidence makes criterion 1-3 work: points on the card, in both rounds.
+    results = scoring.score_scheme(scheme=bureau, as_of=DEMO_TODAY, explain=None)
+    for round_no in (1, 2):
+        governance = [r.items["1-3"] for r in results if r.round == round_no]
+        assert any(item.score > 0 for item in governance), round_no
+        assert any(item.score == 0 for item in governance), "a group without evidence shows why it has none"
+
+    # As of the demo's today at least one province unit reaches an award tier of its rule set.
+    rules = scoring.rules_for(province)
+    awarded = [r for r in scoring.score_scheme(scheme=province, as_of=DEMO_TODAY, explain=()) if r.award]
+    assert awarded, "no unit reaches an award tier"
+    tiers = {a.id: a.min_total for a in rules.awards}
+    for r in awarded:
+        assert r.total >= tiers[r.award]
+
+
+def test_make_run_serves_the_demo_on_its_own_today():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    match = re.search(r"^DEMO_TODAY \?= (\S+)$", makefile, re.MULTILINE)
+    assert match and match.group(1) == DEMO_TODAY.isoformat()
+    assert "PTS_TODAY=$(DEMO_TODAY)" in makefile

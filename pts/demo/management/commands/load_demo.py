@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from pts.core.db import refresh_statistics
-from pts.demo.loader import demo_is_loaded, load_demo, print_logins
+from pts.core.fiscal import thai_date
+from pts.demo.loader import DEMO_TODAY, demo_is_loaded, load_demo, print_logins
 
 
 class Command(BaseCommand):
@@ -23,3 +24,5 @@ class Command(BaseCommand):
             refresh_statistics()  # the planner sees the demo's tables as they now are
             self.stdout.write("Demo loaded.")
         print_logins(self.stdout)
+        self.stdout.write(f"The demo's today is {thai_date(DEMO_TODAY)} ({DEMO_TODAY.isoformat()}): serve it with "
+                          f"PTS_TODAY={DEMO_TODAY.isoformat()} (make run does) so pages open on that day.\n")
