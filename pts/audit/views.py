@@ -2,7 +2,9 @@
 
 Officers and executives get 403: the trail holds other people's before/after values (users, roles,
 returned reports), so it is a coordinator's tool. Events without a unit (user accounts) are
-visible to administrators only: `scope.coordinated` drops them for everyone else.
+visible to administrators only, except changes to shared settings that reach down (a national
+extra holiday: every coordinator; a tree's extra holiday: the coordinators of that tree, at any
+level), through `scope.coordinated_or_reaching`.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -54,7 +56,7 @@ class AuditFilterForm(forms.Form):
 
 def filter_events(user: Any, data: dict[str, Any]) -> tuple[QuerySet[AuditEvent], str | None]:
     """The events `user` may read, narrowed by the cleaned filter values; and a note if the unit is unknown."""
-    qs = scope.coordinated(user, AuditEvent.objects.select_related("actor", "unit"))
+    qs = scope.coordinated_or_reaching(user, AuditEvent.objects.select_related("actor", "unit"))
     note = None
     code = normalize_digits(data.get("unit") or "").strip()
     if code:
@@ -63,7 +65,8 @@ def filter_events(user: Any, data: dict[str, Any]) -> tuple[QuerySet[AuditEvent]
             note = bilingual(f"ไม่พบหน่วยงานรหัส '{code}' ในขอบเขตของท่าน", f"no unit '{code}' in your scope")
             qs = qs.none()
         else:
-            qs = qs.filter(unit__path__startswith=unit.path)
+            reaching = Q(reaches_down=True) & (Q(unit__isnull=True) | Q(unit__path__in=scope.ancestor_paths(unit.path)))
+            qs = qs.filter(Q(unit__path__startswith=unit.path) | reaching)
     if data.get("period"):
         qs = qs.filter(period=data["period"].first_day)
     if data.get("action"):

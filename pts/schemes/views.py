@@ -105,6 +105,7 @@ def scheme_edit(request: SignedInRequest, scheme: str) -> HttpResponse:
                     lock_after_deadline=data["lock_after_deadline"], today=timezone.localdate(),
                 )
                 actions.scheme_set_units(actor=request.user, scheme=obj, units=data["units"])
+                actions.scheme_set_deadline_sets(actor=request.user, scheme=obj, deadline_sets=data["deadline_sets"])
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:
