@@ -100,6 +100,9 @@ def test_the_scheme_form_offers_the_sets_by_thai_name_and_saves_the_choice(world
     assert response.status_code == 302
     scheme.refresh_from_db()
     assert scheme.deadline_sets == ["doh-2566"]
+    detail = html.unescape(signed_in(world.carol).get(reverse("schemes:detail", kwargs={"scheme": scheme.code}))
+                           .content.decode())
+    assert "กำหนดเวลาจัดซื้อจัดจ้างที่ใช้" in detail and "กรมอนามัย: กำหนดก่อหนี้ผูกพัน" in detail
     bad = signed_in(world.carol).post(url, {
         "name": "จังหวัด", "denominator": "current", "series_overall": ["operating"], "as_of_day": "15",
         "deadline_day": "20", "deadline_month_offset": "0", "units": [str(world.unit_a.pk)],
