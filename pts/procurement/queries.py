@@ -73,8 +73,14 @@ def holidays_for(units: Iterable[Org]) -> dict[int, frozenset[date]]:
     owned: defaultdict[str, set[date]] = defaultdict(set)
     for day, path in rows:
         (national if path is None else owned[path]).add(day)
-    return {u.pk: frozenset(national.union(*(owned[p] for p in ancestor_paths(u.path) if p in owned)))
-            for u in units}
+    made: dict[tuple[str, ...], frozenset[date]] = {}  # per set of owning ancestors: most units share one
+    result = {}
+    for u in units:
+        owners = tuple(p for p in ancestor_paths(u.path) if p in owned)
+        if owners not in made:
+            made[owners] = frozenset(national.union(*(owned[p] for p in owners)))
+        result[u.pk] = made[owners]
+    return result
 
 
 def work_calendar(unit: Org | None = None) -> WorkCalendar:
@@ -86,7 +92,13 @@ def work_calendar(unit: Org | None = None) -> WorkCalendar:
 
 
 def calendars_for(units: Iterable[Org]) -> dict[int, WorkCalendar]:
-    return {unit_id: calendar_for(days) for unit_id, days in holidays_for(units).items()}
+    made: dict[int, WorkCalendar] = {}  # by the identity of the shared set of days
+    result = {}
+    for unit_id, days in holidays_for(units).items():
+        if id(days) not in made:
+            made[id(days)] = calendar_for(days)
+        result[unit_id] = made[id(days)]
+    return result
 
 
 # -- deadline sets ---------------------------------------------------------------------------
