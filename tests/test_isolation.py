@@ -136,7 +136,7 @@ def build_a_world(world: Any) -> AWorld:
     procurement.round_update(actor=alice, project=project, now=at(2022, 10, 21), obstacles=MARKER, remedy=MARKER)
     instalment = procurement.instalment_add(actor=alice, project=project, deliverable=f"งวดที่ 1 {MARKER}",
                                             due_date=date(2023, 3, 1), amount=500_000_00, now=at(2022, 10, 21))
-    holiday = procurement.extra_holiday_add(actor=carol, day=date(2023, 1, 4), name="วันหยุดพิเศษ")
+    holiday = procurement.extra_holiday_add(actor=carol, day=date(2023, 1, 4), name="วันหยุดพิเศษ", org=world.province)
     # in the shared scheme: bob may open the scheme, so only the per-unit scope keeps A's event from him
     deduction = deduction_record(actor=carol, scheme=shared, unit=a, cause="documents_returned",
                                  month=date(2022, 11, 1), note=MARKER, now=at(2022, 12, 2))

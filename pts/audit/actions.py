@@ -68,9 +68,11 @@ def audit_record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     note: str = "",
+    reaches_down: bool = False,
 ) -> AuditEvent:
     """Record one change. Must run inside the transaction that makes the change. The system's
-    changes are recorded under its own user, shown as ระบบ."""
+    changes are recorded under its own user, shown as ระบบ. `reaches_down`: the change moves the
+    figures of every unit below `unit` (every unit when None), whose coordinators then see it too."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must be called inside the change's transaction")
     if obj is not None:
@@ -88,4 +90,5 @@ def audit_record(
         before=before,
         after=after,
         note=note,
+        reaches_down=reaches_down,
     )

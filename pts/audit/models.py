@@ -26,6 +26,9 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     note = models.TextField(blank=True)
+    # A change to a shared setting (an extra holiday) that moves the figures of every unit below
+    # `unit` (of every unit, without one): the coordinators there see it too.
+    reaches_down = models.BooleanField(default=False)
 
     scope_path = "unit__path"
 

@@ -99,6 +99,8 @@ register("scheme.create", _("Create a scheme"), _("%(actor)s created the scheme 
 register("scheme.update", _("Edit a scheme"), _("%(actor)s edited the scheme %(name)s"))
 register("scheme.calendar", _("Change a scheme's calendar"), _("%(actor)s changed the reporting calendar of %(name)s"))
 register("scheme.units", _("Change a scheme's units"), _("%(actor)s changed the units of the scheme %(name)s"))
+register("scheme.deadline_sets", _("Choose a scheme's procurement deadlines"),
+         _("%(actor)s chose the procurement deadline sets of the scheme %(name)s"))
 group("scoring.", _("Scores"))
 register("scoring.freeze", _("Freeze a round's scores"), _("%(actor)s froze the scores of round %(round)s"))
 register("scoring.override", _("Override a score"), _("%(actor)s overrode a score of %(unit)s in round %(round)s"))

@@ -2,7 +2,9 @@
 
 Officers and executives get 403: the trail holds other people's before/after values (users, roles,
 returned reports), so it is a coordinator's tool. Events without a unit (user accounts) are
-visible to administrators only: `scope.coordinated` drops them for everyone else.
+visible to administrators only, except changes to shared settings that reach down (a national
+extra holiday: every coordinator; a tree's extra holiday: the coordinators of that tree, at any
+level), through `scope.coordinated_or_reaching`.
 """
 
 from __future__ import annotations
@@ -61,8 +63,9 @@ class AuditFilterForm(forms.Form):
 
 
 def visible_events(user: Any) -> QuerySet[AuditEvent]:
-    """Every event `user` may read on the trail (and in its export): through `scope.coordinated`."""
-    return scope.coordinated(user, AuditEvent.objects.select_related("actor", "unit"))
+    """Every event `user` may read on the trail (and in its export): those of the units they
+    coordinate, and the changes that reach down to them (`scope.coordinated_or_reaching`)."""
+    return scope.coordinated_or_reaching(user, AuditEvent.objects.select_related("actor", "unit"))
 
 
 def _units(user: Any, text: str) -> tuple[list[Org], str | None]:
@@ -90,6 +93,8 @@ def filter_events(user: Any, data: dict[str, Any]) -> tuple[QuerySet[AuditEvent]
         where = Q()
         for unit in units:
             where |= Q(unit__path__startswith=unit.path)
+            # changes that reach down to it (an extra holiday of a tree above it, a national day)
+            where |= Q(reaches_down=True) & (Q(unit__isnull=True) | Q(unit__path__in=scope.ancestor_paths(unit.path)))
         qs = qs.filter(where) if units else qs.none()
     if data.get("period"):
         qs = qs.filter(period=data["period"].first_day)

@@ -71,6 +71,47 @@ def coordinated(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
     return _scope(user, qs, (Role.COORDINATOR,))
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """"/1/5/9/" -> ["/1/", "/1/5/", "/1/5/9/"]: the organisation's path and those above it."""
+    parts = path.strip("/").split("/")
+    return [f"/{'/'.join(parts[:i])}/" for i in range(1, len(parts) + 1)]
+
+
+def _reaching(user: Any, qs: QuerySet[M], roles: tuple[str, ...], only: Q) -> QuerySet[M]:
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return qs
+    lookup = getattr(qs.model, "scope_path", None)
+    if lookup is None:
+        raise TypeError(f"{qs.model.__name__} has no scope_path: it cannot be scoped")
+    roots = _roots(user, roles)
+    if not roots:
+        return qs.none()
+    above = sorted({p for root in roots for p in ancestor_paths(root)})
+    org = lookup.removesuffix("path")  # "unit__path" -> "unit__"
+    no_org = Q(**{f"{org}isnull": True}) if org else Q(pk__in=[])
+    return qs.filter(_condition(lookup, roots) | (only & (no_org | Q(**{f"{lookup}__in": above}))))
+
+
+def coordinated_or_reaching(user: Any, qs: QuerySet[M], *, only: Q | None = None) -> QuerySet[M]:
+    """What `coordinated` gives, plus the rows matching `only` (default: flagged `reaches_down`)
+    that bear on the user's subtrees: those of an organisation at or above one they coordinate,
+    and those of no organisation (they bear on everyone). For changes to shared settings."""
+    return _reaching(user, qs, (Role.COORDINATOR,), Q(reaches_down=True) if only is None else only)
+
+
+def visible_or_reaching(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
+    """What `visible` gives, plus the rows of an organisation at or above one the user's roles are
+    on, and those of no organisation: settings that apply to everything below their owner."""
+    return _reaching(user, qs, READ_ROLES, Q())
+
+
+def coordinator_orgs(user: Any) -> QuerySet[Org]:
+    """The organisations the user holds the coordinator role on (every root for an administrator)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return Org.objects.filter(parent__isnull=True)
+    return Org.objects.filter(path__in=_roots(user, (Role.COORDINATOR,)))
+
+
 def get_visible(user: Any, qs: QuerySet[M], **lookup: Any) -> M:
     """One row the user may read, or 404 (never 403: an outsider learns nothing of existence)."""
     try:

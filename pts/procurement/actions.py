@@ -4,7 +4,8 @@ writing, runs in one transaction and writes its audit row (before/after) in it.
 Who may act (`pts.organisations.permissions`): officers and coordinators of the project's unit; executives
 read only. A planned date that has already passed is a promise on record: only a coordinator may
 move it (officers re-plan what is still ahead; the slippage shifts the forecast anyway).
-Extra holidays: any coordinator (they are nationwide). `now` is the business time of the change
+Extra holidays: national ones by administrators only; an organisation's own by its coordinators
+(they close days for the units at or below it, and its audit rows reach down to them). `now` is the business time of the change
 (an aware datetime); "today" is its local date.
 """
 
@@ -32,7 +33,7 @@ from pts.organisations import permissions, scope
 from pts.organisations.models import Org, OrgKind, User
 from pts.organisations.permissions import Actor
 from pts.procurement import queries, sheet
-from pts.procurement.deadlines import DeadlineError, available_schemes, parse_scheme
+from pts.procurement.deadlines import DeadlineError, parse_scheme
 from pts.procurement.models import (  # noqa: F401 - the field and date rules are part of this module's interface
     ExtraHoliday,
     ImportBatch,
@@ -59,6 +60,7 @@ from pts.procurement.schedule import (
     load_template,
     validate_plan,
 )
+from pts.schemes.actions import scheme_set_deadline_sets
 from pts.schemes.models import Scheme
 
 BULK_ROWS = 1000  # projects created by one import past which the planner's statistics are refreshed
@@ -168,7 +170,7 @@ def _dates(project: Project) -> dict[str, list[str | None]]:
 def plan_warnings(project: Project) -> list[PlanWarning]:
     planned = {m.code: m.planned for m in project.milestones.all()}
     return validate_plan(planned, value_satang=project.allocated, method=project.method,
-                         calendar=queries.work_calendar(), template=load_template(project.template))
+                         calendar=queries.work_calendar(project.unit), template=load_template(project.template))
 
 
 # -- projects ----------------------------------------------------------------------------------
@@ -200,7 +202,7 @@ def project_create(
         try:
             plan = generate_plan(value_satang=data["allocated"], method=data["method"], start=_date(start, "start"),
                                  target_contract=_date(target_contract, "target_contract"),
-                                 calendar=queries.work_calendar(), strict_method=False)
+                                 calendar=queries.work_calendar(unit), strict_method=False)
         except ScheduleError as exc:
             raise ValidationError({"start": str(exc)}) from exc
         planned, notes = plan.dates(), list(plan.notes)
@@ -309,7 +311,8 @@ def milestones_update(
         _audit(actor, "milestones_update", project, today, before={k: before[k] for k in changed},
                after={k: after[k] for k in changed} | ({"commitment": movement.pk} if movement else {}))
     return validate_plan({c: m.planned for c, m in rows.items()}, value_satang=project.allocated,
-                         method=project.method, calendar=queries.work_calendar(), template=load_template(project.template))
+                         method=project.method, calendar=queries.work_calendar(project.unit),
+                         template=load_template(project.template))
 
 
 def _record_commitment(actor: Actor, project: Project, contract: Milestone | None) -> Any:
@@ -371,7 +374,7 @@ def round_update(*, actor: Actor, project: Project, now: datetime, obstacles: st
         (r for r in choices if r.month == round_month), None)
     if chosen is None:
         raise _error("round_month", f"รอบรายงาน '{round_month}' เลือกไม่ได้", f"round '{round_month}' cannot be chosen")
-    state = queries.project_state(project, today=today, calendar=queries.work_calendar(), settings=settings)
+    state = queries.project_state(project, today=today, calendar=queries.work_calendar(project.unit), settings=settings)
     update = RoundUpdate.objects.create(
         project=project, period_id=chosen.period_id, month=chosen.month, deadline=chosen.deadline,
         obstacles=obstacles, remedy=remedy, snapshot=_dates(project), forecast_contract=state.forecast_contract,
@@ -487,42 +490,56 @@ def instalment_remove(*, actor: Actor, instalment: Instalment, now: datetime) ->
 # -- extra holidays and settings ---------------------------------------------------------------
 
 
+def _holiday_permission(actor: Actor, org: Org | None) -> User:
+    if org is None:
+        return permissions.require_administrator(actor)
+    return permissions.require_coordinator(actor, org)
+
+
+def _holiday_audit(actor: Actor, action: str, holiday: ExtraHoliday, **values: Any) -> None:
+    """Seen in the audit trail of every organisation whose working days it moves: the whole tree
+    below its organisation, or everyone for a national day."""
+    audit_record(actor=actor, action=action, obj=holiday, unit=holiday.org, reaches_down=True,
+                 note=f"{thai_date(holiday.day)} {holiday.name}"[:200], **values)
+
+
 @transaction.atomic
-def extra_holiday_add(*, actor: Actor, day: date, name: str) -> ExtraHoliday:
-    """A cabinet-declared day off that the holidays package does not know: a non-working day for every plan."""
-    user = permissions.require_coordinator(actor)
+def extra_holiday_add(*, actor: Actor, day: date, name: str, org: Org | None = None) -> ExtraHoliday:
+    """A day off the holidays package does not know: national (org None, administrators) or of an
+    organisation's tree (its coordinators), a non-working day for every plan and deadline there."""
+    user = _holiday_permission(actor, org)
     day = _date(day, "day") or date.min
     name = clean_text(name, "holiday_name", required=True)
-    calendar = queries.work_calendar()
-    if ExtraHoliday.objects.filter(day=day).exists():
+    calendar = queries.work_calendar(org)
+    if day in calendar.extra_holidays:
         raise _error("day", f"{thai_date(day)} เป็นวันหยุดเพิ่มเติมอยู่แล้ว", f"{english_date(day)} is already an extra holiday")
     if not calendar.is_working_day(day):
         reason = calendar.holiday_name(day) or "วันเสาร์-อาทิตย์ / weekend"
         raise _error("day", f"{thai_date(day)} ไม่ใช่วันทำการอยู่แล้ว ({reason})",
                      f"{english_date(day)} is already not a working day ({reason})")
-    holiday = ExtraHoliday.objects.create(day=day, name=name, added_by=user)
-    audit_record(actor=actor, action="procurement.extra_holiday_add", obj=holiday, after=snapshot(holiday))
+    holiday = ExtraHoliday.objects.create(day=day, name=name, org=org, added_by=user)
+    _holiday_audit(actor, "procurement.extra_holiday_add", holiday, after=snapshot(holiday))
     return holiday
 
 
 @transaction.atomic
 def extra_holiday_remove(*, actor: Actor, holiday: ExtraHoliday) -> None:
-    permissions.require_coordinator(actor)
-    before = snapshot(holiday)
-    audit_record(actor=actor, action="procurement.extra_holiday_remove", obj=holiday, before=before)
+    _holiday_permission(actor, holiday.org)
+    _holiday_audit(actor, "procurement.extra_holiday_remove", holiday, before=snapshot(holiday))
     holiday.delete()
 
 
 @transaction.atomic
-def procurement_settings_set(*, actor: Actor, scheme: Scheme, deadline_schemes: Sequence[str], custom_deadlines: str = "",
-                             plan_deadline: date | None = None) -> ProcurementSettings:
-    """Which deadline schemes judge the scheme's projects, its own extra deadlines, the plan deadline."""
+def procurement_settings_set(*, actor: Actor, scheme: Scheme, deadline_schemes: Sequence[str] | None = None,
+                             custom_deadlines: str = "", plan_deadline: date | None = None) -> ProcurementSettings:
+    """The scheme's own extra deadlines and plan deadline; with `deadline_schemes`, also which shipped
+    deadline sets apply to it (`scheme_set_deadline_sets`; None leaves them as they are)."""
     permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
-    known = available_schemes()
-    unknown = [s for s in deadline_schemes if s not in known]
-    if unknown:
-        raise _error("deadline_schemes", f"ไม่รู้จักชุดกำหนดเวลา {unknown} (มี {known})",
-                     f"unknown deadline schemes {unknown} (known: {known})")
+    if deadline_schemes is not None:
+        try:
+            scheme_set_deadline_sets(actor=actor, scheme=scheme, deadline_sets=list(deadline_schemes))
+        except ValidationError as exc:
+            raise ValidationError({"deadline_schemes": exc.message_dict.get("deadline_sets", exc.messages)}) from exc
     if custom_deadlines.strip():
         try:
             parse_scheme(custom_deadlines)
@@ -530,7 +547,6 @@ def procurement_settings_set(*, actor: Actor, scheme: Scheme, deadline_schemes: 
             raise ValidationError({"custom_deadlines": str(exc)}) from exc
     settings, _created = ProcurementSettings.objects.get_or_create(scheme=scheme)
     before = snapshot(settings)
-    settings.deadline_schemes = list(deadline_schemes)
     settings.custom_deadlines = custom_deadlines
     settings.plan_deadline = _date(plan_deadline, "plan_deadline")
     settings.save()

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from pts.core.admin import ReadOnlyAdminMixin
 from pts.organisations.models import User
-from pts.procurement import actions
+from pts.procurement import actions, queries
 from pts.procurement.deadlines import DeadlineError, available_schemes, parse_scheme
 from pts.procurement.models import (
     ExtraHoliday,
@@ -55,7 +55,7 @@ class RoundUpdateAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ExtraHoliday)
 class ExtraHolidayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("day", "name", "added_by", "added_at")
+    list_display = ("day", "name", "org", "added_by", "added_at")
 
 
 @admin.register(ImportBatch)
@@ -64,15 +64,20 @@ class ImportBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 class SettingsForm(forms.ModelForm):
+    # the scheme's `deadline_sets`, saved through scheme_set_deadline_sets with the rest
     deadline_schemes = forms.MultipleChoiceField(choices=(), required=False, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
         model = ProcurementSettings
-        fields = ["scheme", "deadline_schemes", "custom_deadlines", "plan_deadline"]
+        fields = ["scheme", "custom_deadlines", "plan_deadline"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["deadline_schemes"]).choices = [(s, s) for s in available_schemes()]
+        cast(forms.ChoiceField, self.fields["deadline_schemes"]).choices = [
+            (s, queries.deadline_set_label(s)) for s in available_schemes()]
+        if self.instance.pk:
+            scheme = self.instance.scheme
+            self.initial["deadline_schemes"] = queries.scheme_deadline_sets(scheme, scheme.fiscal_year.be_year)
 
     def clean_custom_deadlines(self) -> str:
         text = self.cleaned_data["custom_deadlines"]
@@ -87,7 +92,7 @@ class SettingsForm(forms.ModelForm):
 @admin.register(ProcurementSettings)
 class ProcurementSettingsAdmin(admin.ModelAdmin):
     form = SettingsForm
-    list_display = ("scheme", "deadline_schemes", "plan_deadline")
+    list_display = ("scheme", "plan_deadline")
 
     def save_model(self, request: HttpRequest, obj: ProcurementSettings, form: Any, change: bool) -> None:
         data = form.cleaned_data

@@ -3,6 +3,11 @@
     pts plan --value 1,500,000 --start 2023-11-01
     pts plan --value ๒๕๐๐๐๐๐ --target-contract 31/12/2566 --method e-bidding --format json
     pts plan --value 800000 --start 2023-11-01 --extra-holiday 2023-11-27 --extra-holiday 2023-11-28
+    pts plan --value 1500000 --start 2025-10-06 --fiscal-year 2569 --scheme-kind department
+
+With --fiscal-year the planned contract and payment are also judged by the deadline sets that apply
+to a scheme of that year and kind (or those named with --deadline-set), each due date on the last
+working day on or before it; the JSON is then {"milestones": [...], "deadlines": [...]}.
 
 Dates may be ISO (CE), day/month/year (BE above 2400, or a two-digit BE year: 31/8/66) or Thai
 ("15 พ.ย. 66"), Thai digits too; digits of other scripts are refused.
@@ -18,12 +23,29 @@ import unicodedata
 from datetime import date
 from typing import Any
 
+from pts.core.categories import category_code
 from pts.core.cli import UsageError
 from pts.core.fiscal import FiscalError, parse_date, thai_date
 from pts.core.money import MoneyError, format_baht, parse_satang
 from pts.core.thai import bilingual, foreign_digit, foreign_digit_message
-from pts.procurement.schedule import Plan, PlannedMilestone, ScheduleError, generate_plan, load_template
-from pts.procurement.workdays import CalendarError, calendar_for
+from pts.procurement.deadlines import (
+    APPLIES_TO,
+    DeadlineCheck,
+    DeadlineError,
+    ProjectFacts,
+    available_schemes,
+    check_deadlines,
+    default_sets,
+)
+from pts.procurement.schedule import (
+    CONTRACT,
+    Plan,
+    PlannedMilestone,
+    ScheduleError,
+    generate_plan,
+    load_template,
+)
+from pts.procurement.workdays import CalendarError, WorkCalendar, calendar_for
 
 FORMATS = ("table", "json")
 
@@ -53,6 +75,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--include-optional",
         action="store_true",
         help="keep optional steps (the draft hearing up to 5 M baht)",
+    )
+    parser.add_argument(
+        "--fiscal-year", metavar="BE", help="judge the plan by the deadline sets of this fiscal year (BE)"
+    )
+    parser.add_argument(
+        "--scheme-kind",
+        default="province",
+        metavar="KIND",
+        help="province (default) or department: whose deadline sets apply with --fiscal-year",
+    )
+    parser.add_argument(
+        "--deadline-set",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="judge by this deadline set instead of the defaults of the year and kind (repeatable)",
+    )
+    parser.add_argument("--multi-year", action="store_true", help="a multi-year contract (with --fiscal-year)")
+    parser.add_argument(
+        "--category", default="capital", metavar="CATEGORY", help="budget category (default capital)"
     )
 
 
@@ -94,21 +136,92 @@ def run(args: argparse.Namespace) -> int:
     start = _date(args.start, "--start") if args.start is not None else None
     target = _date(args.target_contract, "--target-contract") if args.target_contract is not None else None
     extra = [_date(text, "--extra-holiday") for text in args.extra_holiday]
+    fiscal_year = _fiscal_year(args)
+    calendar = calendar_for(extra)
     try:
         plan = generate_plan(
             value_satang=value,
             method=args.method,
             start=start,
             target_contract=target,
-            calendar=calendar_for(extra),
+            calendar=calendar,
             include_optional=args.include_optional,
         )
-    except (ScheduleError, CalendarError) as exc:
+        checks = _deadlines(args, plan, fiscal_year, calendar) if fiscal_year is not None else None
+    except (ScheduleError, CalendarError, DeadlineError) as exc:
         raise UsageError(str(exc)) from exc
     for note in plan.notes:
         print(note, file=sys.stderr)
-    print(_json(plan) if args.format == "json" else _table(plan))
+    if args.format == "json":
+        print(_json(plan) if checks is None else _json_with_deadlines(plan, checks))
+    else:
+        print(_table(plan) if checks is None else _table(plan) + "\n\n" + _deadline_table(checks))
     return 0
+
+
+def _fiscal_year(args: argparse.Namespace) -> int | None:
+    if args.fiscal_year is None:
+        if args.deadline_set or args.multi_year:
+            raise UsageError(bilingual("--deadline-set และ --multi-year ใช้คู่กับ --fiscal-year",
+                                       "--deadline-set and --multi-year go with --fiscal-year"))
+        return None
+    text = str(args.fiscal_year).translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")).strip()
+    if not text.isdigit() or not 2400 < int(text) < 2800:
+        raise UsageError(bilingual(f"--fiscal-year: ต้องเป็นปี พ.ศ. เช่น 2569 (ได้ '{args.fiscal_year}')",
+                                   f"--fiscal-year: must be a BE year such as 2569 (got '{args.fiscal_year}')"))
+    kinds = [k for k in APPLIES_TO if k != "all"]
+    if args.scheme_kind not in kinds:
+        raise UsageError(bilingual(f"--scheme-kind ต้องเป็น {' หรือ '.join(kinds)} (ได้ '{args.scheme_kind}')",
+                                   f"--scheme-kind must be {' or '.join(kinds)} (got '{args.scheme_kind}')"))
+    known = available_schemes()
+    unknown = [s for s in args.deadline_set if s not in known]
+    if unknown:
+        raise UsageError(bilingual(f"--deadline-set: ไม่รู้จัก {', '.join(unknown)} (มี {', '.join(known)})",
+                                   f"--deadline-set: unknown {', '.join(unknown)} (known: {', '.join(known)})"))
+    category = category_code(args.category)
+    if category is None:
+        raise UsageError(bilingual(f"--category: ไม่รู้จักหมวดงบ '{args.category}'",
+                                   f"--category: unknown budget category '{args.category}'"))
+    args.category = category
+    return int(text)
+
+
+def _deadlines(args: argparse.Namespace, plan: Plan, fiscal_year: int, calendar: WorkCalendar) -> list[DeadlineCheck]:
+    """The planned contract and payment judged by the sets that apply (as planned: nothing done yet)."""
+    sets = args.deadline_set or default_sets(fiscal_year, args.scheme_kind)
+    facts = ProjectFacts(
+        value_satang=plan.value_satang, fiscal_year=fiscal_year, multi_year=args.multi_year,
+        category=args.category, forecast_contract_date=plan.planned(CONTRACT),
+        forecast_payment_date=plan.planned("payment"),
+    )
+    return check_deadlines(facts, today=date.min, schemes=sets, calendar=calendar)
+
+
+def _check_row(check: DeadlineCheck) -> dict[str, Any]:
+    return {
+        "id": check.id, "kind": check.rule.kind, "name_th": check.rule.name_th, "name_en": check.rule.name_en,
+        "due": check.due.isoformat(), "due_th": thai_date(check.due),
+        "named_date": (check.nominal_due or check.due).isoformat(),
+        "planned": check.forecast.isoformat() if check.forecast else None,
+        "meets": None if check.forecast is None else check.forecast <= check.due,
+    }  # fmt: skip
+
+
+def _json_with_deadlines(plan: Plan, checks: list[DeadlineCheck]) -> str:
+    data = {"milestones": [_row(item) for item in plan.items], "deadlines": [_check_row(c) for c in checks]}
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def _deadline_table(checks: list[DeadlineCheck]) -> str:
+    if not checks:
+        return "ไม่มีกำหนดเวลาที่ใช้กับโครงการนี้ / no deadline applies"
+    lines = ["กำหนดเวลา / deadlines:"]
+    for c in checks:
+        verdict = "-" if c.forecast is None else (
+            "ทันตามแผน / meets it as planned" if c.forecast <= c.due else "ไม่ทันตามแผน / misses it as planned")
+        moved = f" (แทน {thai_date(c.nominal_due)} ซึ่งเป็นวันหยุด)" if c.nominal_due else ""
+        lines.append(f"  {c.rule.name_th}: กำหนด {thai_date(c.due)}{moved} · {verdict}")
+    return "\n".join(lines)
 
 
 def _row(item: PlannedMilestone) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from pts.budget.models import Category
 from pts.core.thai import bilingual
-from pts.organisations.models import User
+from pts.organisations import scope
+from pts.organisations.models import Org, User
 from pts.procurement.models import Method, clean_egp, clean_fund_code
 from pts.ui.fields import AmountField, ThaiDateField
 
@@ -158,6 +159,22 @@ class InstalmentForm(ActionForm):
 class HolidayForm(ActionForm):
     day = ThaiDateField(label=_("Date"))
     name = forms.CharField(label=_("Name"), max_length=200)
+    org = forms.ChoiceField(label=_("Day off for"), choices=())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        national = bool(getattr(user, "is_superuser", False))
+        choices: list[tuple[str, Any]] = [("", _("the whole country"))] if national else []
+        choices += [(str(o.pk), _("%(org)s and every unit below it") % {"org": o.name})
+                    for o in scope.coordinator_orgs(user).order_by("path")]
+        field = cast(forms.ChoiceField, self.fields["org"])
+        field.choices = choices
+        field.required = not national
+
+    def clean_org(self) -> Org | None:
+        value = self.cleaned_data.get("org") or ""
+        return scope.coordinator_orgs(self.user).get(pk=int(value)) if value else None
 
 
 class ImportForm(ActionForm):

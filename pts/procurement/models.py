@@ -208,31 +208,42 @@ class RoundUpdate(models.Model):
 
 
 class ExtraHoliday(models.Model):
-    """A non-working day the `holidays` package does not know (a cabinet-declared special holiday).
+    """A non-working day the `holidays` package does not know.
 
-    Nationwide, like the days it adds to: every coordinator may add or remove one, everyone sees
-    them. Not unit-owned, so it has no `scope_path` and never goes through the scope functions.
+    National (no organisation: a cabinet-declared special holiday), set by administrators and
+    closed for every unit; or an organisation's own (a provincial or departmental day off), set by
+    its coordinators and closed only for the units at or below it.
     """
 
-    day = models.DateField(_("date"), unique=True)
+    day = models.DateField(_("date"))
     name = models.CharField(_("name"), max_length=200)
+    org = models.ForeignKey("organisations.Org", null=True, blank=True, on_delete=models.PROTECT,
+                            related_name="+", verbose_name=_("for"))
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(_("added"), auto_now_add=True)
 
+    # The rows an organisation's coordinators manage; national days (no org) are the administrators'.
+    scope_path = "org__path"
+
     class Meta:
-        ordering = ["day"]
+        ordering = ["day", "id"]
         verbose_name = _("extra holiday")
+        constraints = [
+            models.UniqueConstraint(fields=["day"], condition=Q(org__isnull=True), name="extra_holiday_national_unique"),
+            models.UniqueConstraint(fields=["day", "org"], condition=Q(org__isnull=False),
+                                    name="extra_holiday_org_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.name}"
 
 
 class ProcurementSettings(models.Model):
-    """A scheme's procurement settings: which deadline schemes judge its units' projects, extra
-    deadlines of its own (TOML, the format of data/deadlines-*.toml) and the plan deadline."""
+    """A scheme's procurement settings: extra deadlines of its own (TOML, the format of
+    data/deadlines-*.toml) and the plan deadline. Which shipped deadline sets apply is the scheme's
+    `deadline_sets`."""
 
     scheme = models.OneToOneField("schemes.Scheme", on_delete=models.CASCADE, related_name="procurement")
-    deadline_schemes = models.JSONField(_("deadline schemes"), default=list, blank=True)
     custom_deadlines = models.TextField(_("the scheme's own deadlines (TOML)"), blank=True)
     plan_deadline = models.DateField(_("plans entered by"), null=True, blank=True)
 

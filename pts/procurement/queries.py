@@ -25,19 +25,25 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from pts.budget.models import FiscalYear
 from pts.core.fiscal import Month, fiscal_months
 from pts.core.lookups import ids_in
+from pts.core.thai import bilingual
 from pts.organisations.models import Org
+from pts.organisations.scope import ancestor_paths
 from pts.procurement.deadlines import (
     DeadlineCheck,
     DeadlineScheme,
     DeadlineStatus,
     ProjectFacts,
+    available_schemes,
     check_deadlines,
+    default_sets,
     load_scheme,
     parse_scheme,
 )
@@ -57,9 +63,82 @@ from pts.reporting.models import ReportingPeriod
 from pts.schemes.models import Scheme
 
 
-def work_calendar() -> WorkCalendar:
-    """The working-day calendar with the coordinators' extra holidays (cached per set of days)."""
-    return calendar_for(ExtraHoliday.objects.values_list("day", flat=True))
+def holidays_for(units: Iterable[Org]) -> dict[int, frozenset[date]]:
+    """unit id -> the extra days off that apply to it: the national ones (no organisation) and those
+    of the organisation it sits in or under (its tree's coordinators'). One query."""
+    units = list(units)
+    ancestors = {p for u in units for p in ancestor_paths(u.path)}
+    rows = ExtraHoliday.objects.filter(Q(org__isnull=True) | Q(org__path__in=ancestors)).values_list("day", "org__path")
+    national: set[date] = set()
+    owned: defaultdict[str, set[date]] = defaultdict(set)
+    for day, path in rows:
+        (national if path is None else owned[path]).add(day)
+    made: dict[tuple[str, ...], frozenset[date]] = {}  # per set of owning ancestors: most units share one
+    result = {}
+    for u in units:
+        owners = tuple(p for p in ancestor_paths(u.path) if p in owned)
+        if owners not in made:
+            made[owners] = frozenset(national.union(*(owned[p] for p in owners)))
+        result[u.pk] = made[owners]
+    return result
+
+
+def work_calendar(unit: Org | None = None) -> WorkCalendar:
+    """The working-day calendar of a unit: national days off and its tree's extra days (cached per
+    set of days). Without a unit: the national days only."""
+    if unit is None:
+        return calendar_for(ExtraHoliday.objects.filter(org__isnull=True).values_list("day", flat=True))
+    return calendar_for(holidays_for([unit])[unit.pk])
+
+
+def calendars_for(units: Iterable[Org]) -> dict[int, WorkCalendar]:
+    made: dict[int, WorkCalendar] = {}  # by the identity of the shared set of days
+    result = {}
+    for unit_id, days in holidays_for(units).items():
+        if id(days) not in made:
+            made[id(days)] = calendar_for(days)
+        result[unit_id] = made[id(days)]
+    return result
+
+
+# -- deadline sets ---------------------------------------------------------------------------
+
+
+def deadline_set_label(set_id: str, language: str | None = None) -> str:
+    """A shipped set as its users name it: its name, fiscal years and who issued it."""
+    s = load_scheme(set_id)
+    if (language or get_language()) == "en":
+        return f"{s.name_en} (FY {s.years_th}; {s.owner_en})"
+    return f"{s.name_th} (ปีงบประมาณ {s.years_th}; {s.owner_th})"
+
+
+def deadline_set_choices(fiscal_year: int, kind: str) -> list[tuple[str, str]]:
+    """Every shipped set, those of the year first (a scheme may knowingly adopt another year's)."""
+    ids = sorted(available_schemes(), key=lambda i: (fiscal_year not in load_scheme(i).fiscal_years, i))
+    return [(i, deadline_set_label(i)) for i in ids]
+
+
+def default_deadline_sets(fiscal_year: int, kind: str) -> list[str]:
+    return default_sets(fiscal_year, kind)
+
+
+def check_deadline_sets(deadline_sets: list[str]) -> None:
+    known = available_schemes()
+    unknown = [s for s in deadline_sets if s not in known]
+    if unknown:
+        raise ValidationError({"deadline_sets": bilingual(
+            f"ไม่รู้จักชุดกำหนดเวลา {', '.join(unknown)} (มี {', '.join(known)})",
+            f"unknown deadline sets {', '.join(unknown)} (known: {', '.join(known)})")})
+
+
+def scheme_deadline_sets(scheme: Scheme | None, fiscal_year: int) -> list[str]:
+    """The shipped sets that judge the projects a scheme evaluates (None: a unit in no scheme,
+    judged by the sets of its year issued for everyone)."""
+    if scheme is None:
+        return default_sets(fiscal_year)
+    if scheme.deadline_sets is None:
+        return default_sets(fiscal_year, scheme.kind)
+    return list(scheme.deadline_sets)
 
 
 def fiscal_year_obj(value: FiscalYear | int) -> FiscalYear:
@@ -89,7 +168,7 @@ def month_round(day: date) -> Round:
 @dataclass(frozen=True)
 class UnitSettings:
     scheme_id: int | None
-    schemes: tuple[DeadlineScheme, ...] | None  # None: every shipped deadline scheme
+    schemes: tuple[DeadlineScheme, ...]  # the deadline sets that judge its projects
     plan_deadline: date
     rounds: tuple[Round, ...]  # the scheme's periods; empty for calendar-month rounds
 
@@ -117,14 +196,13 @@ def _custom_scheme(text: str) -> DeadlineScheme:
     return parse_scheme(text)
 
 
-def deadline_schemes_of(settings: Any) -> tuple[DeadlineScheme, ...] | None:
-    """The deadline schemes a ProcurementSettings names (None: every shipped one)."""
-    if settings is None:
-        return None
-    chosen = [load_scheme(s) for s in settings.deadline_schemes or ()]
-    if settings.custom_deadlines.strip():
+def deadline_schemes_of(scheme: Scheme | None, settings: Any, fiscal_year: int) -> tuple[DeadlineScheme, ...]:
+    """The deadline sets that judge a scheme's projects: the shipped ones that apply to it and its
+    own deadlines (ProcurementSettings.custom_deadlines)."""
+    chosen = [load_scheme(s) for s in scheme_deadline_sets(scheme, fiscal_year)]
+    if settings is not None and settings.custom_deadlines.strip():
         chosen.append(_custom_scheme(settings.custom_deadlines))
-    return tuple(chosen) if chosen else None
+    return tuple(chosen)
 
 
 def unit_settings(*, fiscal_year: FiscalYear, units: Iterable[Org]) -> dict[int, UnitSettings]:
@@ -152,7 +230,7 @@ def unit_settings(*, fiscal_year: FiscalYear, units: Iterable[Org]) -> dict[int,
         candidates = [schemes[i] for org_id in chain for i in links.get(org_id, ())]
         candidates.sort(key=lambda s: (not hasattr(s, "procurement"), s.code))
         if not candidates:
-            result[unit_id] = UnitSettings(None, None, fallback_plan, ())
+            result[unit_id] = UnitSettings(None, deadline_schemes_of(None, None, fiscal_year.be_year), fallback_plan, ())
             continue
         scheme = candidates[0]
         if scheme.pk in made:
@@ -162,7 +240,8 @@ def unit_settings(*, fiscal_year: FiscalYear, units: Iterable[Org]) -> dict[int,
         rounds = tuple(periods.get(scheme.pk, ()))
         plan_deadline = (settings.plan_deadline if settings and settings.plan_deadline
                          else rounds[0].deadline if rounds else fallback_plan)
-        result[unit_id] = made[scheme.pk] = UnitSettings(scheme.pk, deadline_schemes_of(settings), plan_deadline, rounds)
+        result[unit_id] = made[scheme.pk] = UnitSettings(
+            scheme.pk, deadline_schemes_of(scheme, settings, fiscal_year.be_year), plan_deadline, rounds)
     return result
 
 
@@ -255,7 +334,7 @@ def project_state(project: Project, *, today: date, calendar: WorkCalendar, sett
             warnings=[w.message for w in warnings if w.milestone_id == m.code],
         ))
     checks = check_deadlines(project_facts(project, progress, actual, today), today=today,
-                             schemes=settings.schemes)
+                             schemes=settings.schemes, calendar=calendar)
     status = _status(progress, checks, actual)
     return ProjectState(project, progress, checks, warnings, lines, status, latest_update)
 
@@ -312,7 +391,7 @@ def evaluate(qs: QuerySet[Project], *, today: date, language: str = "th") -> lis
     projects = list(projects_of(qs))
     if not projects:
         return []
-    calendar = work_calendar()
+    calendars = calendars_for({p.unit_id: p.unit for p in projects}.values())
     settings: dict[tuple[int, int], UnitSettings] = {}
     by_year: dict[FiscalYear, dict[int, Org]] = defaultdict(dict)
     for p in projects:
@@ -322,7 +401,7 @@ def evaluate(qs: QuerySet[Project], *, today: date, language: str = "th") -> lis
             settings[(fy.pk, unit_id)] = s
     latest = latest_updates(p.pk for p in projects)
     return [
-        project_state(p, today=today, calendar=calendar, settings=settings[(p.fiscal_year_id, p.unit_id)],
+        project_state(p, today=today, calendar=calendars[p.unit_id], settings=settings[(p.fiscal_year_id, p.unit_id)],
                       latest_update=latest.get(p.pk), language=language)
         for p in projects
     ]
@@ -411,13 +490,14 @@ def procurement_facts(*, fiscal_year: FiscalYear | int, units: Iterable[Any], to
     # only units with projects need their scheme's settings: the others owe nothing
     with_projects = {p.unit_id for p in projects}
     settings = unit_settings(fiscal_year=fy, units=Org.objects.filter(pk__in=with_projects)) if with_projects else {}
-    calendar = work_calendar()
+    calendars = calendars_for({p.unit_id: p.unit for p in projects}.values())
     updates = defaultdict(list)
     for u in RoundUpdate.objects.filter(project__in=projects).values("project_id", "month", "recorded_at"):
         updates[u["project_id"]].append((u["month"], timezone.localdate(u["recorded_at"])))
     per_unit: dict[int, list[ProjectState]] = defaultdict(list)
     for p in projects:
-        per_unit[p.unit_id].append(project_state(p, today=today, calendar=calendar, settings=settings[p.unit_id]))
+        per_unit[p.unit_id].append(project_state(p, today=today, calendar=calendars[p.unit_id],
+                                                 settings=settings[p.unit_id]))
     result = {}
     for unit in units:
         states = per_unit.get(unit.pk, [])

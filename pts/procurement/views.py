@@ -432,20 +432,23 @@ def instalment_edit(request: SignedInRequest, instalment_id: int) -> HttpRespons
 @login_required
 @require_http_methods(["GET", "POST"])
 def holidays(request: SignedInRequest) -> HttpResponse:
-    """The extra non-working days every plan respects; coordinators add and remove them."""
+    """The extra non-working days that apply to the user's units (national ones and their trees');
+    administrators manage national days, coordinators those of the organisations they coordinate."""
     coordinator = scope.is_coordinator(request.user)
     if request.method == "POST" and not coordinator:
         raise PermissionDenied
-    form = forms.HolidayForm(request.POST or None)
+    form = forms.HolidayForm(request.POST or None, user=request.user)
 
     def run(d: dict[str, Any]) -> Any:
-        return actions.extra_holiday_add(actor=request.user, day=d["day"], name=d["name"])
+        return actions.extra_holiday_add(actor=request.user, day=d["day"], name=d["name"], org=d["org"])
 
     if _submit(request, form, run):
         messages.success(request, _("Extra holiday added: plans and forecasts now skip it."))
         return redirect("procurement:holidays")
-    return render(request, "procurement/holidays.html", {
-        "form": form, "holidays": ExtraHoliday.objects.select_related("added_by"), "can_manage": coordinator})
+    shown = scope.visible_or_reaching(request.user, ExtraHoliday.objects.select_related("added_by", "org"))
+    managed = set(scope.coordinated(request.user, ExtraHoliday.objects.all()).values_list("pk", flat=True))
+    rows = [{"holiday": h, "can_remove": h.pk in managed} for h in shown]
+    return render(request, "procurement/holidays.html", {"form": form, "rows": rows, "can_manage": coordinator})
 
 
 @login_required
@@ -453,7 +456,8 @@ def holidays(request: SignedInRequest) -> HttpResponse:
 def holiday_remove(request: SignedInRequest, holiday_id: int) -> HttpResponse:
     if not scope.is_coordinator(request.user):
         raise PermissionDenied
-    holiday = get_object_or_404(ExtraHoliday, pk=holiday_id)
+    # national days: administrators only (scope.coordinated drops rows without an organisation)
+    holiday = scope.get_coordinated(request.user, ExtraHoliday.objects.select_related("org"), pk=holiday_id)
     actions.extra_holiday_remove(actor=request.user, holiday=holiday)
     messages.success(request, _("Extra holiday removed."))
     return redirect("procurement:holidays")

@@ -231,6 +231,26 @@ def scheme_update_calendar(
 
 
 @transaction.atomic
+def scheme_set_deadline_sets(*, actor: Actor, scheme: Scheme, deadline_sets: Iterable[str] | None) -> Scheme:
+    """Choose the procurement deadline sets that judge the scheme's projects; None (or exactly the
+    defaults) keeps "those of its own year and owner", which follows the shipped sets."""
+    scheme = Scheme.objects.select_for_update().select_related("fiscal_year").get(pk=scheme.pk)
+    permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
+    chosen = None if deadline_sets is None else list(dict.fromkeys(deadline_sets))
+    if chosen is not None:
+        HOOKS.check_deadline_sets(chosen)
+        if sorted(chosen) == sorted(HOOKS.default_deadline_sets(scheme.fiscal_year.be_year, scheme.kind)):
+            chosen = None
+    if chosen != scheme.deadline_sets:
+        before = snapshot(scheme, ["deadline_sets"])
+        scheme.deadline_sets = chosen
+        scheme.save(update_fields=["deadline_sets"])
+        audit_record(actor=actor, action="scheme.deadline_sets", obj=scheme, unit=scheme.coordinator_org,
+                     fiscal_year=scheme.fiscal_year.be_year, before=before, after=snapshot(scheme, ["deadline_sets"]))
+    return scheme
+
+
+@transaction.atomic
 def scheme_set_units(*, actor: Actor, scheme: Scheme, units: Iterable[Org]) -> Scheme:
     """Set the units a scheme evaluates. A unit that has reported in the scheme cannot leave it."""
     scheme = Scheme.objects.select_for_update().get(pk=scheme.pk)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from pts.budget.models import Category, FiscalYear
 from pts.organisations import scope
 from pts.organisations.models import Org
+from pts.schemes.hooks import HOOKS
 from pts.schemes.models import Denominator, Scheme, SchemeKind
 
 
@@ -51,6 +52,10 @@ class SchemeSettingsForm(forms.Form):
     units = OrgMultipleChoiceField(
         label=_("Units evaluated"), queryset=Org.objects.none(), widget=forms.CheckboxSelectMultiple, required=False
     )
+    deadline_sets = forms.MultipleChoiceField(
+        label=_("Procurement deadlines that apply"), choices=(), widget=forms.CheckboxSelectMultiple, required=False,
+        help_text=_("Ticked by default: those issued for the scheme's fiscal year and kind."),
+    )
 
     def __init__(self, *args: Any, user: Any, scheme: Scheme | None = None, **kwargs: Any) -> None:
         if scheme is not None and "initial" not in kwargs:
@@ -62,8 +67,16 @@ class SchemeSettingsForm(forms.Form):
                 "as_of_day": scheme.as_of_day, "deadline_day": scheme.deadline_day,
                 "deadline_month_offset": scheme.deadline_month_offset,
                 "lock_after_deadline": scheme.lock_after_deadline, "units": list(scheme.units.all()),
+                "deadline_sets": (HOOKS.default_deadline_sets(scheme.fiscal_year.be_year, scheme.kind)
+                                  if scheme.deadline_sets is None else scheme.deadline_sets),
             }
         super().__init__(*args, **kwargs)
+        if scheme is None:  # a new scheme applies the sets of its own year and kind; it chooses once made
+            del self.fields["deadline_sets"]
+        else:
+            sets_field = self.fields["deadline_sets"]
+            assert isinstance(sets_field, forms.MultipleChoiceField)
+            sets_field.choices = HOOKS.deadline_set_choices(scheme.fiscal_year.be_year, scheme.kind)
         candidates = Org.objects.units()
         if scheme is not None:
             candidates = candidates.subtree_of([scheme.coordinator_org])

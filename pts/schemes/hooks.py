@@ -1,7 +1,8 @@
 """Where the apps above schemes take part in a scheme's writes, though schemes imports neither.
 
 Reporting keeps a scheme's twelve reporting periods; scoring knows the rule sets a scheme may name
-and where its units stand against the target curves (shown on the report form).
+and where its units stand against the target curves (shown on the report form); procurement knows
+the deadline sets a scheme may apply.
 Each registers its functions here from its AppConfig.ready(), and the scheme actions call them
 inside their own transaction, so a scheme and its periods are written or refused together.
 An app that is not installed leaves its hooks as they are: doing nothing, accepting anything.
@@ -40,6 +41,18 @@ def _no_positions(scheme: Scheme, units: list[Any], as_of: date) -> list[Any]:
     return []
 
 
+def _no_deadline_sets(fiscal_year: int, kind: str) -> list[tuple[str, str]]:
+    return []
+
+
+def _no_default_sets(fiscal_year: int, kind: str) -> list[str]:
+    return []
+
+
+def _any_deadline_sets(deadline_sets: list[str]) -> None:
+    return None
+
+
 @dataclass
 class SchemeHooks:
     # reporting: make the twelve periods of a new scheme from its calendar
@@ -53,6 +66,12 @@ class SchemeHooks:
     # scoring: where units stand against the scheme's target curves as of a day (`pts.scoring.positions`),
     # for the report form, which sits below scoring
     unit_positions: Callable[[Scheme, list[Any], date], list[Any]] = _no_positions
+    # procurement: (id, label in the current language) of the deadline sets a scheme may apply
+    deadline_set_choices: Callable[[int, str], list[tuple[str, str]]] = _no_deadline_sets
+    # procurement: the ids a scheme of this BE year and kind applies unless it chooses
+    default_deadline_sets: Callable[[int, str], list[str]] = _no_default_sets
+    # procurement: refuse (ValidationError) an id that names no deadline set
+    check_deadline_sets: Callable[[list[str]], None] = _any_deadline_sets
 
 
 HOOKS = SchemeHooks()

@@ -46,6 +46,9 @@ class Scheme(models.Model):
     deadline_day = models.PositiveSmallIntegerField(default=25)
     deadline_month_offset = models.PositiveSmallIntegerField(default=0)
     lock_after_deadline = models.BooleanField(default=True)
+    # Procurement deadline sets (ids of pts/procurement/data/deadlines-<id>.toml) that judge the
+    # projects of its units; None: those issued for its own fiscal year and kind of scheme.
+    deadline_sets = models.JSONField(_("deadline sets"), null=True, blank=True, default=None)
 
     scope_path = "coordinator_org__path"
 

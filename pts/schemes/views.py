@@ -17,6 +17,7 @@ from pts.organisations.permissions import SignedInRequest
 from pts.organisations.queries import search_orgs
 from pts.schemes import actions
 from pts.schemes.forms import SchemeCreateForm, SchemeSettingsForm
+from pts.schemes.hooks import HOOKS
 from pts.schemes.models import Scheme
 from pts.schemes.queries import can_coordinate_scheme, scheme_units_visible, schemes_visible_to
 from pts.ui import paging
@@ -47,6 +48,9 @@ def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     series = [(labels.get(name, name), [Category(c).label for c in categories]) for name, categories in obj.series.items()]
     deadline_month = {0: _("the same month"), 1: _("the next month"), 2: _("two months later")}.get(
         obj.deadline_month_offset, "")
+    year, kind = obj.fiscal_year.be_year, obj.kind
+    chosen = HOOKS.default_deadline_sets(year, kind) if obj.deadline_sets is None else obj.deadline_sets
+    names = dict(HOOKS.deadline_set_choices(year, kind))
     q = paging.search_term(request)
     units = paging.paginate(request, search_orgs(scheme_units_visible(request.user, obj), q))
     return render(request, "schemes/detail.html", {
@@ -57,6 +61,7 @@ def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
         "page": units,
         "q": q,
         "rows": rows,
+        "deadline_sets": [names.get(i, i) for i in chosen],
         "can_edit": can_coordinate_scheme(request.user, obj),
     })
 
@@ -105,6 +110,7 @@ def scheme_edit(request: SignedInRequest, scheme: str) -> HttpResponse:
                     lock_after_deadline=data["lock_after_deadline"], today=clock.today(),
                 )
                 actions.scheme_set_units(actor=request.user, scheme=obj, units=data["units"])
+                actions.scheme_set_deadline_sets(actor=request.user, scheme=obj, deadline_sets=data["deadline_sets"])
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:

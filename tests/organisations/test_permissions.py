@@ -94,7 +94,8 @@ class Stage:
 
     @cached_property
     def holiday(self) -> Any:
-        return procurement.extra_holiday_add(actor=self.w.carol, day=date(2023, 1, 4), name="วันหยุดพิเศษ")
+        return procurement.extra_holiday_add(actor=self.w.carol, day=date(2023, 1, 4), name="วันหยุดพิเศษ",
+                                          org=self.w.province)
 
     @cached_property
     def deduction(self) -> Any:
@@ -155,6 +156,8 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Any, Stage], object]]] = [
         lock_after_deadline=True, today=date(2022, 10, 1))),
     ("scheme_set_units", ("scheme",), lambda w, s: schemes.scheme_set_units(
         actor=w.alice, scheme=s.scheme, units=[w.unit_a])),
+    ("scheme_set_deadline_sets", ("scheme",), lambda w, s: schemes.scheme_set_deadline_sets(
+        actor=w.alice, scheme=s.scheme, deadline_sets=["doh-2566"])),
     # monthly reports and evidence: the unit's officers write, the scheme's coordinators judge
     ("report_save_draft", ("period",), lambda w, s: reporting.report_save_draft(
         actor=w.bob, period=s.period, unit=w.unit_a, lines={"operating": (0, 0)}, obstacles="", version=0, now=NOW)),
@@ -178,7 +181,7 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Any, Stage], object]]] = [
     ("evidence_upload", (), lambda w, s: reporting.evidence_upload(
         actor=w.bob, unit=w.unit_a, fiscal_year=2566, kind="committee_order", month=None,
         event_date=date(2022, 10, 20), uploaded_file=upload("order.pdf", PDF))),
-    # procurement: the unit's officers; coordinators for nationwide holidays and a scheme's settings
+    # procurement: the unit's officers; coordinators for their trees' holidays and a scheme's settings
     ("project_create", (), lambda w, s: procurement.project_create(
         actor=w.bob, fiscal_year=2566, unit=w.unit_a, name="ของบ๊อบ", allocated=1_00, now=NOW)),
     ("project_update", ("project",), lambda w, s: procurement.project_update(
@@ -200,7 +203,7 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Any, Stage], object]]] = [
     ("instalment_remove", ("instalment",), lambda w, s: procurement.instalment_remove(
         actor=w.bob, instalment=s.instalment, now=NOW)),
     ("extra_holiday_add", (), lambda w, s: procurement.extra_holiday_add(
-        actor=w.alice, day=date(2023, 1, 5), name="วันหยุด")),
+        actor=w.alice, day=date(2023, 1, 5), name="วันหยุด", org=w.unit_a)),
     ("extra_holiday_remove", ("holiday",), lambda w, s: procurement.extra_holiday_remove(
         actor=w.alice, holiday=s.holiday)),
     ("procurement_settings_set", ("scheme",), lambda w, s: procurement.procurement_settings_set(

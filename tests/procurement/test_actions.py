@@ -328,20 +328,20 @@ def test_an_instalment_is_paid_on_or_after_its_acceptance_and_not_in_the_future(
 def test_an_extra_holiday_is_skipped_by_new_plans_and_warned_about_in_existing_ones(world):
     old = make_project(unit=world.unit_a, actor=world.alice, start=date(2022, 11, 1))
     day = dates(old)["tor_committee"]
-    with pytest.raises(ValidationError, match="only a coordinator"):
-        actions.extra_holiday_add(actor=world.alice, day=day, name="วันหยุดพิเศษ")
-    actions.extra_holiday_add(actor=world.carol, day=day, name="วันหยุดพิเศษ (มติ ครม.)")
-    assert not queries.work_calendar().is_working_day(day)
+    with pytest.raises(ValidationError, match="not a coordinator"):
+        actions.extra_holiday_add(actor=world.alice, day=day, name="วันหยุดพิเศษ", org=world.unit_a)
+    actions.extra_holiday_add(actor=world.carol, day=day, name="วันหยุดพิเศษ (มติ ครม.)", org=world.province)
+    assert not queries.work_calendar(world.unit_a).is_working_day(day)
     new = make_project(unit=world.unit_a, actor=world.alice, start=date(2022, 11, 1))
     assert day not in dates(new).values()
     warnings = actions.plan_warnings(old)
     assert any(w.kind == "holiday" and w.milestone_id == "tor_committee" for w in warnings)
     with pytest.raises(ValidationError, match="already"):
-        actions.extra_holiday_add(actor=world.carol, day=day, name="ซ้ำ")
+        actions.extra_holiday_add(actor=world.carol, day=day, name="ซ้ำ", org=world.province)
     with pytest.raises(ValidationError, match="weekend"):
-        actions.extra_holiday_add(actor=world.carol, day=date(2022, 11, 5), name="วันเสาร์")
+        actions.extra_holiday_add(actor=world.carol, day=date(2022, 11, 5), name="วันเสาร์", org=world.province)
     actions.extra_holiday_remove(actor=world.carol, holiday=ExtraHoliday.objects.get(day=day))
-    assert queries.work_calendar().is_working_day(day)
+    assert queries.work_calendar(world.unit_a).is_working_day(day)
 
 
 def test_procurement_settings_are_a_coordinators_and_are_checked(world):
@@ -350,10 +350,13 @@ def test_procurement_settings_are_a_coordinators_and_are_checked(world):
                            as_of_day=15, deadline_day=20)
     with pytest.raises(ValidationError, match="not a coordinator"):
         actions.procurement_settings_set(actor=world.alice, scheme=scheme, deadline_schemes=["doh-2566"])
-    with pytest.raises(ValidationError, match="unknown deadline schemes"):
+    with pytest.raises(ValidationError, match="unknown deadline sets doh-2599"):
         actions.procurement_settings_set(actor=world.carol, scheme=scheme, deadline_schemes=["doh-2599"])
     with pytest.raises(ValidationError, match="bad deadline scheme"):
         actions.procurement_settings_set(actor=world.carol, scheme=scheme, deadline_schemes=[], custom_deadlines="[x")
     saved = actions.procurement_settings_set(actor=world.carol, scheme=scheme, deadline_schemes=["doh-2566"],
                                              plan_deadline=date(2022, 10, 31))
     assert saved.scheme == scheme and AuditEvent.objects.filter(action="procurement.settings_set").exists()
+    scheme.refresh_from_db()
+    assert scheme.deadline_sets == ["doh-2566"]  # a provincial scheme may knowingly adopt the department's
+    assert AuditEvent.objects.filter(action="scheme.deadline_sets").exists()

@@ -12,10 +12,13 @@ from pts.procurement.deadlines import (
     ProjectFacts,
     available_schemes,
     check_deadlines,
+    default_sets,
     load_scheme,
     parse_scheme,
+    parse_shipped_scheme,
 )
 from pts.procurement.schedule import generate_plan, track
+from pts.procurement.workdays import calendar_for
 
 BAHT = 100
 
@@ -165,3 +168,56 @@ def test_an_unknown_scheme_and_a_ce_fiscal_year_are_refused():
         load_scheme("nope")
     with pytest.raises(DeadlineError, match="must be BE"):
         check_deadlines(facts(1, fiscal_year=2023), today=date(2023, 1, 1))
+
+
+# -- years and owners ------------------------------------------------------------------------
+
+def test_each_shipped_set_names_its_fiscal_years_and_owner():
+    cabinet, doh_set = load_scheme("cabinet-2569"), load_scheme("doh-2566")
+    assert (cabinet.fiscal_years, cabinet.owner_th, cabinet.applies_to) == ((2569,), "คณะรัฐมนตรี", "all")
+    assert (doh_set.fiscal_years, doh_set.owner_th, doh_set.applies_to) == ((2566,), "กรมอนามัย", "department")
+
+
+def test_a_scheme_applies_by_default_only_the_sets_of_its_own_year_and_owner():
+    assert default_sets(2566, "province") == []  # neither the FY2569 cabinet measure nor DOH's value bands
+    assert default_sets(2566, "department") == ["doh-2566"]
+    assert default_sets(2569, "province") == ["cabinet-2569"]
+    assert default_sets(2569, "department") == ["cabinet-2569"]
+    assert default_sets(2566) == []  # a unit in no scheme: the sets for everyone of its year
+
+
+SHIPPED = '[scheme]\nid="x"\nname_th="x"\nname_en="x"\nsource="x"\n{meta}\n[[deadlines]]\nid="d"\nkind="commit"\nquarter=1\nname_th="x"\nname_en="x"\n'
+
+
+def test_a_shipped_set_without_its_years_or_owner_is_refused_naming_what_is_missing():
+    with pytest.raises(DeadlineError, match="deadlines-x.toml.*fiscal_years, owner_th, owner_en"):
+        parse_shipped_scheme(SHIPPED.format(meta=""), file_name="deadlines-x.toml")
+    with pytest.raises(DeadlineError, match="fiscal_years.*'2566'"):
+        parse_scheme(SHIPPED.format(meta='fiscal_years = ["2566"]'))
+    with pytest.raises(DeadlineError, match="BE years.*2023"):
+        parse_scheme(SHIPPED.format(meta="fiscal_years = [2023]"))
+    with pytest.raises(DeadlineError, match="applies_to.*'provinces'"):
+        parse_scheme(SHIPPED.format(meta='applies_to = "provinces"'))
+    ok = parse_shipped_scheme(SHIPPED.format(meta='fiscal_years = [2567, 2568]\nowner_th = "ก"\nowner_en = "k"'),
+                              file_name="deadlines-x.toml")
+    assert ok.fiscal_years == (2567, 2568) and ok.applies_to == "all"
+
+
+def test_no_sets_judge_nothing_while_none_still_means_every_shipped_set():
+    assert check_deadlines(facts(300_000), today=date(2022, 10, 1), schemes=[]) == []
+    assert len(check_deadlines(facts(300_000), today=date(2022, 10, 1))) == 3
+
+
+def test_a_deadline_on_a_non_working_day_is_the_last_working_day_before_it():
+    calendar = calendar_for()
+    signed = facts(3_000_000, contract_date=date(2023, 1, 14))  # DOH: by 15 Jan, a Sunday; Saturday too
+    plain = doh(signed)["over-2m-commit"]
+    assert (plain.due, plain.status) == (date(2023, 1, 15), DeadlineStatus.MET)
+    moved = {c.rule.id: c for c in check_deadlines(signed, today=date(2023, 2, 1), schemes=["doh-2566"],
+                                                  calendar=calendar)}["over-2m-commit"]
+    assert (moved.due, moved.nominal_due, moved.status) == (date(2023, 1, 13), date(2023, 1, 15), DeadlineStatus.MISSED)
+    assert "13 ม.ค. 2566" in moved.message and "15 ม.ค. 2566" in moved.message
+    # an extra holiday on the Friday moves it one working day more
+    friday_off = calendar_for([date(2023, 1, 13)])
+    again = check_deadlines(signed, today=date(2023, 2, 1), schemes=["doh-2566"], calendar=friday_off)
+    assert next(c for c in again if c.rule.id == "over-2m-commit").due == date(2023, 1, 12)

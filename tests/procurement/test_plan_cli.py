@@ -136,3 +136,41 @@ def test_digits_of_other_scripts_are_refused_in_the_value_and_the_dates(capsys):
 
 def test_a_short_be_start_date_plans_like_the_iso_one(capsys):
     assert run(capsys, "--value", "1500000", "--start", "1/11/66") == run(capsys, "--value", "1500000", "--start", "2023-11-01")
+
+
+def test_with_a_fiscal_year_the_plan_is_judged_by_the_deadline_sets_of_that_year_and_kind(capsys):
+    args = ["--value", "1500000", "--start", "2022-10-03", "--format", "json"]
+    code, out, _ = run(capsys, *args, "--fiscal-year", "2566", "--scheme-kind", "department")
+    data = json.loads(out)
+    assert code == 0 and [r["id"] for r in data["milestones"]][0] == "annual_plan"
+    assert {c["id"] for c in data["deadlines"]} == {"doh-2566:0.5m-2m-commit", "doh-2566:0.5m-2m-pay"}
+    commit = next(c for c in data["deadlines"] if c["kind"] == "commit")
+    # 31 Dec 2022 is a Saturday after the special holiday of Friday 30 Dec: due Thursday 29 Dec
+    assert (commit["due"], commit["named_date"], commit["due_th"]) == ("2022-12-29", "2022-12-31", "29 ธ.ค. 2565")
+    # a provincial scheme of FY2566 applies neither DOH's bands nor the FY2569 cabinet measure
+    _, out, _ = run(capsys, *args, "--fiscal-year", "๒๕๖๖")
+    assert json.loads(out)["deadlines"] == []
+    _, out, _ = run(capsys, *args, "--fiscal-year", "2566", "--deadline-set", "cabinet-2569")
+    assert [c["id"] for c in json.loads(out)["deadlines"]] == ["cabinet-2569:single-year-q1"]
+    _, table, _ = run(capsys, "--value", "1500000", "--start", "2025-10-06", "--fiscal-year", "2569")
+    assert "ลงนามสัญญารายการปีเดียวภายในไตรมาสที่ 1: กำหนด 30 ธ.ค. 2568 (แทน 31 ธ.ค. 2568 ซึ่งเป็นวันหยุด)" in table
+
+
+def test_without_a_fiscal_year_the_json_stays_a_list_of_milestones(capsys):
+    _, out, _ = run(capsys, "--value", "1500000", "--start", "2022-10-03", "--format", "json")
+    assert isinstance(json.loads(out), list)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--fiscal-year", "2023"], "must be a BE year such as 2569 (got '2023')"),
+        (["--fiscal-year", "2566", "--scheme-kind", "ministry"], "--scheme-kind must be province or department"),
+        (["--fiscal-year", "2566", "--deadline-set", "doh-2599"], "--deadline-set: unknown doh-2599"),
+        (["--fiscal-year", "2566", "--category", "งบลม"], "unknown budget category 'งบลม'"),
+        (["--deadline-set", "doh-2566"], "go with --fiscal-year"),
+    ],
+)
+def test_bad_deadline_options_exit_2_naming_the_option_and_value(capsys, args, says):
+    code, out, err = run(capsys, "--value", "1500000", "--start", "2022-10-03", *args)
+    assert code == 2 and out == "" and says in err

@@ -10,7 +10,7 @@ import pytest
 from pts.organisations.models import OrgKind
 from pts.procurement import actions, queries
 from pts.procurement.models import Milestone, Project
-from pts.schemes.actions import scheme_create
+from pts.schemes.actions import scheme_create, scheme_set_deadline_sets
 from tests.factories import make_fiscal_year, make_org
 from tests.procurement.factories import BAHT, at, make_project
 
@@ -37,7 +37,19 @@ def record_on_plan(world, project: Project, *codes: str, late: int = 0) -> None:
         actions.milestones_update(actor=world.alice, project=project, now=at(day, 17), actual={code: day})
 
 
-def test_a_project_on_plan_meets_its_commit_deadlines_but_is_at_risk_of_the_payment_one(world):
+@pytest.fixture
+def both_sets(world):
+    """Unit A's province evaluated by a scheme that chose both shipped deadline sets (DOH's value
+    bands and the cabinet's quarters), whatever their years and owners."""
+    scheme = scheme_create(actor=world.carol, code="pts-both", name="PTS", kind="province",
+                           fiscal_year=make_fiscal_year(2566), coordinator_org=world.province,
+                           units=[world.unit_a, world.unit_b], as_of_day=15, deadline_day=20)
+    scheme_set_deadline_sets(actor=world.carol, scheme=scheme, deadline_sets=["cabinet-2569", "doh-2566"])
+    return world
+
+
+def test_a_project_on_plan_meets_its_commit_deadlines_but_is_at_risk_of_the_payment_one(both_sets):
+    world = both_sets
     project = make_project(unit=world.unit_a, actor=world.alice, start=date(2022, 10, 3))
     contract = planned(project)["contract_signed"]
     assert contract <= date(2022, 12, 31)  # a 1.5 M plan started on 3 Oct signs within Q1
@@ -50,7 +62,8 @@ def test_a_project_on_plan_meets_its_commit_deadlines_but_is_at_risk_of_the_paym
     assert s.status == "at_risk"
 
 
-def test_a_project_is_flagged_as_soon_as_its_forecast_slips_past_the_deadline_weeks_before_it(world):
+def test_a_project_is_flagged_as_soon_as_its_forecast_slips_past_the_deadline_weeks_before_it(both_sets):
+    world = both_sets
     project = make_project(unit=world.unit_a, actor=world.alice, start=date(2022, 10, 3))
     plan = planned(project)
     record_on_plan(world, project, "annual_plan", "tor_committee", "tor_price", late=20)
@@ -72,7 +85,8 @@ def test_a_not_done_step_past_its_planned_date_is_late_and_pushes_the_forecast(w
     assert s.status == "late" and s.forecast_contract > planned(project)["contract_signed"]
 
 
-def test_judged_as_of_an_earlier_day_a_later_actual_date_is_not_known_yet(world):
+def test_judged_as_of_an_earlier_day_a_later_actual_date_is_not_known_yet(both_sets):
+    world = both_sets
     project = make_project(unit=world.unit_a, actor=world.alice, start=date(2022, 10, 3))
     record_on_plan(world, project, "annual_plan", "tor_committee", "tor_price", "purchase_report",
                    "invitation_approved", "invitation_published", "bid_day", "evaluation", "winner_announced",
@@ -108,7 +122,8 @@ def progress_to(actor, project: Project, day: date, *, late_from: str | None = N
     actions.milestones_update(actor=actor, project=project, now=at(day), actual=done)
 
 
-def test_the_late_list_puts_a_flagged_deadline_first_then_slippage_then_value(world):
+def test_the_late_list_puts_a_flagged_deadline_first_then_slippage_then_value(both_sets):
+    world = both_sets
     day = date(2022, 11, 25)
     # Capital, 1.5 M, a little late: flagged (its forecast passes 31 Dec).
     flagged = make_project(unit=world.unit_a, actor=world.alice, name="flagged", start=date(2022, 10, 17))
@@ -134,12 +149,15 @@ def test_the_late_list_puts_a_flagged_deadline_first_then_slippage_then_value(wo
     assert by_name["fine"].status == "on_track"
 
 
-def test_a_deadline_due_today_is_still_ahead_and_missed_the_day_after(world):
+def test_a_deadline_due_today_is_still_ahead_and_missed_the_day_after(both_sets):
+    world = both_sets
     project = make_project(unit=world.unit_a, actor=world.alice, start=date(2022, 11, 21))
-    due = date(2022, 12, 31)
-    on_due = {c.rule.id: c.status for c in state(project, due).checks}
-    after = {c.rule.id: c.status for c in state(project, date(2023, 1, 1)).checks}
-    assert on_due["0.5m-2m-commit"] == "forecast_to_miss" and after["0.5m-2m-commit"] == "missed"
+    # DOH's 31 Dec 2022 is a Saturday after the cabinet's special holiday of Friday 30 Dec: due Thursday 29 Dec
+    due = date(2022, 12, 29)
+    on_due = {c.rule.id: c for c in state(project, due).checks}
+    after = {c.rule.id: c.status for c in state(project, date(2022, 12, 30)).checks}
+    assert on_due["0.5m-2m-commit"].status == "forecast_to_miss" and after["0.5m-2m-commit"] == "missed"
+    assert on_due["0.5m-2m-commit"].due == due and on_due["0.5m-2m-commit"].nominal_due == date(2022, 12, 31)
 
 
 # -- per-unit figures --------------------------------------------------------------------------

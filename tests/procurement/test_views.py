@@ -77,9 +77,18 @@ def test_every_page_opens_for_the_officer_of_the_unit(world, a):
 
 
 def test_the_project_page_shows_the_plan_forecast_deadlines_instalments_and_round_history(world, a):
+    from pts.schemes.actions import scheme_create, scheme_set_deadline_sets
+    from tests.factories import make_fiscal_year
+
+    scheme = scheme_create(actor=world.carol, code="pts-doh", name="PTS", kind="province",
+                           fiscal_year=make_fiscal_year(2566), coordinator_org=world.province, units=[world.unit_a],
+                           as_of_day=15, deadline_day=20)
+    scheme_set_deadline_sets(actor=world.carol, scheme=scheme, deadline_sets=["doh-2566"])
     body = text(signed_in(world.alice).get(urls(world, a)["project"], {"as_of": "01/11/2565"}))
     for expected in (A_NAME, "66019123456", "ประกาศเผยแพร่แผนการจัดซื้อจัดจ้างประจำปี", "P0", "1 พ.ย. 2565",
-                     "งวดที่ 1", "500,000.00", "อุปสรรคลับของเอ", "ก่อหนี้ผูกพันรายการเกิน 500,000 ถึง 2,000,000 บาท"):
+                     "งวดที่ 1", "500,000.00", "อุปสรรคลับของเอ", "ก่อหนี้ผูกพันรายการเกิน 500,000 ถึง 2,000,000 บาท",
+                     # DOH's 31 Dec 2022 is a Saturday after a special holiday: shown as Thursday 29 Dec
+                     "กำหนด 29 ธ.ค. 2565 วันทำการสุดท้ายก่อน 31 ธ.ค. 2565 ซึ่งเป็นวันหยุด"):
         assert expected in body, expected
 
 
@@ -186,7 +195,7 @@ def test_instalments_are_added_and_accepted_from_their_forms(world, a):
 
 
 def test_only_a_coordinator_adds_and_removes_extra_holidays(world):
-    day = {"day": "16/11/2565", "name": "วันหยุดพิเศษ"}
+    day = {"day": "16/11/2565", "name": "วันหยุดพิเศษ", "org": world.province.pk}
     assert signed_in(world.alice).post(reverse("procurement:holidays"), day).status_code == 403
     assert signed_in(world.carol).post(reverse("procurement:holidays"), day).status_code == 302
     holiday = ExtraHoliday.objects.get(day=date(2022, 11, 16))
@@ -255,6 +264,7 @@ def test_the_admin_saves_procurement_settings_through_the_action(world):
     assert bad.status_code == 200 and not ProcurementSettings.objects.exists()
     client.post(url, {"scheme": scheme.pk, "deadline_schemes": ["doh-2566"], "custom_deadlines": "",
                       "plan_deadline": "2022-10-31"})
-    assert ProcurementSettings.objects.get().deadline_schemes == ["doh-2566"]
+    scheme.refresh_from_db()
+    assert ProcurementSettings.objects.get().scheme == scheme and scheme.deadline_sets == ["doh-2566"]
     assert AuditEvent.objects.filter(action="procurement.settings_set").exists()
     assert client.get(reverse("admin:procurement_project_changelist")).status_code == 200

@@ -143,3 +143,51 @@ def test_a_tampered_entry_from_other_inputs_is_never_reused(scheme, world):
     scores(scheme)
     ScoreEntry.objects.filter(unit_id=world.unit_a.pk).update(digest="0" * 40, data="[]")
     assert scores(scheme) == from_nothing(scheme)
+
+
+SIGN_BY_27_DEC = """
+[scheme]
+id = "sign-by-27-dec"
+name_th = "ลงนามสัญญาภายใน 27 ธ.ค."
+name_en = "contracts signed by 27 Dec"
+source = "test"
+
+[[deadlines]]
+id = "sign"
+kind = "commit"
+month = 12
+day = 27
+name_th = "ลงนามสัญญาภายใน 27 ธ.ค."
+name_en = "signed by 27 Dec"
+"""
+
+
+def test_an_extra_holiday_rescores_the_units_of_its_tree_only(scheme, world):
+    from pts.organisations.models import OrgKind
+    from pts.procurement import actions as procurement
+    from pts.procurement import queries as procurement_queries
+    from tests.factories import make_org, make_user
+    from tests.procurement.factories import at, make_project
+
+    procurement.procurement_settings_set(actor=world.carol, scheme=scheme, custom_deadlines=SIGN_BY_27_DEC)
+    project = make_project(unit=world.unit_a, actor=world.alice, start=date(2022, 10, 3))
+    signed = date(2022, 12, 27)  # a Tuesday: on the due date, so met
+    procurement.milestones_update(actor=world.alice, project=project, now=at(signed), actual={"contract_signed": signed})
+    facts = procurement_queries.procurement_facts(fiscal_year=2566, units=[world.unit_a], today=AS_OF)
+    assert facts[world.unit_a.pk].as_facts()["contracts_by_deadline"] == 1
+    met = scores(scheme)
+    before = dict(entries(scheme))
+    # a day off in another tree moves nothing here
+    other = make_org(kind=OrgKind.PROVINCE, code="PROV-X")
+    procurement.extra_holiday_add(actor=make_user(role="coordinator", org=other), day=signed, name="อื่น", org=other)
+    assert scores(scheme) == met and dict(entries(scheme)) == before
+    # the province's own day off on 27 Dec: due the Monday before, the contract is now late
+    holiday = procurement.extra_holiday_add(actor=world.carol, day=signed, name="วันหยุดจังหวัด", org=world.province)
+    facts = procurement_queries.procurement_facts(fiscal_year=2566, units=[world.unit_a], today=AS_OF)
+    assert facts[world.unit_a.pk].as_facts()["contracts_by_deadline"] == 0
+    missed = scores(scheme)
+    assert missed != met and missed == from_nothing(scheme)
+    now = dict(entries(scheme))
+    assert now[world.unit_a.pk] != before[world.unit_a.pk] and now[world.unit_b.pk] == before[world.unit_b.pk]
+    procurement.extra_holiday_remove(actor=world.carol, holiday=holiday)
+    assert scores(scheme) == met == from_nothing(scheme)
