@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from pts.budget.models import FiscalYear, LedgerMonth, LedgerStamp, Movement
 from pts.budget.queries import Figures
 from pts.budget.rollup import COLUMNS
 from pts.core.lookups import MANY_IDS, ids_in
+from pts.core.sums import ExactSum
 from pts.organisations.models import Org
 
 SMALL = MANY_IDS  # up to this many units, the monthly rows are read directly
@@ -55,7 +56,7 @@ def _month_end(as_of: date) -> date:
 def _read_months(fiscal_year_id: int, before: date, unit_ids: Iterable[int] | None) -> dict[int, Sums]:
     narrow = {} if unit_ids is None else {"unit_id__in": list(unit_ids)}
     rows = (LedgerMonth.objects.filter(fiscal_year_id=fiscal_year_id, month__lt=before, **narrow)
-            .values_list("unit_id", "category").annotate(*[Sum(c) for c in COLUMNS]).order_by())
+            .values_list("unit_id", "category").annotate(*[ExactSum(c) for c in COLUMNS]).order_by())
     out: dict[int, Sums] = defaultdict(dict)
     for unit_id, category, *values in rows:
         out[unit_id][category] = [int(v or 0) for v in values]
@@ -96,7 +97,7 @@ def _later(fiscal_year_id: int, as_of: date, unit_ids: list[int]) -> dict[int, S
         return {}
     rows = (Movement.objects.filter(fiscal_year_id=fiscal_year_id, effective_date__gt=as_of, effective_date__lte=last,
                                     **ids_in("unit_id", unit_ids))
-            .values_list("unit_id", "category", "kind", "settles_commitment").annotate(s=Sum("amount")).order_by())
+            .values_list("unit_id", "category", "kind", "settles_commitment").annotate(s=ExactSum("amount")).order_by())
     out: dict[int, Sums] = defaultdict(dict)
     for unit_id, category, kind, settles, amount in rows:
         cell = out[unit_id].setdefault(category, [0] * len(COLUMNS))
