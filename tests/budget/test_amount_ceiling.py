@@ -40,7 +40,8 @@ def plant(world, amounts, *, unit=None, kind=MovementKind.ALLOCATION):
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA ignore_check_constraints = ON")
-        else:
+        else:  # pending deferred foreign-key checks would block the ALTER
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE budget_movement DROP CONSTRAINT movement_amount_within_limit")
     try:
         for row in rows:  # one statement each, as a form would have saved them
@@ -50,6 +51,7 @@ def plant(world, amounts, *, unit=None, kind=MovementKind.ALLOCATION):
             if connection.vendor == "sqlite":
                 cursor.execute("PRAGMA ignore_check_constraints = OFF")
             else:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("ALTER TABLE budget_movement ADD CONSTRAINT movement_amount_within_limit "
                                "CHECK (amount >= -4000000000000 AND amount <= 4000000000000) NOT VALID")
     return rows
