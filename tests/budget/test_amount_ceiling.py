@@ -29,13 +29,13 @@ HOSTILE_SATANG = [QUADRILLION_BAHT, TWENTY_EIGHT_DIGITS, AMOUNT_LIMIT_SATANG + 1
 MAXIMUM = "40,000,000,000.00"
 
 
-def plant(world, amounts, *, unit=None, kind=MovementKind.ALLOCATION):
+def plant(world, amounts, *, unit=None, kind=MovementKind.ALLOCATION, months=12):
     """Movements written before the ceiling existed: inserted with the amount CHECK out of the way."""
     unit = unit or world.unit_a
     fy = FiscalYear.objects.get(be_year=2566)
     # one category over the twelve months: each monthly sum fits 64 bits, the year's total does not
     rows = [Movement(fiscal_year=fy, unit=unit, category="operating", kind=kind, amount=a,
-                     effective_date=fy.months[i % 12].first_day, actor=ledger_admin())
+                     effective_date=fy.months[i % months].first_day, actor=ledger_admin())
             for i, a in enumerate(amounts)]
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -209,3 +209,13 @@ def test_ledger_check_lists_the_rows_beyond_the_ceiling(ledger, planted, capsys)
     assert (f"budget_movement #{first.pk} amount: 1,000,000,000,000,000.00 บาท เกินจำนวนเงินสูงสุด "
             f"{MAXIMUM} บาท") in out
     assert "พบความแตกต่าง 100 รายการ" in err
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="PostgreSQL refused such a monthly sum on insert")
+def test_ledger_check_lists_them_even_when_one_monthly_sum_passed_64_bits(ledger, capsys):
+    plant(ledger, [QUADRILLION_BAHT] * 100, months=1)  # SQLite made that month's sum a REAL
+    parser = argparse.ArgumentParser()
+    checks.add_arguments(parser)
+    assert checks.run(parser.parse_args(["--no-scores"])) == 1
+    out, err = capsys.readouterr()
+    assert out.count("1,000,000,000,000,000.00 บาท เกินจำนวนเงินสูงสุด") == 100
