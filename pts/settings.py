@@ -14,6 +14,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from pts.core import money
+
 
 def env_bool(name: str, default: bool = False) -> bool:
     return os.environ.get(name, str(default)).strip().lower() in ("1", "true", "yes", "on")
@@ -191,6 +193,15 @@ try:
 except ValueError:
     raise ImproperlyConfigured(f"PTS_TODAY={PTS_TODAY!r} is not an ISO date (YYYY-MM-DD, Christian era)") from None
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# The largest amount (whole baht) any form, import, command or action accepts, either sign. Default
+# and most: 40,000,000,000 baht, so that a total of 2,000,000 amounts (a million imported lines and
+# 10,000 units x 100 movements) stays below 2**63 satang (see pts.core.money.AMOUNT_LIMIT_SATANG).
+# pts.core.money reads the same variable (`pts score` runs without Django); a bad value stops here.
+try:
+    PTS_MAX_AMOUNT_BAHT = money.max_amount_satang() // money.SATANG_PER_BAHT
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 

@@ -56,3 +56,9 @@ def test_production_turns_debug_off_even_when_asked(tmp_path):
                   "settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)", env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1].split() == ["False", "True", "True"]
+
+
+def test_a_ceiling_on_amounts_above_the_database_limit_stops_start_up(tmp_path):
+    done = manage("check", env=production_env(tmp_path, PTS_MAX_AMOUNT_BAHT="1000000000000000"))
+    assert done.returncode != 0
+    assert "PTS_MAX_AMOUNT_BAHT may be at most 40,000,000,000 baht" in done.stderr

@@ -41,7 +41,7 @@ from pts.budget.queries import Projection, project
 from pts.budget.years import find_fiscal_year
 from pts.core.categories import category_th
 from pts.core.fiscal import thai_date
-from pts.core.money import format_baht
+from pts.core.money import AMOUNT_LIMIT_SATANG, AmountTooLarge, check_amount, format_baht
 from pts.core.thai import bilingual
 from pts.organisations import permissions
 from pts.organisations.models import Org, OrgKind, User
@@ -111,6 +111,10 @@ def _amount(amount: object, *, field: str = "amount", allow_negative: bool = Fal
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise _error(field, f"จำนวนเงิน '{amount}' ต้องเป็นจำนวนเต็มหน่วยสตางค์",
                      f"amount '{amount}' must be a whole number of satang")
+    try:
+        check_amount(amount)
+    except AmountTooLarge as exc:
+        raise _error(field, f"จำนวนเงิน {exc.th}", f"amount {exc.en}") from exc
     if amount == 0:
         raise _error(field, "จำนวนเงินต้องไม่เป็นศูนย์: '0.00'", "the amount must not be zero: '0.00'")
     if amount < 0 and not allow_negative:
@@ -120,6 +124,20 @@ def _amount(amount: object, *, field: str = "amount", allow_negative: bool = Fal
         raise _error("note", f"จำนวนเงินติดลบ '{format_baht(amount)}' เป็นการแก้ไข: ต้องระบุเหตุผลในหมายเหตุ",
                      f"a negative amount '{format_baht(amount)}' is a correction: give the reason in the note")
     return amount
+
+
+def _stored_amount_refusal(amount: int, label: str) -> str | None:
+    """Why a stored amount cannot be released or reversed: one beyond the database's limit,
+    written before the limit existed (`pts ledger-check` lists them), whose negation the CHECK
+    constraint would refuse. Amounts above a lowered setting but within the limit may be undone."""
+    if abs(amount) <= AMOUNT_LIMIT_SATANG:
+        return None
+    return bilingual(
+        f"{label} มีจำนวนเงินเกินขีดจำกัดของฐานข้อมูล {format_baht(AMOUNT_LIMIT_SATANG)} บาท: "
+        "ผู้ดูแลระบบต้องแก้ไขในฐานข้อมูล (ดู pts ledger-check)",
+        f"{label} holds an amount beyond the database's limit of {format_baht(AMOUNT_LIMIT_SATANG)} baht: "
+        "an administrator must correct it in the database (see pts ledger-check)",
+    )
 
 
 _LABELS = {
@@ -393,6 +411,8 @@ def reservation_commit(
     document_ref = _text(document_ref, "document_ref", 80, required=True)
     commitment_type = _commitment_type(commitment_type)
     form, fy = _open_reservation(reservation, effective_date)
+    if (why := _stored_amount_refusal(form.amount, form.number)) is not None:
+        raise ValidationError({"amount": why})
     amount = form.amount if amount is None else _amount(amount)
     common = {"fiscal_year": fy, "unit": form.unit, "category": form.category, "activity_id": form.activity_id,
               "effective_date": effective_date, "document_ref": document_ref, "actor": user, "reservation": form}
@@ -415,6 +435,8 @@ def reservation_cancel(*, actor: Actor, reservation: ReservationForm, effective_
     user = permissions.require_edit(actor, reservation.unit)
     note = _text(note, "note", 255)
     form, fy = _open_reservation(reservation, effective_date)
+    if (why := _stored_amount_refusal(form.amount, form.number)) is not None:
+        raise ValidationError({"reservation": why})
     release = Movement(fiscal_year=fy, unit=form.unit, category=form.category, activity_id=form.activity_id,
                        kind=K.RESERVATION_RELEASE, amount=form.amount, effective_date=effective_date,
                        document_ref=form.number, note=note, actor=user, reservation=form)
@@ -540,6 +562,8 @@ def reversal_refusal(movement: Movement, *, is_reversed: bool | None = None) -> 
         return bilingual(f"รายการ {label} เป็นรายการกลับรายการอยู่แล้ว", f"movement {label} is itself a reversal")
     if movement.amount < 0:
         return bilingual(f"รายการ {label} เป็นรายการแก้ไข: บันทึกรายการใหม่แทน", f"movement {label} is a correction: record a new one")
+    if (why := _stored_amount_refusal(movement.amount, label)) is not None:
+        return why
     if movement.kind in NOT_REVERSIBLE_KINDS:
         return bilingual(f"รายการ {label} เป็นของใบขอใช้เงิน: ให้ยกเลิกใบขอใช้เงินแทน",
                          f"movement {label} belongs to a request form: cancel the form instead")

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from pts.core import categories, fiscal
-from pts.core.constraints import choices_check
+from pts.core.constraints import amount_check, choices_check, validate_amount
 
 
 class FiscalYear(models.Model):
@@ -110,7 +110,7 @@ class ReservationForm(models.Model):
     number = models.CharField(_("form number"), max_length=40)
     requester = models.CharField(_("requester"), max_length=150)
     purpose = models.CharField(_("purpose"), max_length=255, blank=True)
-    amount = models.BigIntegerField(_("amount (satang)"))
+    amount = models.BigIntegerField(_("amount (satang)"), validators=[validate_amount])
     requested_on = models.DateField(_("requested on"))
     status = models.CharField(max_length=20, choices=ReservationStatus.choices, default=ReservationStatus.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -123,6 +123,7 @@ class ReservationForm(models.Model):
         verbose_name = _("reservation form")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="reservation_amount_positive"),
+            amount_check("amount", "reservation_amount_within_limit"),
             choices_check("category", Category, "reservation_category_valid"),
             choices_check("status", ReservationStatus, "reservation_status_valid"),
             models.UniqueConstraint(fields=["fiscal_year", "unit", "number"], name="reservation_number_unique"),
@@ -162,7 +163,7 @@ class Movement(models.Model):
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=24, choices=MovementKind.choices)
-    amount = models.BigIntegerField(_("amount (satang)"))
+    amount = models.BigIntegerField(_("amount (satang)"), validators=[validate_amount])
     effective_date = models.DateField(_("effective date"))
     document_ref = models.CharField(_("document reference"), max_length=80, blank=True)
     commitment_type = models.CharField(max_length=20, choices=CommitmentType.choices, blank=True)
@@ -200,6 +201,7 @@ class Movement(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="movement_amount_nonzero"),
+            amount_check("amount", "movement_amount_within_limit"),
             choices_check("kind", MovementKind, "movement_kind_valid"),
             choices_check("category", Category, "movement_category_valid"),
             choices_check("commitment_type", CommitmentType, "movement_commitment_type_valid", blank=True),

@@ -23,11 +23,12 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 
 from pts.budget.models import FiscalYear, Movement, MovementKind
 from pts.core.fiscal import Month
+from pts.core.sums import ExactSum
 from pts.organisations.models import Org
 
 K = MovementKind
@@ -160,7 +161,7 @@ def _fold(rows: Iterable[Mapping[str, Any]], key: Any) -> dict[Any, Figures]:
 
 
 def _sums(qs: QuerySet[Movement], *group: str) -> QuerySet[Movement, dict[str, Any]]:
-    return qs.values(*group, "kind", "settles_commitment").annotate(s=Sum("amount")).order_by()
+    return qs.values(*group, "kind", "settles_commitment").annotate(s=ExactSum("amount")).order_by()
 
 
 def _year_filter(fiscal_year: FiscalYear | int) -> Q:

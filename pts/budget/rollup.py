@@ -116,11 +116,22 @@ class Difference:
     recomputed: tuple[int, ...] | None
 
 
+def _sqlite_sum(expression: str) -> str:
+    """sum() that never raises: the high and low 32 bits summed apart. Exact while the total fits
+    64 bits (always, for amounts within the ceiling); past it SQLite's arithmetic turns it into a
+    REAL, as the triggers' additions did, instead of failing `pts ledger-check`."""
+    half = 2**32
+    return f"(sum(({expression}) / {half}) * {half} + sum(({expression}) % {half}))"
+
+
 def _month_sql(vendor: str) -> str:
     month = ("date_trunc('month', m.effective_date)::date" if vendor == "postgresql"
              else "date(m.effective_date, 'start of month')")
     true = "true" if vendor == "postgresql" else "1"
-    sums = ", ".join(f"sum({_case(c, 'm.', true)})" for c in COLUMNS)
+    if vendor == "postgresql":
+        sums = ", ".join(f"sum({_case(c, 'm.', true)})" for c in COLUMNS)
+    else:  # SQLite's sum() raises past 2**63 (rows beyond the amount ceiling, stored before it)
+        sums = ", ".join(_sqlite_sum(_case(c, "m.", true)) for c in COLUMNS)
     return (f"SELECT m.fiscal_year_id, m.unit_id, m.category, {month}, count(*), {sums} "
             f"FROM {MOVEMENT_TABLE} m GROUP BY 1, 2, 3, 4")
 

@@ -15,12 +15,13 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import F, QuerySet, Sum, Value
+from django.db.models import F, QuerySet, Value
 from django.db.models.functions import StrIndex, Substr
 
 from pts.budget.models import FiscalYear, LedgerMonth, Movement
 from pts.budget.queries import Figures
 from pts.budget.rollup import COLUMNS
+from pts.core.sums import ExactSum
 from pts.organisations.models import Org
 
 Sums = dict[str, list[int]]  # category -> the COLUMNS components, in order
@@ -39,8 +40,8 @@ def _sums(*, fiscal_year_id: int, as_of: date, units: QuerySet[Org], key: Any) -
         monthly = monthly.annotate(key=key)
     out: dict[Any, Sums] = defaultdict(dict)
     n = len(group) - 1
-    for row in (monthly.values(*group).annotate(*[Sum(c) for c in COLUMNS]).order_by()
-                .values_list(*group, *[f"{c}__sum" for c in COLUMNS])):
+    for row in (monthly.values(*group).annotate(**{f"sum_{c}": ExactSum(c) for c in COLUMNS}).order_by()
+                .values_list(*group, *[f"sum_{c}" for c in COLUMNS])):
         out[row[0] if n else None][row[n]] = [int(v or 0) for v in row[n + 1:]]
     last = _month_end(as_of) - timedelta(days=1)
     if last > as_of:  # take off the movements after the day in its month
@@ -48,7 +49,7 @@ def _sums(*, fiscal_year_id: int, as_of: date, units: QuerySet[Org], key: Any) -
                                         effective_date__lte=last, unit__in=units)
         if key is not None:
             later = later.annotate(key=key)
-        for row in (later.values(*group, "kind", "settles_commitment").annotate(s=Sum("amount")).order_by()
+        for row in (later.values(*group, "kind", "settles_commitment").annotate(s=ExactSum("amount")).order_by()
                     .values_list(*group, "kind", "settles_commitment", "s")):
             category, kind, settles, amount = row[n:]
             cell = out[row[0] if n else None].setdefault(category, [0] * len(COLUMNS))

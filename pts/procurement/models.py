@@ -23,8 +23,9 @@ from django.utils.translation import gettext_lazy as _
 
 from pts.budget.models import Category, FiscalYear
 from pts.core.categories import is_fund_code
+from pts.core.constraints import amount_check, validate_amount
 from pts.core.fiscal import english_date, thai_date
-from pts.core.money import format_baht
+from pts.core.money import AmountTooLarge, check_amount, format_baht
 from pts.core.thai import bilingual, normalize_digits
 from pts.organisations import permissions
 from pts.organisations.models import Org
@@ -72,14 +73,16 @@ class Project(models.Model):
     category = models.CharField(_("budget category"), max_length=20, choices=Category.choices,
                                 default=Category.CAPITAL)
     fund_code = models.CharField(_("source-of-funds code"), max_length=7, blank=True)
-    allocated = models.BigIntegerField(_("allocated (satang)"))
-    reference_price = models.BigIntegerField(_("reference price (satang)"), null=True, blank=True)
+    allocated = models.BigIntegerField(_("allocated (satang)"), validators=[validate_amount])
+    reference_price = models.BigIntegerField(_("reference price (satang)"), null=True, blank=True,
+                                             validators=[validate_amount])
     method = models.CharField(_("method"), max_length=20, choices=Method.choices, default=Method.E_BIDDING)
     multi_year = models.BooleanField(_("multi-year contract"), default=False)
     template = models.CharField(max_length=40, default=DEFAULT_TEMPLATE, editable=False)
     egp_number = models.CharField(_("e-GP project number"), max_length=11, blank=True)
     contract_number = models.CharField(_("contract number"), max_length=80, blank=True)
-    contract_value = models.BigIntegerField(_("contract value (satang)"), null=True, blank=True)
+    contract_value = models.BigIntegerField(_("contract value (satang)"), null=True, blank=True,
+                                            validators=[validate_amount])
     contractor = models.CharField(_("contractor"), max_length=255, blank=True)
     po_number = models.CharField(_("PO number"), max_length=80, blank=True)
     po_date = models.DateField(_("PO date"), null=True, blank=True)
@@ -109,6 +112,9 @@ class Project(models.Model):
                                    name="project_reference_price_non_negative"),
             models.CheckConstraint(condition=Q(contract_value__isnull=True) | Q(contract_value__gte=0),
                                    name="project_contract_value_non_negative"),
+            amount_check("allocated", "project_allocated_within_limit"),
+            amount_check("reference_price", "project_reference_price_within_limit"),
+            amount_check("contract_value", "project_contract_value_within_limit"),
             models.CheckConstraint(condition=Q(method__in=Method.values), name="project_method_valid"),
             models.CheckConstraint(condition=Q(category__in=Category.values), name="project_category_valid"),
             models.CheckConstraint(condition=~Q(name=""), name="project_name_not_empty"),
@@ -149,7 +155,7 @@ class Instalment(models.Model):
     seq = models.PositiveSmallIntegerField(_("instalment"))
     deliverable = models.CharField(_("deliverable"), max_length=255)
     due_date = models.DateField(_("due date"))
-    amount = models.BigIntegerField(_("amount (satang)"))
+    amount = models.BigIntegerField(_("amount (satang)"), validators=[validate_amount])
     accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
 
@@ -161,6 +167,7 @@ class Instalment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "seq"], name="instalment_seq_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="instalment_amount_positive"),
+            amount_check("amount", "instalment_amount_within_limit"),
             models.CheckConstraint(
                 condition=Q(paid_on__isnull=True) | (Q(accepted_on__isnull=False) & Q(paid_on__gte=models.F("accepted_on"))),
                 name="instalment_paid_after_acceptance",
@@ -350,6 +357,10 @@ def clean_money(value: Any, field: str, *, required: bool = False, positive: boo
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise _error(field, f"{th} '{value}' ต้องเป็นจำนวนเต็มหน่วยสตางค์", f"{en} '{value}' must be whole satang")
+    try:
+        check_amount(value)
+    except AmountTooLarge as exc:
+        raise _error(field, f"{th} {exc.th}", f"{en} {exc.en}") from exc
     if value < 0 or (positive and value == 0):
         raise _error(field, f"{th}ต้อง{'มากกว่าศูนย์' if positive else 'ไม่ติดลบ'}: '{format_baht(value)}'",
                      f"{en} must be {'above zero' if positive else 'zero or more'}: '{format_baht(value)}'")

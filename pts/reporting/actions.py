@@ -32,7 +32,7 @@ from pts.budget.queries import unit_figures
 from pts.budget.years import find_fiscal_year
 from pts.core.categories import category_th
 from pts.core.fiscal import Month, thai_date
-from pts.core.money import MoneyError, format_baht, parse_satang
+from pts.core.money import AmountTooLarge, MoneyError, check_amount, format_baht, parse_satang
 from pts.core.thai import bilingual
 from pts.organisations import permissions
 from pts.organisations.models import Org
@@ -88,16 +88,16 @@ def _amount(value: Any, category: str, figure: str, errors: dict[str, str]) -> i
     th, en = _label(category, figure)
     if isinstance(value, bool):
         value = str(value)
-    if isinstance(value, int):
-        satang = value
-    else:
-        try:
-            satang = parse_satang(value if value is not None else "")
-        except MoneyError:
-            errors[line_field(category, figure)] = bilingual(
-                f"{th}: '{value}' ไม่ใช่จำนวนเงิน", f"{en}: '{value}' is not an amount"
-            )
-            return None
+    try:
+        satang = check_amount(value) if isinstance(value, int) else parse_satang(value if value is not None else "")
+    except AmountTooLarge as exc:
+        errors[line_field(category, figure)] = bilingual(f"{th}: {exc.th}", f"{en}: {exc.en}")
+        return None
+    except MoneyError:
+        errors[line_field(category, figure)] = bilingual(
+            f"{th}: '{value}' ไม่ใช่จำนวนเงิน", f"{en}: '{value}' is not an amount"
+        )
+        return None
     if satang < 0:
         errors[line_field(category, figure)] = bilingual(
             f"{th}: จำนวนเงินติดลบไม่ได้ ({format_baht(satang)})",

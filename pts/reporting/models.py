@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pts.budget.models import Category
 from pts.core import clock
-from pts.core.constraints import choices_check
+from pts.core.constraints import amount_check, choices_check, validate_amount
 from pts.core.fiscal import Month
 
 
@@ -202,8 +202,8 @@ class ReportLine(models.Model):
 
     report = models.ForeignKey(MonthlyReport, on_delete=models.CASCADE, related_name="lines")
     category = models.CharField(max_length=20, choices=Category.choices)
-    committed = models.BigIntegerField(_("committed (cumulative)"), default=0)
-    disbursed = models.BigIntegerField(_("disbursed (cumulative)"), default=0)
+    committed = models.BigIntegerField(_("committed (cumulative)"), default=0, validators=[validate_amount])
+    disbursed = models.BigIntegerField(_("disbursed (cumulative)"), default=0, validators=[validate_amount])
 
     scope_path = "report__unit__path"
 
@@ -213,6 +213,8 @@ class ReportLine(models.Model):
             choices_check("category", Category, "reportline_category_valid"),
             models.UniqueConstraint(fields=["report", "category"], name="report_line_unique"),
             models.CheckConstraint(condition=Q(committed__gte=0) & Q(disbursed__gte=0), name="report_line_non_negative"),
+            amount_check("committed", "report_line_committed_within_limit"),
+            amount_check("disbursed", "report_line_disbursed_within_limit"),
         ]
 
     def __str__(self) -> str:

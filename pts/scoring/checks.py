@@ -7,6 +7,10 @@ difference (exit 1), so an operator can prove the shared figures are what the le
    is compared with the unit scored afresh by the engine (entries of changed inputs are not
    differences: they are scored again when next read). `--no-scores` skips this part.
 
+3. Amounts beyond the ceiling (`pts.core.money.max_amount_satang`) in any amount column: rows
+   written before the ceiling existed, or above a ceiling lowered since. Each is listed; they are
+   kept as they are (the ledger is append-only) and count as differences.
+
 `--repair` rebuilds the ledger's sums from the movements and drops every stored score (they are
 scored again on demand), after reporting what differed.
 """
@@ -60,6 +64,32 @@ def score_differences(limit: int = MAX_SHOWN) -> tuple[list[str], int]:
     return found, count
 
 
+def amounts_beyond_ceiling(limit: int = MAX_SHOWN) -> tuple[list[str], int]:
+    """Messages for stored amounts beyond the ceiling (the first `limit`), and how many there are:
+    every model field validated by `validate_amount`."""
+    from django.apps import apps
+    from django.db.models import Q
+
+    from pts.core.constraints import validate_amount
+    from pts.core.money import format_baht, max_amount_satang
+
+    ceiling = max_amount_satang()
+    found: list[str] = []
+    count = 0
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if validate_amount not in field.validators:
+                continue
+            beyond = Q(**{f"{field.attname}__gt": ceiling}) | Q(**{f"{field.attname}__lt": -ceiling})
+            rows = model._base_manager.filter(beyond).order_by("pk").values_list("pk", field.attname)
+            count += rows.count()
+            for pk, value in rows[: max(0, limit - len(found))]:
+                found.append(f"{model._meta.db_table} #{pk} {field.column}: {format_baht(value)} บาท "
+                             f"เกินจำนวนเงินสูงสุด {format_baht(ceiling)} บาท / {format_baht(value)} baht is beyond "
+                             f"the maximum amount of {format_baht(ceiling)} baht")
+    return found, count
+
+
 def run(args: Any) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pts.settings")
     import django
@@ -80,6 +110,10 @@ def run(args: Any) -> int:
     for d in differences:
         print(f"{d.table} {'/'.join(str(k) for k in d.key)}: เก็บไว้ / stored {d.stored}, "
               f"คำนวณใหม่ / recomputed {d.recomputed}")
+    beyond, beyond_count = amounts_beyond_ceiling(MAX_SHOWN)
+    for message in beyond:
+        print(message)
+    count += beyond_count
     scores_count = 0
     if not args.no_scores:
         messages, scores_count = score_differences(MAX_SHOWN)

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from pts.budget.models import Activity, Movement, MovementKind
@@ -22,6 +22,7 @@ from pts.core.categories import category_th
 from pts.core.fiscal import Month
 from pts.core.lookups import ids_in
 from pts.core.money import format_baht
+from pts.core.sums import ExactSum
 from pts.core.thai import bilingual
 from pts.organisations import scope
 from pts.schemes.models import Denominator, Scheme
@@ -149,7 +150,7 @@ def tag_cells(
     rows = (Movement.objects.filter(fiscal_year=scheme.fiscal_year, effective_date__lte=ends[-1],
                                     activity__in=activities.values("pk"))
             .annotate(b=ledger.bucket(ends)).values_list("unit_id", "activity_id", "kind", "settles_commitment", "b")
-            .annotate(s=Sum("amount")).order_by())
+            .annotate(s=ExactSum("amount")).order_by())
     # the ledger's own sums, with the tag in the category's place: a row per tag the activity carries
     fold = ledger.Fold(months, ends, scheme.denominator == Denominator.ORIGINAL)
     fold.add([(0, unit_id, key, kind, settles, b, int(amount))
@@ -264,7 +265,7 @@ def _carryovers(scheme: Scheme, ids: set[int], as_of: date) -> Iterable[tuple[in
     commitment_rows = (base.filter(Q(kind=K.COMMITMENT) | Q(kind=K.DISBURSEMENT, settles_commitment=True),
                                    unit__in=sorted({k[0] for k in carried}), effective_date__lte=last)
                        .values_list("unit_id", "category", "effective_date", "kind")
-                       .annotate(s=Sum("amount")).order_by())
+                       .annotate(s=ExactSum("amount")).order_by())
     for unit_id, category, day, kind, amount in commitment_rows:
         flows[(unit_id, category)].append((day, int(amount) if kind == K.COMMITMENT else -int(amount)))
     earlier: dict[tuple[int, str], int] = defaultdict(int)  # carried over in the pair's earlier months

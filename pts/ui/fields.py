@@ -13,7 +13,7 @@ from django.core import validators
 from django.utils.translation import gettext_lazy
 
 from pts.core.fiscal import FiscalError, Month, parse_date, parse_month, thai_date, thai_date_numeric
-from pts.core.money import MoneyError, format_baht, parse_satang
+from pts.core.money import AmountTooLarge, MoneyError, format_baht, max_amount_satang, parse_satang
 from pts.core.thai import bilingual, foreign_digit, foreign_digit_message
 
 
@@ -41,7 +41,8 @@ class _TextInField(forms.CharField):
 
 class AmountField(_TextInField):
     """Baht in, integer satang out ("๑,๒๓๔.๕๐" -> 123450). Negative amounts are refused
-    unless allow_negative=True (corrections)."""
+    unless allow_negative=True (corrections); either sign beyond the ceiling
+    (`pts.core.money.check_amount`) is refused naming the field and the maximum."""
 
     def __init__(self, *, allow_negative: bool = False, allow_zero: bool = True, **kwargs: Any) -> None:
         self.allow_negative = allow_negative
@@ -64,6 +65,13 @@ class AmountField(_TextInField):
             raise forms.ValidationError(foreign_digit_message(text, ch), code="invalid")
         try:
             satang = parse_satang(text)
+        except AmountTooLarge as exc:
+            label, limit = str(self.label or ""), format_baht(max_amount_satang())
+            raise forms.ValidationError(
+                bilingual(f"{label}: '{text}' เกินจำนวนเงินสูงสุดที่รับได้ {limit} บาท",
+                          f"{label}: '{text}' is above the maximum amount of {limit} baht"),
+                code="max_amount",
+            ) from exc
         except MoneyError as exc:
             raise forms.ValidationError(str(exc), code="invalid") from exc
         if satang < 0 and not self.allow_negative:

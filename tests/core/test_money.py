@@ -10,11 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pts.core.money import (
+    AMOUNT_LIMIT_SATANG,
+    AmountTooLarge,
     MoneyError,
     baht_text,
+    check_amount,
     format_baht,
     format_million,
     from_satang,
+    max_amount_satang,
     parse_amount,
     parse_satang,
     split_largest_remainder,
@@ -83,7 +87,7 @@ def test_it_formats_million_baht_rounding_half_up():
     assert format_million(50_000_00) == "0.05"
 
 
-@given(st.integers(min_value=-(10**15), max_value=10**15))
+@given(st.integers(min_value=-AMOUNT_LIMIT_SATANG, max_value=AMOUNT_LIMIT_SATANG))
 def test_format_and_parse_round_trip_to_the_satang(satang):
     assert parse_satang(format_baht(satang)) == satang
     assert to_satang(from_satang(satang)) == satang
@@ -139,3 +143,49 @@ def test_baht_text_uses_the_official_wording(satang, words):
 
 def test_baht_text_below_one_baht_never_says_zero_baht():
     assert "ศูนย์บาท" not in baht_text(99)
+
+
+# -- the ceiling ------------------------------------------------------------------------------
+
+# hostile amounts: a quadrillion baht (stored and overflowing sums before the ceiling), a 28-digit
+# amount (a 500 on save before), one satang past the ceiling, and each negated
+HOSTILE_AMOUNTS = ["1,000,000,000,000,000", "1000000000000000", "1234567890123456789012345678",
+                   "40,000,000,000.01", "๑,๐๐๐,๐๐๐,๐๐๐,๐๐๐,๐๐๐"]
+
+
+@pytest.mark.parametrize("text", HOSTILE_AMOUNTS + [f"-{t}" for t in HOSTILE_AMOUNTS])
+def test_it_refuses_an_amount_beyond_the_ceiling_naming_the_value_and_the_maximum(text):
+    with pytest.raises(AmountTooLarge) as caught:
+        parse_satang(text)
+    assert "40,000,000,000.00 บาท" in str(caught.value)
+    assert "maximum amount of 40,000,000,000.00 baht" in caught.value.en
+
+
+def test_the_ceiling_itself_is_accepted_either_sign():
+    assert parse_satang("40,000,000,000.00") == AMOUNT_LIMIT_SATANG
+    assert parse_satang("-40,000,000,000") == -AMOUNT_LIMIT_SATANG
+    assert check_amount(AMOUNT_LIMIT_SATANG) == AMOUNT_LIMIT_SATANG
+
+
+def test_no_total_of_two_million_amounts_at_the_ceiling_overflows_64_bits():
+    assert 2_000_000 * AMOUNT_LIMIT_SATANG <= 2**63 - 1
+
+
+def test_a_huge_integer_is_refused_without_printing_all_its_digits():
+    with pytest.raises(AmountTooLarge) as caught:
+        check_amount(-(10**5000))
+    assert "-1.000E+4998" in str(caught.value)
+
+
+def test_the_ceiling_can_be_lowered_from_the_environment(monkeypatch):
+    monkeypatch.setenv("PTS_MAX_AMOUNT_BAHT", "1,000,000")
+    assert max_amount_satang() == 1_000_000_00
+    assert parse_satang("1,000,000") == 1_000_000_00
+    with pytest.raises(AmountTooLarge, match="1,000,000.00 บาท"):
+        parse_satang("1,000,000.01")
+
+
+@pytest.mark.parametrize("value", ["40000000001", "0", "-5", "lots", "1e9"])
+def test_a_ceiling_above_the_limit_or_unreadable_is_refused(value):
+    with pytest.raises(ValueError, match="PTS_MAX_AMOUNT_BAHT"):
+        max_amount_satang({"PTS_MAX_AMOUNT_BAHT": value})
