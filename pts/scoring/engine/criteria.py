@@ -349,24 +349,29 @@ def _evidence(c: Criterion, rnd: Round, view: UnitView) -> Outcome:
     lines: list[Line] = []
     achieved = weight_total = ZERO
     for item in c.items:
-        checks: list[tuple[Month | None, date | None]] = []
+        checks: list[tuple[Month | None, date, date | None]] = []
         if item.monthly:
-            checks = [(m, _add_months(m, item.due_months_after).day(item.due_day)) for m in rnd.months]
+            checks = [(m, _add_months(m, item.open_months_after).day(item.open_day),
+                       _add_months(m, item.due_months_after).day(item.due_day)) for m in rnd.months]  # fmt: skip
         else:
             due = _due(rules, *item.due) if item.due else None
             if due is not None and due > rnd.last.last_day:
                 continue  # not due yet in this round
-            checks = [(None, due)]
+            opens = _due(rules, *item.opens) if item.opens else rules.months[0].first_day
+            checks = [(None, opens, due)]
         weight_total += item.weight
         ok = 0
-        for period, due in checks:
-            when = posted.get((item.id, period))
-            on_time = when is not None and (due is None or when <= due)
+        for period, opens, due in checks:
+            dates = posted.get((item.id, period), ())
+            # the first posting inside its period; a posting before the period evidences nothing
+            when = next((d for d in dates if d >= opens), dates[-1] if dates else None)
+            early = when is not None and when < opens
+            on_time = when is not None and not early and (due is None or when <= due)
             ok += on_time
             lines.append(Line("evidence", {
                 "item": item.id, "period": period.iso() if period else None,
                 "due": due.isoformat() if due else None, "posted": when.isoformat() if when else None,
-                "on_time": on_time,
+                "on_time": on_time, "from": opens.isoformat(), "early": early,
             }))  # fmt: skip
         if c.partial == "proportional":
             achieved += item.weight * Fraction(ok, len(checks))

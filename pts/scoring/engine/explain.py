@@ -194,12 +194,18 @@ class Explainer:
     def _evidence(self, f: dict[str, Any], i: int, lang: str) -> str:
         item = self._label(self.items, f["item"], i)
         period = f" {_month_label(f['period'], lang)}" if f["period"] else ""
+        early = f.get("early")
         if i == 0:
             due = thai_date(date.fromisoformat(f["due"])) if f["due"] else "-"
             posted = f"นำขึ้นเว็บไซต์ {thai_date(date.fromisoformat(f['posted']))}" if f["posted"] else "ไม่พบหลักฐาน"
+            if early:
+                opens = thai_date(date.fromisoformat(f["from"]))
+                return f"{item}{period}: กำหนด {due}, {posted} ก่อนช่วงที่นับ (ตั้งแต่ {opens}) → ไม่นับ"
             return f"{item}{period}: กำหนด {due}, {posted} → {'ทันกำหนด' if f['on_time'] else 'ไม่ผ่าน'}"
         due = f["due"] or "-"
         posted = f"posted {f['posted']}" if f["posted"] else "no evidence"
+        if early:
+            return f"{item}{period}: due {due}, {posted}, before its period (from {f['from']}) → does not count"
         return f"{item}{period}: due {due}, {posted} → {'on time' if f['on_time'] else 'missed'}"
 
     def _evidence_score(self, f: dict[str, Any], i: int, lang: str) -> str:

@@ -18,6 +18,7 @@ from pts.core.fiscal import Month, fiscal_months
 from pts.core.thai import bilingual
 from pts.scoring.engine import tomlread as t
 from pts.scoring.engine.inputs import CATEGORIES
+from pts.scoring.engine.options import OPTIONS
 from pts.scoring.engine.rules import (
     AbsentPolicy,
     Award,
@@ -30,7 +31,6 @@ from pts.scoring.engine.rules import (
     Kind,
     Label,
     Measure,
-    MissingEvidence,
     Options,
     Partial,
     Round,
@@ -50,8 +50,7 @@ _kind = t.literal(*KINDS)
 _absent = t.literal(*POLICIES)
 _measure: Callable[[Any], Measure] = t.literal("disbursed", "spent")
 _denominator: Callable[[Any], Denominator] = t.literal("current", "original")
-_missing_evidence: Callable[[Any], MissingEvidence] = t.literal("zero", "full")
-_partial: Callable[[Any], Partial] = t.literal("none", "proportional")
+_partial: Callable[[Any], Partial] = t.literal("none", "items", "proportional")
 
 
 def shipped_rulesets() -> list[str]:
@@ -133,14 +132,13 @@ class _Reader:
         tb = self.root.table("options")
         if tb is None:
             return
-        rounding = tb.get("percent_rounding", _rounding, "exact")
-        self.options = Options(
-            percent_rounding=rounding if isinstance(rounding, int) else None,
-            measure=tb.get("measure", _measure, "disbursed") or "disbursed",
-            denominator=tb.get("denominator", _denominator, "current") or "current",
-            absent_series=tb.get("absent_series", _absent, "reweight") or "reweight",
-            missing_evidence=tb.get("missing_evidence", _missing_evidence, "zero") or "zero",
-        )
+        values: dict[str, Any] = {}
+        for option in OPTIONS:  # every key the editor can show; anything else is an unknown key
+            conv = _rounding if option.key == "percent_rounding" else t.literal(*option.choices)
+            value = tb.get(option.key, conv, option.default)
+            values[option.key] = option.default if value is None else value
+        rounding = values.pop("percent_rounding")
+        self.options = Options(percent_rounding=rounding if isinstance(rounding, int) else None, **values)
         tb.done()
 
     def _series(self) -> None:
@@ -257,7 +255,10 @@ class _Reader:
             common["measure"] = tb.get("measure", _measure, self.options.measure)
             common["denominator"] = tb.get("denominator", _denominator, self.options.denominator)
         if kind in ("threshold", "evidence"):
-            common["partial"] = tb.get("partial", _partial, "none")
+            fallback = self.options.evidence_partial if kind == "evidence" else "none"
+            common["partial"] = tb.get("partial", _partial, fallback)
+            if kind == "threshold" and common["partial"] == "items":
+                tb.error("partial", 'ใช้ "items" ได้เฉพาะเกณฑ์หลักฐาน', '"items" is for evidence criteria only')
         if kind == "months_on_target":
             common["step_parts"] = tuple(self._step_parts(tb, common, top))
         elif kind == "threshold":
@@ -350,12 +351,20 @@ class _Reader:
             due = itb.get("due", _month_day, None) if not monthly else None
             due_day = itb.get("due_day", _day, 31) if monthly else 31
             after = itb.get("due_months_after", _months_after, 0) if monthly else 0
+            opens = itb.get("from", _month_day, None) if not monthly else None
+            open_day = itb.get("from_day", _day, 1) if monthly else 1
+            open_after = itb.get("from_months_after", _months_after, 0) if monthly else 0
             label = Label(*itb.label())
             itb.done()
             if iid is not None and any(i.id == iid for i in items):
                 itb.error("id", f"รายการ '{iid}' ซ้ำ", f"item '{iid}' is defined twice")
-            elif iid and weight and due_day is not None and after is not None:
-                items.append(EvidenceItem(iid, label, weight, monthly, due, due_day, after))
+            elif monthly and None not in (open_day, open_after, due_day, after) and \
+                    (open_after, open_day) > (after, due_day):  # type: ignore[operator]
+                itb.error("from_day", "วันเริ่มนับอยู่หลังวันครบกำหนด", "the first day that counts is after the due date")
+            elif not monthly and opens and due and _in_fiscal_order(opens) > _in_fiscal_order(due):
+                itb.error("from", "วันเริ่มนับอยู่หลังวันครบกำหนด", "the first day that counts is after the due date")
+            elif iid and weight and due_day is not None and after is not None and open_day and open_after is not None:
+                items.append(EvidenceItem(iid, label, weight, monthly, due, due_day, after, opens, open_day, open_after))
         return items
 
     def _banded(self, tb: t.Table, common: dict[str, Any], top: Fraction | None) -> None:
@@ -494,6 +503,10 @@ def _month_day(value: Any) -> tuple[int, int]:
         if 1 <= m <= 12 and 1 <= d <= (29 if m == 2 else 30 if m in (4, 6, 9, 11) else 31):
             return m, d
     raise t.Invalid('ต้องเป็น "MM-DD" เช่น "10-31"', 'must be "MM-DD", e.g. "10-31"')
+
+
+def _in_fiscal_order(month_day: tuple[int, int]) -> tuple[int, int]:
+    return (month_day[0] - 10) % 12, month_day[1]
 
 
 def _day(value: Any) -> int:

@@ -14,8 +14,9 @@ from pts.core.fiscal import Month
 Measure = Literal["disbursed", "spent"]
 Denominator = Literal["current", "original"]
 AbsentPolicy = Literal["reweight", "zero", "full"]
-Partial = Literal["none", "proportional"]
+Partial = Literal["none", "items", "proportional"]
 MissingEvidence = Literal["zero", "full"]
+EvidencePartial = Literal["none", "items", "proportional"]
 Kind = Literal["evidence", "months_on_target", "threshold", "banded", "deductions"]
 
 
@@ -76,6 +77,11 @@ class Options:
     denominator: Denominator
     absent_series: AbsentPolicy
     missing_evidence: MissingEvidence
+    # the choices engine/options.py describes; each default is the behaviour before it was an option
+    evidence_partial: Partial = "none"
+    zero_allocation_month: Literal["miss", "skip"] = "miss"
+    zero_at_checkpoint: Literal["miss", "absent"] = "miss"
+    no_money: Literal["zero", "not_assessed"] = "zero"
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,11 @@ class EvidenceItem:
     due: tuple[int, int] | None  # one-off item: (month, day) within the fiscal year
     due_day: int  # monthly item: day of the month ...
     due_months_after: int  # ... this many months after the month reported on
+    # the first day a posting counts (DOMAIN §4 default 7): one-off, (month, day) of the fiscal
+    # year (None: 1 October); monthly, this day of the month so many months after the one reported on
+    opens: tuple[int, int] | None = None
+    open_day: int = 1
+    open_months_after: int = 0
 
 
 @dataclass(frozen=True)

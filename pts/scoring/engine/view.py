@@ -25,7 +25,7 @@ class UnitView:
         self.reached = 11 if through is None else sum(1 for m in rules.months if m <= through) - 1
         self._series: dict[str, list[Figs | None]] = {}
         self._present: dict[tuple[str, int], bool] = {}
-        self._evidence: dict[tuple[str, Month | None], date] | None = None
+        self._evidence: dict[tuple[str, Month | None], tuple[date, ...]] | None = None
 
     def series(self, sid: str) -> list[Figs | None]:
         """(allocated, disbursed, committed) per fiscal month; None when there is no data that month."""
@@ -80,10 +80,10 @@ class UnitView:
                 return f[0]
         return 0
 
-    def evidence(self) -> dict[tuple[str, Month | None], date]:
-        """(item, period) -> earliest posting date."""
+    def evidence(self) -> dict[tuple[str, Month | None], tuple[date, ...]]:
+        """(item, period) -> its posting dates, earliest first."""
         if self._evidence is None:
-            self._evidence = _earliest(self.unit.evidence)
+            self._evidence = _postings(self.unit.evidence)
         return self._evidence
 
 
@@ -99,10 +99,8 @@ def _sum_categories(row: Mapping[str, Figs], categories: Sequence[str]) -> Figs:
     return a, d, c
 
 
-def _earliest(evidence: Sequence[Evidence]) -> dict[tuple[str, Month | None], date]:
-    out: dict[tuple[str, Month | None], date] = {}
+def _postings(evidence: Sequence[Evidence]) -> dict[tuple[str, Month | None], tuple[date, ...]]:
+    out: dict[tuple[str, Month | None], list[date]] = {}
     for e in evidence:
-        key = (e.item, e.period)
-        if key not in out or e.posted < out[key]:
-            out[key] = e.posted
-    return out
+        out.setdefault((e.item, e.period), []).append(e.posted)
+    return {key: tuple(sorted(dates)) for key, dates in out.items()}

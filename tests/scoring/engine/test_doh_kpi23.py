@@ -175,13 +175,15 @@ def test_a_late_monthly_report_costs_its_share_of_item_1_3() -> None:
     # three items of weight 1 each: committee 1, minutes 5/5, report 4/5 -> 0.5 × (14/5) / 3
     assert r.items["1-3"].score == F(1, 2) * F(14, 15)
     late = [ln.facts for ln in r.items["1-3"].lines if ln.code == "evidence" and not ln.facts["on_time"]]
-    assert late == [{"item": "report", "period": "2022-12", "due": "2022-12-20", "posted": "2022-12-21", "on_time": False}]
+    assert late == [{"item": "report", "period": "2022-12", "due": "2022-12-20", "posted": "2022-12-21", "on_time": False,
+                     "from": "2022-12-15", "early": False}]
 
 
 def test_a_committee_posted_after_31_october_misses_its_item() -> None:
     r = result(make_unit(operating=OVERALL, evidence=[Evidence("committee", date(2022, 11, 1))]), 1)
     committee = [ln.facts for ln in r.items["1-3"].lines if ln.facts.get("item") == "committee"]
-    assert committee == [{"item": "committee", "period": None, "due": "2022-10-31", "posted": "2022-11-01", "on_time": False}]
+    assert committee == [{"item": "committee", "period": None, "due": "2022-10-31", "posted": "2022-11-01", "on_time": False,
+                          "from": "2022-10-01", "early": False}]
 
 
 def test_it_explains_every_month_used_with_actual_and_target() -> None:
