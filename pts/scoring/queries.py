@@ -247,6 +247,7 @@ def result_json(r: RoundResult) -> dict[str, Any]:
                   for i in r.items.values()},
         "size_basis": r.size_basis, "tie_values": {k: exact(v) for k, v in r.tie_values.items()},
         "size_group": r.size_group, "award": r.award, "notes": [[ln.code, ln.facts] for ln in r.notes],
+        "assessed": r.assessed,
     }
 
 
@@ -257,6 +258,7 @@ def result_from_json(d: Mapping[str, Any]) -> RoundResult:
         unit=d["unit"], round=d["round"], items=items, total=Fraction(d["total"]), max=Fraction(d["max"]),
         size_basis=d["size_basis"], tie_values={k: Fraction(v) for k, v in d["tie_values"].items()},
         size_group=d["size_group"], award=d["award"], notes=tuple(Line(c, f) for c, f in d["notes"]),
+        assessed=d.get("assessed", True),  # frozen before the option existed: assessed
     )
 
 

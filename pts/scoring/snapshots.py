@@ -93,7 +93,7 @@ def encode(results: Sequence[RoundResult]) -> str:
         [r.round, _pair(r.total), _pair(r.max), r.size_basis, {k: _pair(v) for k, v in r.tie_values.items()},
          [[i.id, i.score.numerator, i.score.denominator, i.max.numerator, i.max.denominator]
           for i in r.items.values()],
-         [[ln.code, ln.facts] for ln in r.notes]]
+         [[ln.code, ln.facts] for ln in r.notes], r.assessed]
         for r in results
     ], separators=(",", ":"), ensure_ascii=False)
 
@@ -110,8 +110,8 @@ def decode_many(entries: Sequence[tuple[str, str]]) -> list[list[RoundResult]]:
     parsed = json.loads("[" + ",".join(data for _code, data in entries) + "]")
     return [[RoundResult(code, round_no, StoredItems(items), Fraction(*total), Fraction(*top), basis,
                          {k: Fraction(*v) for k, v in ties.items()}, None, None,
-                         tuple(Line(c, f) for c, f in notes))
-             for round_no, total, top, basis, ties, items, notes in rounds]
+                         tuple(Line(c, f) for c, f in notes), assessed)
+             for round_no, total, top, basis, ties, items, notes, assessed in rounds]
             for (code, _data), rounds in zip(entries, parsed, strict=True)]
 
 

@@ -17,7 +17,7 @@ from fractions import Fraction
 from typing import cast
 
 from pts.core.fiscal import Month, calendar_month
-from pts.scoring.engine.explain import Line, exact, percent_text
+from pts.scoring.engine.explain import Line, exact, verdict_percent
 from pts.scoring.engine.inputs import Share
 from pts.scoring.engine.rules import Criterion, Round, RuleSet, StepPart, ThresholdPart, checkpoints
 from pts.scoring.engine.view import UnitView
@@ -128,7 +128,7 @@ def _slots(rules: RuleSet, c: Criterion, rnd: Round) -> tuple[Slot, ...]:
 def _settle(c: Criterion, rnd: Round, slots: tuple[Slot, ...], states: list[Hashable]) -> _Settled:
     """Points per slot from its state, then the absent-series policy across the slots.
 
-    States: ("absent", why); (hits, months counted) for a step part; "hit" / "miss" or a
+    States: ("absent", why); ("no_data",); (hits, months counted) for a step part; "hit" / "miss" or a
     Fraction of points for a checkpoint or a band.
     """
     scores: list[Fraction] = []
@@ -139,6 +139,8 @@ def _settle(c: Criterion, rnd: Round, slots: tuple[Slot, ...], states: list[Hash
         score = ZERO
         if isinstance(state, tuple) and state[0] == "absent":
             absent.append((slot, state[1]))
+        elif state == ("no_data",):
+            pass  # nothing reported: 0, said by the part's own line
         elif slot.part is not None:
             hits, counted = cast(tuple[int, int], state)
             row = None
@@ -156,10 +158,12 @@ def _settle(c: Criterion, rnd: Round, slots: tuple[Slot, ...], states: list[Hash
             score = slot.max
         scores.append(score)
         part_lines.append(lines)
+    nothing = len(absent) == len(slots)  # then the criterion's own policy decides, across criteria
     tail = [
-        Line("absent", {"series": s.series, "source": s.source, "month": s.month, "why": why, "policy": c.absent})
+        Line("absent", {"series": s.series, "source": s.source, "month": s.month, "why": why,
+                        "policy": "" if nothing else c.absent})  # no promise the criterion level may not keep
         for s, why in absent
-    ]
+    ]  # fmt: skip
     total = sum(scores, ZERO)
     if absent and c.absent == "full":
         total += sum((s.max for s, _ in absent), ZERO)
@@ -169,7 +173,13 @@ def _settle(c: Criterion, rnd: Round, slots: tuple[Slot, ...], states: list[Hash
             return _Settled(ZERO, tuple(part_lines), tuple(tail), absent[0][1])
         factor = c.max / present_max
         total *= factor
-        tail.append(Line("reweight", {"factor": exact(factor), "max": exact(c.max), "points": exact(total)}))
+        gone = tuple(dict.fromkeys(s.series or s.source for s, _ in absent))
+        kept = tuple(dict.fromkeys(s.series or s.source for s in slots if all(s is not a for a, _ in absent)))
+        tail.append(Line("reweight", {
+            "factor": exact(factor), "max": exact(c.max), "points": exact(total),
+            "absent": gone, "present": tuple(x for x in kept if x not in gone) or kept,
+            "why": absent[0][1] if len({w for _, w in absent}) == 1 else "",
+        }))  # fmt: skip
     return _Settled(total, tuple(part_lines), tuple(tail), "")
 
 
@@ -201,6 +211,7 @@ def _months_on_target(
     c: Criterion, rnd: Round, view: UnitView, slots: tuple[Slot, ...]
 ) -> tuple[list[Hashable], list[list[Line]]]:
     rounding = view.rules.options.percent_rounding
+    skip_zero = view.rules.options.zero_allocation_month == "skip"
     explain = view.explain
     states: list[Hashable] = []
     own: list[list[Line]] = []
@@ -211,6 +222,10 @@ def _months_on_target(
         lines: list[Line] = []
         own.append(lines)
         plan = _month_plan(view.rules, part, rnd)
+        if not view.reported(rnd):
+            lines.append(Line("no_data", {"series": series}))
+            states.append(("no_data",))
+            continue
         if not view.present(series, rnd):
             states.append(("absent", "no_allocation"))
             continue
@@ -218,6 +233,7 @@ def _months_on_target(
             states.append(("absent", "no_target"))
             continue
         values = view.series(series)
+        curve = _curve_name(view.rules, series)
         spent = part.measure == "spent"
         original = view.original(series) if part.denominator == "original" else None
         hits = counted = 0
@@ -232,8 +248,12 @@ def _months_on_target(
                 if explain:
                     lines.append(Line("month_skipped", {"series": series, "month": iso, "reason": "not_yet"}))
                 continue
-            counted += 1
             base = 0 if figs is None else figs[0] if original is None else original
+            if figs is not None and base <= 0 and skip_zero:
+                if explain:
+                    lines.append(Line("month_skipped", {"series": series, "month": iso, "reason": "zero_allocation"}))
+                continue
+            counted += 1
             if figs is None or base <= 0:
                 if explain:
                     reason = "no_data" if figs is None else "no_allocation"
@@ -247,10 +267,10 @@ def _months_on_target(
             hits += hit
             if not explain:
                 continue
-            q = (measured * 20000 + base) // (2 * base)  # per cent, 2 decimals, half up: display only
             lines.append(Line("month", {
                 "series": series, "month": iso, "measure": part.measure, "measured": measured,
-                "base": base, "percent": f"{q // 100}.{q % 100:02d}", "target": text, "hit": hit,
+                "base": base, "percent": verdict_percent(measured, base, Fraction(num, den), hit),
+                "target": text, "hit": hit, "short": _short(measured, base, num, den, hit), "curve": curve,
             }))  # fmt: skip
         states.append((hits, counted))
     return states, own
@@ -260,6 +280,7 @@ def _threshold(
     c: Criterion, rnd: Round, view: UnitView, slots: tuple[Slot, ...]
 ) -> tuple[list[Hashable], list[list[Line]]]:
     rounding = view.rules.options.percent_rounding
+    pulled_back_absent = view.rules.options.zero_at_checkpoint == "absent"
     states: list[Hashable] = []
     own: list[list[Line]] = []
     for slot in slots:
@@ -268,6 +289,10 @@ def _threshold(
         lines: list[Line] = []
         own.append(lines)
         target = slot.target
+        if not view.reported(rnd):
+            lines.append(Line("no_data", {"series": slot.series}))
+            states.append("miss")
+            continue
         if not view.present(slot.series, rnd):
             states.append(("absent", "no_allocation"))
             continue
@@ -275,6 +300,9 @@ def _threshold(
             states.append(("absent", slot.missing))
             continue
         figs = view.measured(slot.series, slot.index, part.measure, part.denominator)
+        if figs is not None and figs[1] <= 0 and pulled_back_absent:
+            states.append(("absent", "pulled_back"))
+            continue
         if figs is None or figs[1] <= 0:
             reason = "no_allocation" if figs is not None else "not_yet" if slot.index > view.reached else "no_data"
             lines.append(Line("threshold_skipped", {"series": slot.series, "month": slot.month, "reason": reason}))
@@ -293,8 +321,10 @@ def _threshold(
             continue
         lines.append(Line("threshold", {
             "series": slot.series, "month": slot.month, "measure": part.measure, "measured": measured,
-            "base": base, "percent": percent_text(measured, base), "target": slot.target_text,
+            "base": base, "percent": verdict_percent(measured, base, target, hit), "target": slot.target_text,
             "hit": hit, "partial": c.partial, "points": points, "full": full,
+            "short": _short(measured, base, target.numerator, target.denominator, hit),
+            "curve": _curve_name(view.rules, slot.series) if _target_from_curve(part, rnd) else "",
         }))  # fmt: skip
     return states, own
 
@@ -320,6 +350,24 @@ def _banded(c: Criterion, rnd: Round, view: UnitView) -> tuple[list[Hashable], l
         "points": exact(points),
     })  # fmt: skip
     return [points], [[line]]
+
+
+def _short(measured: int, base: int, num: int, den: int, hit: bool) -> int:
+    """Satang still needed to reach the target (num/den per cent of base); 0 once reached."""
+    if hit:
+        return 0
+    need = -(-num * base // (100 * den))  # the least whole satang at or above the target
+    return max(need - measured, 0)
+
+
+def _curve_name(rules: RuleSet, series: str) -> str:
+    """The curve a series is measured against when it is another series' curve, else ""."""
+    spec = rules.series[series]
+    return spec.curve if spec.curve and spec.curve != spec.id else ""
+
+
+def _target_from_curve(part: ThresholdPart, rnd: Round) -> bool:
+    return part.target.get(rnd.id) is None
 
 
 def _due(rules: RuleSet, month: int, day: int) -> date:

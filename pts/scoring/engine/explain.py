@@ -60,6 +60,29 @@ def percent_text(measured: int, base: int) -> str:
     return f"{q // 100}.{q % 100:02d}"
 
 
+def verdict_percent(measured: int, base: int, target: Fraction, hit: bool) -> str:
+    """measured / base as a per cent that never contradicts the verdict beside it (DOMAIN §4 default 10).
+
+    Two decimals half up, or as many more as it takes (44.995 % of a 45 % target that is missed
+    reads "44.995", never "45.00"); past six decimals it is cut towards the verdict.
+    """
+    value = Fraction(measured * 100, base)
+    for places in range(2, 7):
+        shown = rounded(value, places)
+        if (shown >= target) == hit:
+            return _fixed(shown, places)
+    scale = 10**6
+    cut = Fraction(-(-value.numerator * scale // value.denominator) if hit else value.numerator * scale // value.denominator, scale)
+    return _fixed(cut, 6)
+
+
+def _fixed(value: Fraction, places: int) -> str:
+    scaled = value.numerator * 10**places // value.denominator
+    sign = "-" if scaled < 0 else ""
+    whole, frac = divmod(abs(scaled), 10**places)
+    return f"{sign}{whole}.{frac:0{places}d}"
+
+
 @lru_cache(maxsize=4096)
 def show(value: str | Fraction | None, places: int = 2) -> str:
     """An exact string or Fraction shown with at most `places` decimals ("25/12" -> "2.08")."""
@@ -89,6 +112,7 @@ _SKIP = {
     "no_data": ("ไม่มีข้อมูลเดือนนี้ นับเป็นไม่ตามเป้า", "no data this month, counted as a miss"),
     "not_yet": ("ยังไม่ถึงเดือนนี้ ยังไม่นับ", "not reached yet, not counted"),
     "no_allocation": ("ไม่มีเงินจัดสรร นับเป็นไม่ตามเป้า", "no allocation, counted as a miss"),
+    "zero_allocation": ("เงินจัดสรรเป็น 0 เดือนนี้ ไม่นับ", "allocation 0 this month, not counted"),
 }
 _MEASURE = {"disbursed": ("เบิกจ่ายสะสม", "cumulative disbursed"), "spent": ("ใช้จ่ายสะสม", "cumulative spent")}
 _WHY = {
@@ -96,6 +120,8 @@ _WHY = {
     "no_target": ("ไม่มีเป้าหมาย", "no target"),
     "unknown_target": ("ยังไม่ประกาศเป้าหมาย", "target not published"),
     "no_fact": ("ไม่มีข้อมูลจัดซื้อจัดจ้างให้นับ", "no procurement data to count"),
+    "pulled_back": ("เงินจัดสรรถูกดึงกลับจนเป็น 0 ณ จุดวัด", "allocation pulled back to 0 at the checkpoint"),
+    "no_data": ("ไม่มีข้อมูลรายงานในรอบนี้", "no data reported in this round"),
 }
 _POLICY = {
     "reweight": ("ย้ายน้ำหนักไปยังส่วนที่มี", "its weight moves to what is present"),
@@ -110,12 +136,14 @@ class Explainer:
     def __init__(self, rules: RuleSet) -> None:
         self.rules = rules
         self._dispatch: dict[str, Callable[[dict[str, Any], int, str], str]] = {}
-        self._month_ends: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._month_ends: dict[tuple[Any, ...], tuple[str, str, str]] = {}
         self._series_names = {sid: (s.label.th or sid, s.label.en or sid) for sid, s in rules.series.items()}
         self.items = {i.id: i.label for c in rules.criteria for i in c.items}
         self.causes = {x.id: x.label for c in rules.criteria for x in c.causes}
         self.groups = {g.id: g.label for g in rules.size_groups}
         self.awards = {a.id: a.label for a in rules.awards}
+        # a procurement fact is named by the criterion that scores it: no fact id on a screen
+        self.facts = {c.source: c.label for c in rules.criteria if c.source.startswith("procurement:")}
 
     def th(self, line: Line) -> str:
         return self.text(line, "th")
@@ -140,16 +168,45 @@ class Explainer:
     def _month(self, f: dict[str, Any], i: int, lang: str) -> str:
         # the amounts stay in the facts: the sentence is what a score card shows per month; its
         # two ends repeat for every unit, so they are made once
-        key = (f["series"], f["month"], f["measure"], f["target"], f["hit"], i)
+        key = (f["series"], f["month"], f["measure"], f["target"], f["hit"], f.get("curve", ""), i)
         ends = self._month_ends.get(key)
         if ends is None:
             head = f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_MEASURE[f['measure']][i]} "
             if i == 0:
-                tail = f"% เป้าหมาย {show(f['target'])}% → {'ตามเป้า' if f['hit'] else 'ไม่ตามเป้า'}"
+                tail = f" เป้าหมาย {show(f['target'])}%{self._curve_note(f, i)}"
             else:
-                tail = f"%, target {show(f['target'])}% → {'hit' if f['hit'] else 'miss'}"
-            ends = self._month_ends[key] = (head, tail)
-        return ends[0] + str(f["percent"]) + ends[1]
+                tail = f", target {show(f['target'])}%{self._curve_note(f, i)}"
+            verdict = ("ตามเป้า", "hit")[i] if f["hit"] else ("ไม่ตามเป้า", "miss")[i]
+            ends = self._month_ends[key] = (head, tail, verdict)
+        return f"{ends[0]}{f['percent']}% {self._amounts(f, i)}{ends[1]}{self._short(f, i)} → {ends[2]}"
+
+    def _amounts(self, f: dict[str, Any], i: int) -> str:
+        if i == 0:
+            return f"({_baht(f['measured'])} บาท จาก {_baht(f['base'])} บาท)"
+        return f"({_baht(f['measured'])} of {_baht(f['base'])} baht)"
+
+    def _short(self, f: dict[str, Any], i: int) -> str:
+        short = f.get("short")
+        if not short:
+            return ""
+        return f" ขาดอีก {_baht(short)} บาท" if i == 0 else f", {_baht(short)} baht short"
+
+    def _curve_note(self, f: dict[str, Any], i: int) -> str:
+        curve = f.get("curve")
+        if not curve:
+            return ""
+        name = self._series(curve, i) if curve in self._series_names else curve
+        return f" (ใช้เส้นเป้าหมาย{name})" if i == 0 else f" (the {name} curve)"
+
+    def _no_data(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if i == 0:
+            return f"{self._series(f['series'], i)}: ไม่มีข้อมูลรายงานในรอบนี้ → 0 คะแนน"
+        return f"{self._series(f['series'], i)}: no data reported in this round → 0 points"
+
+    def _not_assessed(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if i == 0:
+            return "ไม่มีเงินงบประมาณที่ประเมินได้ในรอบนี้: ไม่ประเมิน ไม่นำมาจัดอันดับ"
+        return "no assessable money in this round: not assessed, left out of the ranking"
 
     def _month_skipped(self, f: dict[str, Any], i: int, lang: str) -> str:
         return f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_SKIP[f['reason']][i]}"
@@ -163,13 +220,15 @@ class Explainer:
         return f"{self._series(f['series'], i)}: on target {f['hits']} of {f['months']} months → {applied} = {show(f['points'], 4)} points (of {show(f['max'], 4)})"
 
     def _threshold(self, f: dict[str, Any], i: int, lang: str) -> str:
-        head = f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_MEASURE[f['measure']][i]} {f['percent']}%"
+        head = (f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_MEASURE[f['measure']][i]} "
+                f"{f['percent']}% {self._amounts(f, i)}")  # fmt: skip
+        target = f"{show(f['target'])}%{self._curve_note(f, i)}{self._short(f, i)}"
         if i == 0:
             verdict = "ถึงเป้า" if f["hit"] else "ไม่ถึงเป้า"
             how = " (ตามสัดส่วน)" if f["partial"] == "proportional" and not f["hit"] else ""
-            return f"{head} เป้าหมาย {show(f['target'])}% → {verdict}{how} ได้ {show(f['points'], 4)} จาก {show(f['full'], 4)} คะแนน"
+            return f"{head} เป้าหมาย {target} → {verdict}{how} ได้ {show(f['points'], 4)} จาก {show(f['full'], 4)} คะแนน"
         how = " (proportional)" if f["partial"] == "proportional" and not f["hit"] else ""
-        return f"{head}, target {show(f['target'])}% → {'met' if f['hit'] else 'not met'}{how}: {show(f['points'], 4)} of {show(f['full'], 4)} points"
+        return f"{head}, target {target} → {'met' if f['hit'] else 'not met'}{how}: {show(f['points'], 4)} of {show(f['full'], 4)} points"
 
     def _threshold_skipped(self, f: dict[str, Any], i: int, lang: str) -> str:
         return f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_SKIP[f['reason']][i]}"
@@ -177,11 +236,20 @@ class Explainer:
     def _absent(self, f: dict[str, Any], i: int, lang: str) -> str:
         what = self._series(f["series"], i) if f["series"] else self._source(f["source"], i)
         when = f" {_month_label(f['month'], lang)}" if f["month"] else ""
+        policy = f" — {_POLICY[f['policy']][i]}" if f["policy"] else ""
         if i == 0:
-            return f"{what}{when}: วัดไม่ได้ ({_WHY[f['why']][0]}) — {_POLICY[f['policy']][0]}"
-        return f"{what}{when}: cannot be measured ({_WHY[f['why']][1]}) — {_POLICY[f['policy']][1]}"
+            return f"{what}{when}: วัดไม่ได้ ({_WHY[f['why']][0]}){policy}"
+        return f"{what}{when}: cannot be measured ({_WHY[f['why']][1]}){policy}"
 
     def _reweight(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if f.get("present"):  # in plain words: "ไม่มีรายจ่ายลงทุน: คิดรายจ่ายประจำเต็ม 2.5 คะแนน"
+            gone = ", ".join(self._what(x, i) for x in f["absent"])
+            kept = ", ".join(self._what(x, i) for x in f["present"])
+            if i == 0:
+                head = f"ไม่มี{gone}" if f.get("why") == "no_allocation" else f"{gone}วัดไม่ได้ ({_WHY.get(f.get('why') or '', ('', ''))[0] or 'ไม่มีข้อมูล'})"
+                return f"{head}: คิด{kept}เต็ม {show(f['max'], 4)} คะแนน (× {show(f['factor'], 4)}) → {show(f['points'], 4)} คะแนน"
+            head = f"no {gone}" if f.get("why") == "no_allocation" else f"{gone} not measured"
+            return f"{head}: {kept} counts out of {show(f['max'], 4)} (× {show(f['factor'], 4)}) → {show(f['points'], 4)} points"
         if i == 0:
             return f"ปรับน้ำหนัก: คะแนนส่วนที่มี × {show(f['factor'], 4)} ให้เต็ม {show(f['max'], 4)} → {show(f['points'], 4)} คะแนน"
         return f"reweighted: present parts × {show(f['factor'], 4)} to be out of {show(f['max'], 4)} → {show(f['points'], 4)} points"
@@ -213,10 +281,16 @@ class Explainer:
             return f"ผ่าน {show(f['achieved'], 4)} จากน้ำหนัก {show(f['weight'], 4)} → {show(f['points'], 4)} คะแนน"
         return f"achieved {show(f['achieved'], 4)} of weight {show(f['weight'], 4)} → {show(f['points'], 4)} points"
 
+    def _what(self, ref: str, i: int) -> str:
+        return self._source(ref, i) if ":" in ref else self._series(ref, i)
+
     def _source(self, source: str, i: int) -> str:
         kind, _, name = source.partition(":")
         if kind == "series":
             return self._series(name, i)
+        label = self.facts.get(source)
+        if label is not None:
+            return (label.th, label.en)[i] or name
         return f"{('ข้อมูลจัดซื้อจัดจ้าง', 'procurement')[i]} {name}"
 
     def _banded(self, f: dict[str, Any], i: int, lang: str) -> str:

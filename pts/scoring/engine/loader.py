@@ -134,7 +134,7 @@ class _Reader:
             return
         values: dict[str, Any] = {}
         for option in OPTIONS:  # every key the editor can show; anything else is an unknown key
-            conv = _rounding if option.key == "percent_rounding" else t.literal(*option.choices)
+            conv: Callable[[Any], Any] = _rounding if option.key == "percent_rounding" else _choice(option.choices)
             value = tb.get(option.key, conv, option.default)
             values[option.key] = option.default if value is None else value
         rounding = values.pop("percent_rounding")
@@ -241,7 +241,9 @@ class _Reader:
         cid = tb.get("id", t.ident)
         kind = tb.get("kind", _kind)
         label = Label(*tb.label())
+        short_th, short_en = tb.get("short_th", t.text, "") or "", tb.get("short_en", t.text, "") or ""
         common: dict[str, Any] = {
+            "short": Label(short_th or short_en, short_en or short_th) if short_th or short_en else None,
             "group": tb.get("group", t.ident, "") or "",
             "absent": tb.get("absent", _absent, self.options.absent_series),
         }
@@ -359,7 +361,7 @@ class _Reader:
             if iid is not None and any(i.id == iid for i in items):
                 itb.error("id", f"รายการ '{iid}' ซ้ำ", f"item '{iid}' is defined twice")
             elif monthly and None not in (open_day, open_after, due_day, after) and \
-                    (open_after, open_day) > (after, due_day):  # type: ignore[operator]
+                    (open_after, open_day) > (after, due_day):
                 itb.error("from_day", "วันเริ่มนับอยู่หลังวันครบกำหนด", "the first day that counts is after the due date")
             elif not monthly and opens and due and _in_fiscal_order(opens) > _in_fiscal_order(due):
                 itb.error("from", "วันเริ่มนับอยู่หลังวันครบกำหนด", "the first day that counts is after the due date")
@@ -450,6 +452,19 @@ def _num(value: Fraction) -> str:
     if value.denominator == 1:
         return str(value.numerator)
     return format((Decimal(value.numerator) / Decimal(value.denominator)).normalize(), "f")
+
+
+def _choice(choices: tuple[Any, ...]) -> Callable[[Any], Any]:
+    """One of an option's named values (an exact match: 1 is not true)."""
+
+    def conv(value: Any) -> Any:
+        for choice in choices:
+            if value == choice and type(value) is type(choice):
+                return choice
+        listed = ", ".join(str(c).lower() if isinstance(c, bool) else str(c) for c in choices)
+        raise t.Invalid(f"ต้องเป็นหนึ่งใน {listed}", f"must be one of {listed}")
+
+    return conv
 
 
 def _be_year(value: Any) -> int:

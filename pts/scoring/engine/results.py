@@ -31,3 +31,7 @@ class RoundResult:
     size_group: str | None = None
     award: str | None = None
     notes: tuple[Line, ...] = ()  # size group and award
+    # False: no assessable money in the round and the rule set's no_money = "not_assessed":
+    # no score, left out of size groups, awards and the league's ranks
+    assessed: bool = True
+    provisional: bool = False  # the round had not ended by the scoring date (`pts score --as-of`)

@@ -160,6 +160,11 @@ class Criterion:
     denominator: Denominator = "current"
     causes: tuple[Cause, ...] = ()
     cap: Fraction | None = None
+    short: Label | None = None  # a column heading ("ระดับ 1-3"); None: the label
+
+    @property
+    def heading(self) -> Label:
+        return self.short or self.label
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,18 @@ class UnitView:
             found = self._present[(sid, rnd.id)] = any((f := values[i]) is not None and f[0] > 0 for i in rnd.indices)
         return found
 
+    def reported(self, rnd: Round) -> bool:
+        """Whether the unit reported figures for any month of the round reached so far."""
+        found = self._present.get(("", rnd.id))
+        if found is None:
+            rows = self.rows
+            found = self._present[("", rnd.id)] = any(rows[i] is not None for i in rnd.indices if i <= self.reached)
+        return found
+
+    def assessable(self, rnd: Round) -> bool:
+        """Whether any series of budget categories has money in the round (default 8: else not assessed)."""
+        return any(self.present(sid, rnd) for sid, spec in self.rules.series.items() if spec.categories)
+
     def last_allocation(self, sid: str, rnd: Round) -> int:
         """Allocation at the round's last month with data (for size groups)."""
         values = self.series(sid)

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
+from fractions import Fraction
 
 import pytest
 
-from pts.scoring.engine import Evidence, Explainer, RuleSetError, parse_ruleset
+from pts.scoring.engine import (
+    Evidence,
+    Explainer,
+    Figures,
+    RuleSetError,
+    UnitData,
+    load_ruleset,
+    parse_ruleset,
+    score_units,
+)
 from pts.scoring.engine.options import OPTIONS
 from pts.scoring.engine.rules import RuleSet
 from pts.scoring.engine.targets import SHIPPED_DIR
-from tests.scoring.engine.helpers import FY2566, OVERALL, doh, make_unit, result
+from tests.scoring.engine.helpers import ALLOCATION, CAPITAL, FY2566, OVERALL, doh, make_unit, result
+
+CAPITAL_ON_TARGET = [0 if c is None else c for c in CAPITAL]
 
 
 def _doh_with(old: str, new: str) -> RuleSet:
@@ -96,3 +108,105 @@ def test_the_checklist_default_partial_comes_from_the_options() -> None:
     text = text.replace('missing_evidence = "zero"', 'missing_evidence = "zero"\nevidence_partial = "proportional"')
     rules = parse_ruleset(text, source="changed.toml", base_dir=SHIPPED_DIR)
     assert rules.criteria[0].partial == "proportional"
+
+
+# part 4: explanations never contradict the verdict
+
+
+def _round_end_unit(recurring: int, capital: int | None = None) -> UnitData:
+    """Round 1 data with February's cumulative disbursement in satang of 1,000,000 baht."""
+    months = {}
+    for m in FY2566[:5]:
+        cats = {"operating": Figures(ALLOCATION, recurring)}
+        if capital is not None:
+            cats["capital"] = Figures(ALLOCATION, capital)
+        months[m] = cats
+    return UnitData(code="U01", months=months)
+
+
+def test_a_missed_threshold_never_shows_a_rounded_percentage_that_reaches_it() -> None:
+    r = result(_round_end_unit(44_995_000), 1)  # 44.995 % of a 45 % target
+    line = next(ln for ln in r.items["5"].lines if ln.code == "threshold")
+    assert (line.facts["percent"], line.facts["hit"], line.facts["short"]) == ("44.995", False, 5_000)
+    text = Explainer(doh()).th(line)
+    assert "45.00%" not in text
+    assert "เบิกจ่ายสะสม 44.995% (449,950.00 บาท จาก 1,000,000.00 บาท) เป้าหมาย 45% ขาดอีก 50.00 บาท → ไม่ถึงเป้า" in text
+
+
+def test_a_month_sentence_says_when_recurring_is_measured_on_the_overall_curve() -> None:
+    r = result(_round_end_unit(44_995_000), 1)
+    line = next(ln for ln in r.items["4.1"].lines if ln.code == "month")
+    assert line.facts["curve"] == "overall"
+    assert "(ใช้เส้นเป้าหมายภาพรวม)" in Explainer(doh()).th(line)
+    assert "(the overall curve)" in Explainer(doh()).en(line)
+
+
+def test_a_reweight_is_said_in_plain_words() -> None:
+    r = result(_round_end_unit(45_000_000), 1)  # no capital money
+    (line,) = [ln for ln in r.items["4.2"].lines if ln.code == "reweight"]
+    text = Explainer(doh()).th(line)
+    assert text.startswith("ไม่มีรายจ่ายลงทุน: คิดรายจ่ายประจำเต็ม 2.5 คะแนน")
+    assert r.items["4.2"].score == Fraction(5, 2)
+
+
+def test_a_unit_with_no_data_in_a_round_is_told_no_data_reported_not_no_allocation() -> None:
+    unit = make_unit(operating=OVERALL[:5], capital=CAPITAL_ON_TARGET[:5])  # nothing reported after February
+    r = result(unit, 2)
+    explainer = Explainer(doh())
+    texts = [explainer.th(ln) for cid in ("4.1", "4.2", "5") for ln in r.items[cid].lines]
+    assert texts and all("ไม่มีข้อมูลรายงานในรอบนี้" in t for t in texts), texts
+    assert not any("ไม่มีเงินจัดสรร" in t or "ย้ายน้ำหนัก" in t for t in texts)
+    assert r.total == 0
+
+
+def test_no_line_promises_a_weight_move_when_nothing_is_left_to_take_it() -> None:
+    # a unit whose every series is without money: the part lines may not promise a reweight
+    months = {m: {"operating": Figures(0, 0), "capital": Figures(0, 0)} for m in FY2566[:5]}
+    r = result(UnitData(code="U01", months=months), 1)
+    explainer = Explainer(doh())
+    absent = [explainer.th(ln) for ln in r.items["4.2"].lines if ln.code == "absent"]
+    assert absent and not any("ย้ายน้ำหนัก" in t for t in absent)
+
+
+# part 6: the options do what they say
+
+
+def test_a_zero_allocation_month_can_be_left_uncounted() -> None:
+    october = {"operating": Figures(0, 0), "capital": Figures(ALLOCATION, 0)}
+    months = {FY2566[0]: october, **{m: {"operating": Figures(ALLOCATION, 50_000_000),
+                                         "capital": Figures(ALLOCATION, 0)} for m in FY2566[1:5]}}  # fmt: skip
+    unit = UnitData(code="U01", months=months)
+    steps = next(ln for ln in result(unit, 1).items["4.1"].lines if ln.code == "steps" and ln.facts["series"] == "recurring")
+    assert (steps.facts["hits"], steps.facts["months"]) == (4, 5)  # default: October counts, as a miss
+    rules = _doh_with('missing_evidence = "zero"', 'missing_evidence = "zero"\nzero_allocation_month = "skip"')
+    steps = next(ln for ln in result(unit, 1, rules).items["4.1"].lines
+                 if ln.code == "steps" and ln.facts["series"] == "recurring")  # fmt: skip
+    assert (steps.facts["hits"], steps.facts["months"]) == (4, 4)
+
+
+def test_capital_pulled_back_to_zero_at_the_round_end_can_be_absent_and_reweighted() -> None:
+    months = {m: {"operating": Figures(ALLOCATION, 50_000_000), "capital": Figures(ALLOCATION, 0)} for m in FY2566[:4]}
+    months[FY2566[4]] = {"operating": Figures(ALLOCATION, 50_000_000), "capital": Figures(0, 0)}  # pulled back
+    unit = UnitData(code="U01", months=months)
+    assert result(unit, 1).items["4.2"].score == Fraction(6, 5)  # default: capital misses
+    rules = _doh_with('missing_evidence = "zero"', 'missing_evidence = "zero"\nzero_at_checkpoint = "absent"')
+    r = result(unit, 1, rules)
+    assert r.items["4.2"].score == Fraction(5, 2)
+    assert any(ln.code == "absent" and ln.facts["why"] == "pulled_back" for ln in r.items["4.2"].lines)
+
+
+def test_a_unit_with_no_assessable_money_can_be_not_assessed_and_left_out_of_the_ranking() -> None:
+    text = (SHIPPED_DIR / "province-pts-template.toml").read_text(encoding="utf-8")
+    assert "[options]" in text
+    text = text.replace("[options]", '[options]\nno_money = "not_assessed"', 1)
+    rules = parse_ruleset(text, source="changed.toml", base_dir=SHIPPED_DIR)
+    money = {m: {"operating": Figures(ALLOCATION, ALLOCATION), "capital": Figures(ALLOCATION, ALLOCATION)}
+             for m in FY2566}  # fmt: skip
+    none = {m: {"operating": Figures(0, 0)} for m in FY2566}
+    results = score_units(rules, [UnitData(code="A", months=money), UnitData(code="B", months=none)])
+    by_unit = {r.unit: r for r in results}
+    assert by_unit["A"].assessed and not by_unit["B"].assessed
+    assert by_unit["B"].size_group is None and by_unit["B"].award is None
+    default = {r.unit: r for r in score_units(load_ruleset("province-pts-template"),
+                                              [UnitData(code="B", months=none)])}  # fmt: skip
+    assert default["B"].assessed  # today's behaviour: scored (0) and ranked

@@ -79,11 +79,12 @@ def test_it_counts_a_month_exactly_on_target_as_a_hit() -> None:
 
 
 def test_it_does_not_round_a_percentage_up_to_meet_the_target() -> None:
-    # 9 % of 3,333,333.33 baht is 299,999.9997 baht: 299,999.99 baht shows as 9.00 % yet is below
+    # 9 % of 3,333,333.33 baht is 299,999.9997 baht: 299,999.99 baht would show as 9.00 % yet is
+    # below, so it is shown with the digits that keep it below, and one satang short
     october = {"operating": Figures(333_333_333, 29_999_999), "capital": Figures(ALLOCATION, 0)}
     unit = UnitData(code="U01", months={FY2566[0]: october})
     (line, *_) = [ln.facts for ln in result(unit, 1).items["4.1"].lines if ln.code == "month"]
-    assert (line["percent"], line["hit"]) == ("9.00", False)
+    assert (line["percent"], line["hit"], line["short"]) == ("8.999999", False, 1)
     rounded = _doh_with('percent_rounding = "exact"', "percent_rounding = 2")
     (line, *_) = [ln.facts for ln in result(unit, 1, rounded).items["4.1"].lines if ln.code == "month"]
     assert line["hit"] is True
@@ -203,7 +204,8 @@ def test_it_explains_every_month_used_with_actual_and_target() -> None:
         ("capital", "2023-02", "50.00", "51", False),
     ]
     text = Explainer(doh()).th(next(ln for ln in lines if ln.code == "month"))
-    assert text == "รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 10.00% เป้าหมาย 9% → ตามเป้า"
+    assert text == ("รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 10.00% (100,000.00 บาท จาก 1,000,000.00 บาท) "
+                    "เป้าหมาย 9% (ใช้เส้นเป้าหมายภาพรวม) → ตามเป้า")
 
 
 def test_the_measured_amounts_are_kept_in_satang_in_the_explanation() -> None:
