@@ -41,7 +41,6 @@ import sys
 import unicodedata
 from dataclasses import replace
 from datetime import date
-from fractions import Fraction
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,7 @@ from pts.scoring.engine import (
     score_units,
 )
 from pts.scoring.engine.csvinput import InputError, Issue, decode, read_evidence, read_figures, split_by_unit
-from pts.scoring.engine.explain import rounded
+from pts.scoring.engine.explain import points
 from pts.scoring.engine.inputs import Evidence, UnitData
 from pts.scoring.engine.jsonout import encode_results
 
@@ -426,13 +425,6 @@ _HEADINGS = {
     "en": {"unit": "unit", "round": "round", "total": "total", "max": "max", "group": "size group", "award": "award",
            "provisional": " (provisional)", "not_assessed": "not assessed"},
 }
-
-
-def points(value: Fraction) -> str:
-    """Points as the official forms print them: four decimals (0.2 -> "0.2000")."""
-    q = rounded(value, 4)
-    whole, frac = divmod(abs(q.numerator) * 10_000 // q.denominator, 10_000)
-    return f"{'-' if q < 0 else ''}{whole}.{frac:04d}"
 
 
 def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explain: bool, lang: str,

@@ -341,7 +341,7 @@ def diff(frozen: Iterable[RoundResult], current: Iterable[RoundResult]) -> list[
 class LeagueRow:
     unit: Org
     result: RoundResult
-    rank: int  # within the size group (or the whole scheme), competition ranking 1, 2, 2, 4
+    rank: int | None  # within the size group (or the whole scheme), 1, 2, 2, 4; None: not assessed
     overridden: frozenset[str]
 
 
@@ -352,7 +352,7 @@ def league(rules: RuleSet, results: Sequence[RoundResult], *, round_no: int, uni
     for code, cid in overridden:
         marks[code].add(cid)
     order = {g.id: i for i, g in enumerate(rules.size_groups)}
-    rows = [r for r in results if r.round == round_no and r.unit in units]
+    rows = [r for r in results if r.round == round_no and r.unit in units and r.assessed]
     rows.sort(key=lambda r: (order.get(r.size_group or "", len(order)), -r.total, r.unit))
     out, previous, place = [], None, 0
     for position_in_group, r in _positions(rows):
@@ -361,6 +361,11 @@ def league(rules: RuleSet, results: Sequence[RoundResult], *, round_no: int, uni
             place, previous = position_in_group, key
         if r.unit in visible_codes:
             out.append(LeagueRow(units[r.unit], r, place, frozenset(marks.get(r.unit, ()))))
+    # units not assessed in the round take no place: listed after the ranked ones
+    for r in sorted((r for r in results if r.round == round_no and r.unit in units and not r.assessed),
+                    key=lambda r: r.unit):
+        if r.unit in visible_codes:
+            out.append(LeagueRow(units[r.unit], r, None, frozenset(marks.get(r.unit, ()))))
     return out
 
 

@@ -54,10 +54,11 @@ def rounded(value: Fraction, places: int = 4) -> Fraction:
     return Fraction(sign * q, scale)
 
 
-def percent_text(measured: int, base: int) -> str:
-    """measured / base as a per cent with two decimals, half up: display only, never compared."""
-    q = (2 * measured * 10000 + base) // (2 * base)
-    return f"{q // 100}.{q % 100:02d}"
+def points(value: Fraction) -> str:
+    """Points as the official forms print them: four decimals (0.2 -> "0.2000")."""
+    q = rounded(value, 4)
+    whole, frac = divmod(abs(q.numerator) * 10_000 // q.denominator, 10_000)
+    return f"{'-' if q < 0 else ''}{whole}.{frac:04d}"
 
 
 def verdict_percent(measured: int, base: int, target: Fraction, hit: bool) -> str:
