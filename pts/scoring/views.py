@@ -144,7 +144,7 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     can_coordinate = can_coordinate_scheme(request.user, obj)
     return paging.render_list(request, "scoring/league.html", "scoring/_league_results.html", {
         "scheme": obj, "rules": rules, "rules_label": _label(rules.label), "sel": sel, "form": sel.form,
-        "criteria": [(_label(c.heading), _label(c.label), _max_text(c)) for c in criteria], "table": table,
+        "criteria": [(c.id, _label(c.heading), _label(c.label), _max_text(c)) for c in criteria], "table": table,
         "provisional": _provisional(rules, sel),
         "page": page, "q": q, "shown_of": len(rows),
         "can_coordinate": can_coordinate, "query": _query(sel),
@@ -174,7 +174,8 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
         item = result.items[c.id] if result else None
         o = overrides.get((unit.code, c.id))
         items.append({
-            "id": _label(c.heading), "label": _label(c.label), "score": points(item.score) if item else "-",
+            "id": c.id, "heading": _label(c.heading), "label": _label(c.label),
+            "score": points(item.score) if item else "-",
             "max": _max_text(c), "lines": [say(ln) for ln in item.lines] if item else [], "override": o,
         })
     changes: list[queries.Change] = []

@@ -56,7 +56,8 @@ def test_alice_reads_her_card_with_thai_explanations_and_the_amount_still_needed
     page = login(client, world.alice).get(card_url(ledger, world.unit_a, as_of="15/11/2565", round=1))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "<li>รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 10.00% เป้าหมาย 9% → ตามเป้า</li>" in html  # a month line, in Thai
+    assert ("<li>รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 10.00% (100,000.00 บาท จาก 1,000,000.00 บาท) เป้าหมาย 9% "
+            "(ใช้เส้นเป้าหมายภาพรวม) → ตามเป้า</li>") in html  # a month line, in Thai, with its amounts
     assert "ไม่มีหลักฐานการกำกับติดตาม" in html  # why 1-3 scores nothing
     assert page.context["needed"] and page.context["override_form"] is None
     override = reverse("scoring:override", kwargs={"scheme": ledger.code, "unit_id": world.unit_a.pk})
@@ -125,3 +126,20 @@ def test_the_coordinators_override_form_refuses_a_missing_reason_and_changes_not
 def test_the_as_of_date_may_be_typed_in_be_iso_or_thai_digits(client, ledger, world, as_of):
     page = login(client, world.carol).get(league_url(ledger, as_of=as_of, round=1))
     assert page.context["sel"].as_of == date(2023, 2, 28)
+
+
+def test_the_league_heads_its_columns_with_the_criteria_in_thai_and_points_to_four_decimals(client, ledger, world):
+    page = login(client, world.carol).get(league_url(ledger, **AS_OF))
+    html = page.content.decode()
+    for heading in ("ระดับ 1-3", "ระดับ 4.1", "ระดับ 4.2", "ระดับ 5"):
+        assert f">{heading}<br>" in html
+    assert ">4.1<br>" not in html and ">1-3<br>" not in html  # no rule-set ids as headings
+    assert "/0.5000" in html and "/5.0000" not in html.replace("/ 5.0000", "")
+    assert "ชั่วคราว" not in html  # round 1 has ended by 28 Feb
+
+
+def test_a_round_not_ended_by_the_date_shown_is_marked_provisional(client, ledger, world):
+    html = login(client, world.carol).get(league_url(ledger, as_of="15/02/2566", round=1)).content.decode()
+    assert "ชั่วคราว" in html
+    html = client.get(card_url(ledger, world.unit_a, as_of="15/02/2566", round=1)).content.decode()
+    assert "ชั่วคราว" in html and "<strong>ระดับ 4.1</strong>" in html
