@@ -419,11 +419,11 @@ def _pad(text: str, width: int, right: bool) -> str:
     return fill + text if right else text + fill
 
 
-_HEADINGS = {
+_HEADINGS: dict[str, dict[Any, str]] = {
     "th": {"unit": "หน่วยงาน", "round": "รอบ", "total": "รวม", "max": "เต็ม", "group": "กลุ่มขนาด", "award": "รางวัล",
-           "provisional": " (ชั่วคราว)", "not_assessed": "ไม่ประเมิน"},
+           "provisional": " (ชั่วคราว)", "not_assessed": "ไม่ประเมิน", True: "ผ่าน", False: "ไม่ผ่าน"},
     "en": {"unit": "unit", "round": "round", "total": "total", "max": "max", "group": "size group", "award": "award",
-           "provisional": " (provisional)", "not_assessed": "not assessed"},
+           "provisional": " (provisional)", "not_assessed": "not assessed", True: "passed", False: "failed"},
 }
 
 
@@ -439,6 +439,7 @@ def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explai
     groups = {g.id: (g.label.th if th else g.label.en) or g.id for g in rules.size_groups}
     awards = {a.id: (a.label.th if th else a.label.en) or a.id for a in rules.awards}
     extra = ([words["group"]] if rules.size_groups else []) + ([words["award"]] if rules.awards else [])
+    extra += [(c.heading.th if th else c.heading.en) or c.id for c in rules.checks]
     header = [words["unit"], words["round"], *heads, words["total"], words["max"], *extra]
     rows = []
     for r in results:
@@ -450,6 +451,7 @@ def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explai
             cells = [unit, label, *("-" for _ in ids), words["not_assessed"], points(r.max)]
         cells += ([groups.get(r.size_group or "", "-")] if rules.size_groups else [])
         cells += ([awards.get(r.award or "", "-")] if rules.awards else [])
+        cells += [words.get(r.checks[c.id].passed, "-") if c.id in r.checks else "-" for c in rules.checks]
         rows.append((r, cells))
     widths = [max([_width(h)] + [_width(c[k]) for _, c in rows]) for k, h in enumerate(header)]
     numeric = [2 <= k < 4 + len(ids) for k in range(len(header))]  # items, total, max
@@ -465,5 +467,8 @@ def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explai
             for c, head in zip(rules.criteria, heads, strict=True):
                 for ln in r.items[c.id].lines:
                     out.write(f"    [{head}] {explainer.text(ln, lang)}\n")
+            for c in rules.checks:
+                for ln in r.checks[c.id].lines if c.id in r.checks else ():
+                    out.write(f"    [{(c.heading.th if th else c.heading.en) or c.id}] {explainer.text(ln, lang)}\n")
             for ln in r.notes:
                 out.write(f"    {explainer.text(ln, lang)}\n")

@@ -38,6 +38,7 @@ from pts.scoring.engine import (
     score_units,
 )
 from pts.scoring.engine.ranking import rank
+from pts.scoring.engine.results import CheckResult
 from pts.scoring.models import FrozenRound, ScoreOverride
 from pts.scoring.rulesets import rule_set_ref, rules_for
 
@@ -248,6 +249,7 @@ def result_json(r: RoundResult) -> dict[str, Any]:
         "size_basis": r.size_basis, "tie_values": {k: exact(v) for k, v in r.tie_values.items()},
         "size_group": r.size_group, "award": r.award, "notes": [[ln.code, ln.facts] for ln in r.notes],
         "assessed": r.assessed,
+        "checks": {k: [c.passed, [[ln.code, ln.facts] for ln in c.lines]] for k, c in r.checks.items()},
     }
 
 
@@ -259,6 +261,8 @@ def result_from_json(d: Mapping[str, Any]) -> RoundResult:
         size_basis=d["size_basis"], tie_values={k: Fraction(v) for k, v in d["tie_values"].items()},
         size_group=d["size_group"], award=d["award"], notes=tuple(Line(c, f) for c, f in d["notes"]),
         assessed=d.get("assessed", True),  # frozen before the option existed: assessed
+        checks={k: CheckResult(k, passed, tuple(Line(c, f) for c, f in lines))
+                for k, (passed, lines) in d.get("checks", {}).items()},
     )
 
 

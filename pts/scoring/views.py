@@ -140,12 +140,14 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
         "items": [(points(row.result.items[c.id].score) if row.result.assessed else "-", c.id in row.overridden)
                   for c in criteria],
         "total": points(row.result.total), "max": points(row.result.max),
+        "checks": [_check_state(row.result, c.id) for c in rules.checks],
     } for row in page.object_list]
     can_coordinate = can_coordinate_scheme(request.user, obj)
     return paging.render_list(request, "scoring/league.html", "scoring/_league_results.html", {
         "scheme": obj, "rules": rules, "rules_label": _label(rules.label), "sel": sel, "form": sel.form,
         "criteria": [(c.id, _label(c.heading), _label(c.label), _max_text(c)) for c in criteria], "table": table,
         "provisional": _provisional(rules, sel),
+        "checks": [(_label(c.heading), _label(c.label)) for c in rules.checks],
         "page": page, "q": q, "shown_of": len(rows),
         "can_coordinate": can_coordinate, "query": _query(sel),
         "freeze_form": FreezeForm(rounds=_rounds(rules), initial={"round_no": sel.round_no, "as_of": sel.as_of})
@@ -178,6 +180,9 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
             "score": points(item.score) if item else "-",
             "max": _max_text(c), "lines": [say(ln) for ln in item.lines] if item else [], "override": o,
         })
+    checks = [{"heading": _label(c.heading), "label": _label(c.label), "state": _check_state(result, c.id),
+               "lines": [say(ln) for ln in result.checks[c.id].lines] if result and c.id in result.checks else []}
+              for c in rules.checks]
     changes: list[queries.Change] = []
     if sel.frozen is not None:
         frozen_rows = [r for r in queries.frozen_results(sel.frozen) if r.unit == unit.code]
@@ -195,7 +200,7 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
                 for e in deductions_visible_to(user=request.user, scheme=obj).filter(unit=unit)]
     return render(request, "scoring/card.html", {
         "scheme": obj, "unit": unit, "rules_label": _label(rules.label), "template": rules.template,
-        "sel": sel, "form": sel.form, "result": result, "items": items,
+        "sel": sel, "form": sel.form, "result": result, "items": items, "checks": checks,
         "total": points(result.total) if result and result.assessed else "-",
         "max": points(result.max) if result else "-", "assessed": result.assessed if result else True,
         "provisional": _provisional(rules, sel),
@@ -214,6 +219,12 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
 
 def _shown(value: Fraction | None) -> str:
     return points(value) if value is not None else "-"
+
+
+def _check_state(result: RoundResult | None, cid: str) -> str:
+    """ "passed", "failed" or "" (nothing to check) for a template to show."""
+    found = result.checks.get(cid) if result else None
+    return "" if found is None or found.passed is None else "passed" if found.passed else "failed"
 
 
 def _provisional(rules: RuleSet, sel: Selection) -> bool:

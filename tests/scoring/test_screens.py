@@ -143,3 +143,25 @@ def test_a_round_not_ended_by_the_date_shown_is_marked_provisional(client, ledge
     assert "ชั่วคราว" in html
     html = client.get(card_url(ledger, world.unit_a, as_of="15/02/2566", round=1)).content.decode()
     assert "ชั่วคราว" in html and "<strong>ระดับ 4.1</strong>" in html
+
+
+def test_the_training_check_shows_on_the_card_and_the_league(client, ledger, world):
+    from pts.budget.actions import disbursement_record
+    from pts.budget.models import Activity
+    from tests.factories import ledger_admin, make_allocation
+
+    seminar = Activity.objects.create(fiscal_year=ledger.fiscal_year, unit=world.unit_a, code="S", name="สัมมนา",
+                                      tags=["training", "meeting"])
+    make_allocation(unit=world.unit_a, amount=100_000_00, activity=seminar)
+    disbursement_record(actor=ledger_admin(), fiscal_year=2566, unit=world.unit_a, category="operating",
+                        amount=40_000_00, effective_date=date(2022, 12, 20), activity=seminar)
+    login(client, world.carol)
+    card = client.get(card_url(ledger, world.unit_a, **AS_OF))
+    (check,) = card.context["checks"]
+    assert (check["heading"], check["state"]) == ("ฝึกอบรม ไตรมาส 1", "failed")
+    html = card.content.decode()
+    assert "ไม่ผ่าน" in html and "เบิกจ่ายสะสม 40.00% (40,000.00 บาท จาก 100,000.00 บาท) เป้าหมาย 50%" in html
+    league = client.get(league_url(ledger, **AS_OF))
+    assert ">ฝึกอบรม ไตรมาส 1</th>" in league.content.decode()
+    states = {row["unit"].code: row["checks"] for row in league.context["table"]}
+    assert states == {"AG-A": ["failed"], "AG-B": [""]}

@@ -19,6 +19,7 @@ from typing import cast
 from pts.core.fiscal import Month, calendar_month
 from pts.scoring.engine.explain import Line, exact, verdict_percent
 from pts.scoring.engine.inputs import Share
+from pts.scoring.engine.results import CheckResult
 from pts.scoring.engine.rules import Criterion, Round, RuleSet, StepPart, ThresholdPart, checkpoints
 from pts.scoring.engine.view import UnitView
 
@@ -95,6 +96,26 @@ def score_criterion(c: Criterion, rnd: Round, view: UnitView) -> Outcome:
             lines += theirs
         lines += settled.tail
     return Outcome(settled.score, lines, settled.absent, key if c.partial != "proportional" else None)
+
+
+def check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
+    """A rule-set check: passed when every checkpoint of the round is reached; None when the
+    round has no checkpoint or the series cannot be measured (no money, no target)."""
+    slots = _slots(view.rules, c, rnd)
+    if not slots:
+        return CheckResult(c.id, None, ())
+    states, own = _threshold(c, rnd, view, slots)
+    unknown = any(isinstance(s, tuple) for s in states) or any(ln.code == "no_data" for mine in own for ln in mine)
+    passed = None if unknown else all(s == "hit" for s in states)
+    lines: list[Line] = []
+    if view.explain:
+        for slot, state, mine in zip(slots, states, own, strict=True):
+            for ln in mine:
+                facts = {k: v for k, v in ln.facts.items() if k not in ("points", "full", "partial")}
+                lines.append(Line("check" if ln.code == "threshold" else ln.code, facts))
+            if isinstance(state, tuple):
+                lines.append(Line("check_absent", {"series": slot.series, "month": slot.month, "why": state[1]}))
+    return CheckResult(c.id, passed, tuple(lines))
 
 
 def _slots(rules: RuleSet, c: Criterion, rnd: Round) -> tuple[Slot, ...]:

@@ -199,6 +199,20 @@ class Explainer:
         name = self._series(curve, i) if curve in self._series_names else curve
         return f" (ใช้เส้นเป้าหมาย{name})" if i == 0 else f" (the {name} curve)"
 
+    def _check(self, f: dict[str, Any], i: int, lang: str) -> str:
+        head = (f"{self._series(f['series'], i)} {_month_label(f['month'], lang)}: {_MEASURE[f['measure']][i]} "
+                f"{f['percent']}% {self._amounts(f, i)}")  # fmt: skip
+        target = f"{show(f['target'])}%{self._curve_note(f, i)}{self._short(f, i)}"
+        if i == 0:
+            return f"{head} เป้าหมาย {target} → {'ผ่าน' if f['hit'] else 'ไม่ผ่าน'} (ตรวจสอบ ไม่มีคะแนน)"
+        return f"{head}, target {target} → {'passed' if f['hit'] else 'failed'} (a check, no points)"
+
+    def _check_absent(self, f: dict[str, Any], i: int, lang: str) -> str:
+        when = f" {_month_label(f['month'], lang)}" if f["month"] else ""
+        if i == 0:
+            return f"{self._series(f['series'], i)}{when}: ตรวจไม่ได้ ({_WHY[f['why']][0]})"
+        return f"{self._series(f['series'], i)}{when}: cannot be checked ({_WHY[f['why']][1]})"
+
     def _no_data(self, f: dict[str, Any], i: int, lang: str) -> str:
         if i == 0:
             return f"{self._series(f['series'], i)}: ไม่มีข้อมูลรายงานในรอบนี้ → 0 คะแนน"

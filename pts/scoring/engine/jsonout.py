@@ -135,6 +135,11 @@ def encoder(rules: RuleSet, lang: str = "th") -> Callable[[RoundResult], str]:
             text += f',"notes":[{",".join(map(line_json, r.notes))}]'
         if rules.template:
             text += ',"template":true'
+        if rules.checks:
+            text += ',"checks":{' + ",".join(
+                f'{key(c.id)}:{{"passed":{_dumps(r.checks[c.id].passed if c.id in r.checks else None)},'
+                f'"explanations":[{",".join(map(line_json, r.checks[c.id].lines if c.id in r.checks else ()))}]}}'
+                for c in rules.checks) + "}"
         if not r.assessed:
             text += ',"not_assessed":true'
         if r.provisional:

@@ -119,6 +119,10 @@ class _Reader:
         self._rounds()
         criteria = [c for c in (self._criterion(tb) for tb in self.root.tables("criteria", required=True)) if c]
         self._check_totals(criteria)
+        checks = [c for c in (self._check(tb) for tb in self.root.tables("checks")) if c]
+        for i, c in enumerate(checks):
+            if any(x.id == c.id for x in criteria) or any(x.id == c.id for x in checks[:i]):
+                self.doc.error(("checks", i, "id"), f"รหัส '{c.id}' ซ้ำ", f"id '{c.id}' is used twice")
         size_series, groups = self._size_groups()
         awards = self._awards(criteria)
         return RuleSet(
@@ -126,6 +130,7 @@ class _Reader:
             source=self.doc.source, sha256="", options=self.options, series=self.series,
             curves=self.curves, rounds=tuple(self.rounds), criteria=tuple(criteria), months=self.months,
             size_series=size_series, size_groups=groups, awards=awards, targets_label=targets_label,
+            checks=tuple(checks),
         )  # fmt: skip
 
     def _options(self) -> None:
@@ -273,6 +278,27 @@ class _Reader:
         if cid is None or kind is None or top is None:
             return None  # the error is recorded; parse_ruleset raises before anything uses this
         return Criterion(id=cid, kind=kind, label=label, max=top, **common)
+
+    def _check(self, tb: t.Table) -> Criterion | None:
+        """A [[checks]] entry: one series against a target at given months, flagged, not scored."""
+        cid = tb.get("id", t.ident)
+        label = Label(*tb.label())
+        short_th, short_en = tb.get("short_th", t.text, "") or "", tb.get("short_en", t.text, "") or ""
+        sid = self._series_ref(tb)
+        measure = tb.get("measure", _measure, self.options.measure) or "disbursed"
+        denominator = tb.get("denominator", _denominator, self.options.denominator) or "current"
+        at = tb.get("at", self._checkpoint_spec)
+        targets = self._per_round(tb, "target", _threshold_target)
+        tb.done()
+        if targets and any(v == "curve" for v in targets.values()):
+            self._need_curve(tb, sid, measure)
+        if cid is None or sid is None or targets is None or at is None:
+            return None
+        target = {rid: (None if v == "curve" else v) for rid, v in targets.items()}
+        part = ThresholdPart(sid, Fraction(1), target, at, measure, denominator)
+        return Criterion(id=cid, kind="threshold", label=label, max=Fraction(1), threshold_parts=(part,),
+                         absent="zero", measure=measure, denominator=denominator,
+                         short=Label(short_th or short_en, short_en or short_th) if short_th or short_en else None)
 
     def _step_parts(self, tb: t.Table, common: dict[str, Any], top: Fraction | None) -> list[StepPart]:
         parts = []

@@ -70,5 +70,5 @@ def rank(rules: RuleSet, results: list[RoundResult]) -> list[RoundResult]:
             }))  # fmt: skip
         # built directly rather than by dataclasses.replace: a 10,000-unit league builds 10,000 of them
         out.append(RoundResult(r.unit, r.round, r.items, r.total, r.max, r.size_basis, r.tie_values, group,
-                               award_id, tuple(notes), r.assessed, r.provisional))
+                               award_id, tuple(notes), r.assessed, r.provisional, r.checks))
     return out

@@ -17,6 +17,15 @@ class ItemResult:
     lines: tuple[Line, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """A rule-set check in one round: passed, failed, or None (nothing to check: no money, no data, not due)."""
+
+    id: str
+    passed: bool | None
+    lines: tuple[Line, ...] = ()
+
+
 @dataclass(slots=True)  # not frozen, for speed; changed only through dataclasses.replace
 class RoundResult:
     """One unit in one round. total == sum of item scores, always; total <= max."""
@@ -35,3 +44,4 @@ class RoundResult:
     # no score, left out of size groups, awards and the league's ranks
     assessed: bool = True
     provisional: bool = False  # the round had not ended by the scoring date (`pts score --as-of`)
+    checks: Mapping[str, CheckResult] = field(default_factory=dict)

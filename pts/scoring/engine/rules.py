@@ -199,6 +199,9 @@ class RuleSet:
     criteria: tuple[Criterion, ...]
     months: tuple[Month, ...]  # the fiscal year's twelve months, October first
     size_series: str = ""
+    # [[checks]]: rules flagged on the card and the league, never scored (DOH: training money
+    # >= 50 % disbursed in Q1); each a threshold criterion of one part with 1 point per checkpoint
+    checks: tuple[Criterion, ...] = ()
     size_groups: tuple[SizeGroup, ...] = ()
     awards: tuple[Award, ...] = ()
     targets_label: Label = field(default_factory=lambda: Label("", ""))

@@ -210,3 +210,27 @@ def test_a_unit_with_no_assessable_money_can_be_not_assessed_and_left_out_of_the
     default = {r.unit: r for r in score_units(load_ruleset("province-pts-template"),
                                               [UnitData(code="B", months=none)])}  # fmt: skip
     assert default["B"].assessed  # today's behaviour: scored (0) and ranked
+
+
+# part 5: the seed's rules that nothing expressed
+
+
+def _with_training(paid_by_december: int) -> UnitData:
+    unit = make_unit(operating=OVERALL, capital=CAPITAL_ON_TARGET)
+    training = {m: Figures(10_000_000, paid_by_december if m >= FY2566[2] else 0) for m in FY2566}
+    return UnitData(code=unit.code, months=unit.months, tags={"training+meeting": training})
+
+
+def test_doh_flags_training_money_disbursed_by_half_in_q1() -> None:
+    passed = result(_with_training(5_000_000), 1).checks["training-q1"]
+    failed = result(_with_training(4_999_999), 1).checks["training-q1"]
+    assert (passed.passed, failed.passed) == (True, False)
+    text = Explainer(doh()).th(next(ln for ln in failed.lines if ln.code == "check"))
+    assert "ฝึกอบรม" in text and "49.99999" in text and "ขาดอีก 0.01 บาท → ไม่ผ่าน (ตรวจสอบ ไม่มีคะแนน)" in text
+    # a check takes no points: the totals are those without it
+    assert result(_with_training(5_000_000), 1).total == result(_with_training(0), 1).total
+
+
+def test_the_training_check_is_not_due_in_round_2_and_unknown_without_training_money() -> None:
+    assert result(_with_training(5_000_000), 2).checks["training-q1"].passed is None
+    assert result(make_unit(operating=OVERALL), 1).checks["training-q1"].passed is None

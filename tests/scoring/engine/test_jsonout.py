@@ -49,6 +49,10 @@ def result_json(rules: RuleSet, explainer: Explainer, r: RoundResult, lang: str 
         obj["notes"] = [{"code": ln.code, **money_facts(ln.facts), lang: text(ln)} for ln in r.notes]
     if rules.template:
         obj["template"] = True
+    if rules.checks:
+        obj["checks"] = {c.id: {"passed": r.checks[c.id].passed,
+                                "explanations": [{"code": ln.code, **money_facts(ln.facts), lang: text(ln)}
+                                                 for ln in r.checks[c.id].lines]} for c in rules.checks}
     if not r.assessed:
         obj["not_assessed"] = True
     if r.provisional:
