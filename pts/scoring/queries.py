@@ -96,6 +96,7 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
                                unions=sources.tag_unions(rules)) if tags else {}
     events = sources.deduction_events(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of,
                                       cells=cells)
+    carried = sources.carry_overs(scheme=scheme, rules=rules, unit_ids=ids, as_of=as_of)
     wanted = set(months)
     through = months[-1] if months else rules.months[0].prev()  # the months the scoring date has reached
     out = []
@@ -108,7 +109,7 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
             code=unit.code, name=unit.name_th, months=cells.get(unit.pk, NO_MONTHS), through=through,
             tags=by_tag.get(unit.pk, {}),
             evidence=evidence.get(unit.pk, ()), procurement=facts.as_facts() if facts is not None else {},
-            deductions=deductions,
+            deductions=deductions, carry_overs=carried.get(unit.pk, ()) if carried is not None else None,
         ))
     return out
 
@@ -231,6 +232,8 @@ def inputs_json(units: Iterable[UnitData], as_of: date) -> dict[str, Any]:
             "procurement": {k: str(_share(v)) for k, v in u.procurement.items()},
             "deductions": [[d.cause, d.month.iso(), d.note] for d in u.deductions],
             "tags": {tag: {m.iso(): list(f) for m, f in sorted(per.items())} for tag, per in u.tags.items()},
+            "carry_overs": None if u.carry_overs is None else
+            [[c.category, c.day.isoformat(), c.amount] for c in u.carry_overs],
         }
     return {"as_of": as_of.isoformat(), "units": data}
 

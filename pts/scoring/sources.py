@@ -26,6 +26,7 @@ from pts.organisations import scope
 from pts.schemes.models import Denominator, Scheme
 from pts.scoring import ledger
 from pts.scoring.engine import CATEGORIES, Deduction, Figures, RuleSet
+from pts.scoring.engine.inputs import CarryOver
 from pts.scoring.models import DeductionEvent
 
 K = MovementKind
@@ -238,6 +239,27 @@ def recorded_deductions(*, scheme: Scheme, rules: RuleSet, months: Sequence[Mont
         if unit_id in ids:
             out[unit_id].append(Deduction(cause, Month.of(month), note))
     return {unit_id: tuple(sorted(events, key=lambda e: (e.month, e.cause, e.note))) for unit_id, events in out.items()}
+
+
+def carry_overs(*, scheme: Scheme, rules: RuleSet, unit_ids: Collection[int],
+                as_of: date) -> dict[int, tuple[CarryOver, ...]] | None:
+    """unit id -> its carry-overs known on `as_of` (a reversal nets into the one it undoes), for the
+    rule set's carry-over checks; None when it has none (no reads)."""
+    if not any(c.carry_categories for c in rules.checks):
+        return None
+    ids = set(unit_ids)
+    rows = [row for row in Movement.objects.filter(fiscal_year=scheme.fiscal_year, kind=K.CARRY_OVER_OUT)
+            .values_list("pk", "unit_id", "category", "effective_date", "amount", "reverses_id").order_by("pk")
+            if row[3] <= as_of]
+    where = {pk: (unit_id, category, day) for pk, unit_id, category, day, _a, _r in rows}
+    net: dict[tuple[int, str, date], int] = defaultdict(int)
+    for pk, _unit, _category, _day, amount, reverses in rows:
+        net[where.get(reverses, where[pk])] += amount
+    out: dict[int, list[CarryOver]] = {unit_id: [] for unit_id in ids}
+    for (unit_id, category, day), amount in sorted(net.items()):
+        if unit_id in ids and amount > 0:
+            out[unit_id].append(CarryOver(category, day, amount))
+    return {unit_id: tuple(found) for unit_id, found in out.items()}
 
 
 def _carryovers(scheme: Scheme, ids: set[int], as_of: date) -> Iterable[tuple[int, Deduction]]:

@@ -157,11 +157,32 @@ def test_the_training_check_shows_on_the_card_and_the_league(client, ledger, wor
                         amount=40_000_00, effective_date=date(2022, 12, 20), activity=seminar)
     login(client, world.carol)
     card = client.get(card_url(ledger, world.unit_a, **AS_OF))
-    (check,) = card.context["checks"]
+    check = card.context["checks"][0]
     assert (check["heading"], check["state"]) == ("ฝึกอบรม ไตรมาส 1", "failed")
     html = card.content.decode()
     assert "ไม่ผ่าน" in html and "เบิกจ่ายสะสม 40.00% (40,000.00 บาท จาก 100,000.00 บาท) เป้าหมาย 50%" in html
     league = client.get(league_url(ledger, **AS_OF))
     assert ">ฝึกอบรม ไตรมาส 1</th>" in league.content.decode()
     states = {row["unit"].code: row["checks"] for row in league.context["table"]}
-    assert states == {"AG-A": ["failed"], "AG-B": [""]}
+    assert states == {"AG-A": ["failed", "", ""], "AG-B": ["", "", ""]}  # the carry-over checks: at the year end
+
+
+def test_a_late_capital_carry_over_in_the_ledger_fails_its_check_on_the_card(client, ledger, world):
+    from pts.budget.actions import carry_over, commitment_record
+    from tests.factories import ledger_admin, make_fiscal_year
+
+    admin = ledger_admin()
+    make_fiscal_year(2567)
+    commitment_record(actor=admin, fiscal_year=2566, unit=world.unit_a, category="capital", amount=100_000_00,
+                      effective_date=date(2023, 6, 1), document_ref="PO-1")
+    carry_over(actor=admin, from_year=2566, to_year=2567, unit=world.unit_a, category="capital", amount=100_000_00,
+               effective_date=date(2023, 9, 25), document_ref="PO-1")
+    login(client, world.carol)
+    checks = {c["heading"]: c for c in client.get(card_url(ledger, world.unit_a, as_of="30/09/2566", round=2))
+              .context["checks"]}  # fmt: skip
+    assert checks["กันเงินงบลงทุน 20 ก.ย."]["state"] == "failed"
+    assert checks["ไม่กันเงินงบดำเนินงาน"]["state"] == "passed"
+    assert any("100,000.00 บาท เมื่อ 25 ก.ย. 2566 (ต้องกันภายใน 20 ก.ย. 2566) → ไม่เป็นไปตามกำหนด" in line
+               for line in checks["กันเงินงบลงทุน 20 ก.ย."]["lines"])
+    league = client.get(league_url(ledger, as_of="30/09/2566", round=2)).context["table"]
+    assert {row["unit"].code: row["checks"] for row in league}["AG-A"] == ["", "passed", "failed"]

@@ -101,6 +101,8 @@ def score_criterion(c: Criterion, rnd: Round, view: UnitView) -> Outcome:
 def check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
     """A rule-set check: passed when every checkpoint of the round is reached; None when the
     round has no checkpoint or the series cannot be measured (no money, no target)."""
+    if c.carry_categories:
+        return _carry_over_check(c, rnd, view)
     slots = _slots(view.rules, c, rnd)
     if not slots:
         return CheckResult(c.id, None, ())
@@ -116,6 +118,32 @@ def check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
             if isinstance(state, tuple):
                 lines.append(Line("check_absent", {"series": slot.series, "month": slot.month, "why": state[1]}))
     return CheckResult(c.id, passed, tuple(lines))
+
+
+def _carry_over_check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
+    """DOH: no carry-over of these categories at all, or (with `due`) only those made by that day.
+
+    A year-end rule, shown with the last round: passed once the year has ended without a breach,
+    failed at the first breach, None before that or when the carry-overs are not known.
+    """
+    rules = view.rules
+    known = view.unit.carry_overs
+    if rnd.id != rules.rounds[-1].id or known is None:
+        return CheckResult(c.id, None, ())
+    due = _due(rules, *c.carry_due) if c.carry_due else None
+    lines: list[Line] = []
+    breach = False
+    for co in sorted(known, key=lambda x: (x.day, x.category)):
+        if co.category not in c.carry_categories or co.amount <= 0:
+            continue
+        late = due is not None and co.day > due
+        breach = breach or due is None or late
+        lines.append(Line("carry_over", {"category": co.category, "day": co.day.isoformat(), "amount": co.amount,
+                                         "due": due.isoformat() if due else None, "ok": not (due is None or late)}))
+    ended = view.reached >= len(rules.months) - 1
+    passed = False if breach else (True if ended else None)
+    lines.append(Line("carry_over_result", {"passed": passed, "due": due.isoformat() if due else None}))
+    return CheckResult(c.id, passed, tuple(lines) if view.explain else ())
 
 
 def _slots(rules: RuleSet, c: Criterion, rnd: Round) -> tuple[Slot, ...]:

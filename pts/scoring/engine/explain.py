@@ -13,6 +13,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from pts.core.categories import CATEGORY_EN, CATEGORY_TH
 from pts.core.fiscal import MONTH_EN, Month, parse_month, thai_date
 from pts.core.money import format_baht
 from pts.scoring.engine.rules import RuleSet
@@ -212,6 +213,27 @@ class Explainer:
         if i == 0:
             return f"{self._series(f['series'], i)}{when}: ตรวจไม่ได้ ({_WHY[f['why']][0]})"
         return f"{self._series(f['series'], i)}{when}: cannot be checked ({_WHY[f['why']][1]})"
+
+    def _carry_over(self, f: dict[str, Any], i: int, lang: str) -> str:
+        day = date.fromisoformat(f["day"])
+        if i == 0:
+            rule = f"ต้องกันภายใน {thai_date(date.fromisoformat(f['due']))}" if f["due"] else "ห้ามกันเงินเหลื่อมปี"
+            verdict = "ตามกำหนด" if f["ok"] else "ไม่เป็นไปตามกำหนด"
+            return (f"{CATEGORY_TH.get(f['category'], f['category'])}: กันเงินไว้เบิกเหลื่อมปี {_baht(f['amount'])} บาท "
+                    f"เมื่อ {thai_date(day)} ({rule}) → {verdict}")
+        rule = f"due by {f['due']}" if f["due"] else "not allowed"
+        return (f"{CATEGORY_EN.get(f['category'], f['category'])}: {_baht(f['amount'])} baht carried over on "
+                f"{f['day']} ({rule}) → {'in order' if f['ok'] else 'a breach'}")
+
+    def _carry_over_result(self, f: dict[str, Any], i: int, lang: str) -> str:
+        passed = f["passed"]
+        if i == 0:
+            if passed is None:
+                return "ยังไม่สิ้นปีงบประมาณ: ยังตรวจไม่ได้"
+            return "การกันเงินไว้เบิกเหลื่อมปี → " + ("ผ่าน" if passed else "ไม่ผ่าน") + " (ตรวจสอบ ไม่มีคะแนน)"
+        if passed is None:
+            return "the fiscal year has not ended: not checked yet"
+        return "carry-over → " + ("passed" if passed else "failed") + " (a check, no points)"
 
     def _no_data(self, f: dict[str, Any], i: int, lang: str) -> str:
         if i == 0:

@@ -84,6 +84,16 @@ class Deduction:
     note: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class CarryOver:
+    """Money carried over to the next fiscal year (กันเงินไว้เบิกเหลื่อมปี): category, the day it was
+    carried over (recorded), and its amount in satang, net of any reversal."""
+
+    category: str
+    day: date
+    amount: int
+
+
 ProcurementFacts = Mapping[str, "Share | Fraction | bool"]
 
 
@@ -108,3 +118,4 @@ class UnitData:
     deductions: Sequence[Deduction] = ()
     name: str = ""
     through: Month | None = None
+    carry_overs: Sequence[CarryOver] | None = None  # None: not known (a CSV file has none to give)

@@ -284,6 +284,17 @@ class _Reader:
         cid = tb.get("id", t.ident)
         label = Label(*tb.label())
         short_th, short_en = tb.get("short_th", t.text, "") or "", tb.get("short_en", t.text, "") or ""
+        short = Label(short_th or short_en, short_en or short_th) if short_th or short_en else None
+        if tb.get("source", t.literal("series", "carry_over"), "series") == "carry_over":
+            categories = tb.get("categories", t.list_of(_category))
+            due = tb.get("due", _month_day, None)
+            tb.done()
+            if cid is None or not categories:
+                if categories == []:
+                    tb.error("categories", "ต้องมีอย่างน้อยหนึ่งหมวด", "needs at least one category")
+                return None
+            return Criterion(id=cid, kind="threshold", label=label, max=Fraction(1), short=short,
+                             carry_categories=tuple(categories), carry_due=due)
         sid = self._series_ref(tb)
         measure = tb.get("measure", _measure, self.options.measure) or "disbursed"
         denominator = tb.get("denominator", _denominator, self.options.denominator) or "current"
@@ -297,8 +308,7 @@ class _Reader:
         target = {rid: (None if v == "curve" else v) for rid, v in targets.items()}
         part = ThresholdPart(sid, Fraction(1), target, at, measure, denominator)
         return Criterion(id=cid, kind="threshold", label=label, max=Fraction(1), threshold_parts=(part,),
-                         absent="zero", measure=measure, denominator=denominator,
-                         short=Label(short_th or short_en, short_en or short_th) if short_th or short_en else None)
+                         absent="zero", measure=measure, denominator=denominator, short=short)
 
     def _step_parts(self, tb: t.Table, common: dict[str, Any], top: Fraction | None) -> list[StepPart]:
         parts = []

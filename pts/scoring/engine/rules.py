@@ -161,6 +161,9 @@ class Criterion:
     causes: tuple[Cause, ...] = ()
     cap: Fraction | None = None
     short: Label | None = None  # a column heading ("ระดับ 1-3"); None: the label
+    # [[checks]] on carry-overs: the categories checked, and the day (month, day) they may be made by
+    carry_categories: tuple[str, ...] = ()
+    carry_due: tuple[int, int] | None = None
 
     @property
     def heading(self) -> Label:

@@ -210,9 +210,11 @@ def test_the_table_format_is_readable(tmp_path: Path, capsys: pytest.CaptureFixt
     assert code == 0
     header, rule, first = out.splitlines()[1:4]
     assert header.split("  ") and [h.strip() for h in header.split("  ") if h.strip()] == [
-        "หน่วยงาน", "รอบ", "ระดับ 1-3", "ระดับ 4.1", "ระดับ 4.2", "ระดับ 5", "รวม", "เต็ม", "ฝึกอบรม ไตรมาส 1"]  # fmt: skip
+        "หน่วยงาน", "รอบ", "ระดับ 1-3", "ระดับ 4.1", "ระดับ 4.2", "ระดับ 5", "รวม", "เต็ม", "ฝึกอบรม ไตรมาส 1",
+        "ไม่กันเงินงบดำเนินงาน", "กันเงินงบลงทุน 20 ก.ย."]  # fmt: skip
     assert [c.strip() for c in first.split("  ") if c.strip()] == [
-        "U01", "รอบ 5 เดือนแรก (ต.ค. 65 – ก.พ. 66)", "0.0000", "0.8000", "2.5000", "1.0000", "4.3000", "5.0000", "-"]
+        "U01", "รอบ 5 เดือนแรก (ต.ค. 65 – ก.พ. 66)", "0.0000", "0.8000", "2.5000", "1.0000", "4.3000", "5.0000", "-", "-",
+        "-"]
     assert ("    [ระดับ 4.1] รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 9.00% (90,000.00 บาท จาก 1,000,000.00 บาท) "
             "เป้าหมาย 9% (ใช้เส้นเป้าหมายภาพรวม) → ตามเป้า") in out.splitlines()
 
@@ -222,7 +224,8 @@ def test_the_table_speaks_english_when_asked(tmp_path: Path, capsys: pytest.Capt
                        "--lang", "en")  # fmt: skip
     header, _rule, first = out.splitlines()[1:4]
     assert [h.strip() for h in header.split("  ") if h.strip()] == [
-        "unit", "round", "level 1-3", "level 4.1", "level 4.2", "level 5", "total", "max", "training Q1"]
+        "unit", "round", "level 1-3", "level 4.1", "level 4.2", "level 5", "total", "max", "training Q1",
+        "no operating carry-over", "capital carry-over by 20 Sep"]
     assert "first 5 months (Oct 2022 - Feb 2023)" in first
 
 
@@ -359,7 +362,8 @@ def test_a_bad_as_of_is_refused_naming_the_value(tmp_path: Path, capsys: pytest.
 def test_the_doh_checks_come_apart_from_the_scored_items(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (first, *_) = scores(capsys, write(tmp_path / "in.csv", U01))
     assert set(first["items"]) == {"1-3", "4.1", "4.2", "5"}  # the scored items as before
-    assert first["checks"] == {"training-q1": {"passed": None, "explanations": [
+    assert first["checks"]["no-operating-carry-over"] == {"passed": None, "explanations": []}  # a CSV has none
+    assert {"training-q1": first["checks"]["training-q1"]} == {"training-q1": {"passed": None, "explanations": [
         {"code": "check_absent", "series": "training", "month": "2022-12", "why": "no_allocation",
          "th": "ค่าใช้จ่ายฝึกอบรม ประชุม สัมมนา ธ.ค. 65: ตรวจไม่ได้ (ไม่มีเงินจัดสรร)"}]}}
     code, out, _ = run(capsys, "--rules", "doh-kpi23-2566", "--input", str(write(tmp_path / "in.csv", U01)))

@@ -17,6 +17,7 @@ from pts.scoring.engine import (
     parse_ruleset,
     score_units,
 )
+from pts.scoring.engine.inputs import CarryOver
 from pts.scoring.engine.options import OPTIONS
 from pts.scoring.engine.rules import RuleSet
 from pts.scoring.engine.targets import SHIPPED_DIR
@@ -234,3 +235,29 @@ def test_doh_flags_training_money_disbursed_by_half_in_q1() -> None:
 def test_the_training_check_is_not_due_in_round_2_and_unknown_without_training_money() -> None:
     assert result(_with_training(5_000_000), 2).checks["training-q1"].passed is None
     assert result(make_unit(operating=OVERALL), 1).checks["training-q1"].passed is None
+
+
+def _with_carry_overs(*carried: CarryOver, through: int = 11) -> UnitData:
+    unit = make_unit(operating=OVERALL, capital=CAPITAL_ON_TARGET)
+    return UnitData(code=unit.code, months=unit.months, carry_overs=carried, through=FY2566[through])
+
+
+def test_doh_flags_operating_money_carried_over() -> None:
+    clean = result(_with_carry_overs(CarryOver("capital", date(2023, 9, 15), 10_000_00)), 2)
+    assert clean.checks["no-operating-carry-over"].passed is True
+    breach = result(_with_carry_overs(CarryOver("operating", date(2023, 9, 29), 50_000_00)), 2)
+    check = breach.checks["no-operating-carry-over"]
+    assert check.passed is False
+    text = Explainer(doh()).th(check.lines[0])
+    assert text == "งบดำเนินงาน: กันเงินไว้เบิกเหลื่อมปี 50,000.00 บาท เมื่อ 29 ก.ย. 2566 (ห้ามกันเงินเหลื่อมปี) → ไม่เป็นไปตามกำหนด"
+    assert result(_with_carry_overs(CarryOver("operating", date(2023, 9, 29), 50_000_00)), 1).checks[
+        "no-operating-carry-over"].passed is None  # shown with the last round only
+
+
+def test_doh_flags_capital_carried_over_after_20_september() -> None:
+    on_time = result(_with_carry_overs(CarryOver("capital", date(2023, 9, 20), 10_000_00)), 2)
+    late = result(_with_carry_overs(CarryOver("capital", date(2023, 9, 21), 10_000_00)), 2)
+    assert on_time.checks["capital-carry-over-by-20-sep"].passed is True
+    assert late.checks["capital-carry-over-by-20-sep"].passed is False
+    before_year_end = result(_with_carry_overs(through=9), 2)  # July: nothing carried yet, not decided
+    assert before_year_end.checks["capital-carry-over-by-20-sep"].passed is None
