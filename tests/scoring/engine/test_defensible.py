@@ -32,6 +32,15 @@ def _doh_with(old: str, new: str) -> RuleSet:
     return parse_ruleset(text.replace(old, new), source="changed.toml", base_dir=SHIPPED_DIR)
 
 
+def _doh_option(key: str, value: str) -> RuleSet:
+    """The shipped DOH rule set with one [options] key set (replaced where the file has it)."""
+    text = (SHIPPED_DIR / "doh-kpi23-2566.toml").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if not ln.startswith(f"{key} =")]
+    at = lines.index("[options]") + 1
+    text = "\n".join([*lines[:at], f"{key} = {value}", *lines[at:]]) + "\n"
+    return parse_ruleset(text, source="changed.toml", base_dir=SHIPPED_DIR)
+
+
 def _evidence_lines(evidence: list[Evidence], item: str) -> list[dict]:
     r = result(make_unit(operating=OVERALL, evidence=evidence), 1)
     return [ln.facts for ln in r.items["1-3"].lines if ln.code == "evidence" and ln.facts["item"] == item]
@@ -87,10 +96,12 @@ def test_every_option_is_described_for_an_editor_with_its_default_as_todays_beha
 
 def test_an_unknown_option_or_value_is_refused_naming_the_key() -> None:
     with pytest.raises(RuleSetError) as exc:
-        _doh_with('missing_evidence = "zero"', 'missing_evidence = "zero"\nno_mony = "zero"\nzero_at_checkpoint = "never"')
+        _doh_with('missing_evidence = "zero"\n', 'missing_evidence = "zero"\nno_mony = "zero"\n')
+    assert "options.no_mony" in str(exc.value.issues) and "unknown key" in str(exc.value.issues)
+    with pytest.raises(RuleSetError) as exc:
+        _doh_option("zero_at_checkpoint", '"never"')
     text = str(exc.value.issues)
-    assert "options.no_mony" in text and "unknown key" in text
-    assert "options.zero_at_checkpoint" in text and "miss, absent" in text
+    assert "options.zero_at_checkpoint" in text and "miss, absent" in text and "'never'" in text
 
 
 def test_the_checklist_can_give_each_fully_met_item_its_weight() -> None:
@@ -106,7 +117,8 @@ def test_the_checklist_can_give_each_fully_met_item_its_weight() -> None:
 def test_the_checklist_default_partial_comes_from_the_options() -> None:
     text = (SHIPPED_DIR / "doh-kpi23-2566.toml").read_text(encoding="utf-8")
     text = text.replace('partial = "proportional"  # each item', "# partial left to the options")
-    text = text.replace('missing_evidence = "zero"', 'missing_evidence = "zero"\nevidence_partial = "proportional"')
+    text = "\n".join(ln for ln in text.splitlines() if not ln.startswith("evidence_partial ="))
+    text = text.replace("[options]\n", '[options]\nevidence_partial = "proportional"\n')
     rules = parse_ruleset(text, source="changed.toml", base_dir=SHIPPED_DIR)
     assert rules.criteria[0].partial == "proportional"
 
@@ -179,7 +191,7 @@ def test_a_zero_allocation_month_can_be_left_uncounted() -> None:
     unit = UnitData(code="U01", months=months)
     steps = next(ln for ln in result(unit, 1).items["4.1"].lines if ln.code == "steps" and ln.facts["series"] == "recurring")
     assert (steps.facts["hits"], steps.facts["months"]) == (4, 5)  # default: October counts, as a miss
-    rules = _doh_with('missing_evidence = "zero"', 'missing_evidence = "zero"\nzero_allocation_month = "skip"')
+    rules = _doh_option("zero_allocation_month", '"skip"')
     steps = next(ln for ln in result(unit, 1, rules).items["4.1"].lines
                  if ln.code == "steps" and ln.facts["series"] == "recurring")  # fmt: skip
     assert (steps.facts["hits"], steps.facts["months"]) == (4, 4)
@@ -190,7 +202,7 @@ def test_capital_pulled_back_to_zero_at_the_round_end_can_be_absent_and_reweight
     months[FY2566[4]] = {"operating": Figures(ALLOCATION, 50_000_000), "capital": Figures(0, 0)}  # pulled back
     unit = UnitData(code="U01", months=months)
     assert result(unit, 1).items["4.2"].score == Fraction(6, 5)  # default: capital misses
-    rules = _doh_with('missing_evidence = "zero"', 'missing_evidence = "zero"\nzero_at_checkpoint = "absent"')
+    rules = _doh_option("zero_at_checkpoint", '"absent"')
     r = result(unit, 1, rules)
     assert r.items["4.2"].score == Fraction(5, 2)
     assert any(ln.code == "absent" and ln.facts["why"] == "pulled_back" for ln in r.items["4.2"].lines)
