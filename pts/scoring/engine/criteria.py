@@ -318,7 +318,7 @@ def _months_on_target(
                 continue
             lines.append(Line("month", {
                 "series": series, "month": iso, "measure": part.measure, "measured": measured,
-                "base": base, "percent": verdict_percent(measured, base, Fraction(num, den), hit),
+                "base": base, "percent": verdict_percent(measured, base, num, den, hit),
                 "target": text, "hit": hit, "short": _short(measured, base, num, den, hit), "curve": curve,
             }))  # fmt: skip
         states.append((hits, counted))
@@ -370,7 +370,7 @@ def _threshold(
             continue
         lines.append(Line("threshold", {
             "series": slot.series, "month": slot.month, "measure": part.measure, "measured": measured,
-            "base": base, "percent": verdict_percent(measured, base, target, hit), "target": slot.target_text,
+            "base": base, "percent": verdict_percent(measured, base, target.numerator, target.denominator, hit), "target": slot.target_text,
             "hit": hit, "partial": c.partial, "points": points, "full": full,
             "short": _short(measured, base, target.numerator, target.denominator, hit),
             "curve": _curve_name(view.rules, slot.series) if _target_from_curve(part, rnd) else "",

@@ -62,14 +62,18 @@ def points(value: Fraction) -> str:
     return f"{'-' if q < 0 else ''}{whole}.{frac:04d}"
 
 
-def verdict_percent(measured: int, base: int, target: Fraction, hit: bool) -> str:
+def verdict_percent(measured: int, base: int, num: int, den: int, hit: bool) -> str:
     """measured / base as a per cent that never contradicts the verdict beside it (DOMAIN §4 default 10).
 
-    Two decimals half up, or as many more as it takes (44.995 % of a 45 % target that is missed
-    reads "44.995", never "45.00"); past six decimals it is cut towards the verdict.
+    Two decimals half up, or as many more as it takes (44.995 % of a 45 % target = num/den that is
+    missed reads "44.995", never "45.00"); past six decimals it is cut towards the verdict.
     """
+    q = (2 * measured * 10000 + base) // (2 * base)  # two decimals, half up: the usual case, in integers
+    if (q * den >= num * 100) == hit:
+        return f"{q // 100}.{q % 100:02d}"
+    target = Fraction(num, den)
     value = Fraction(measured * 100, base)
-    for places in range(2, 7):
+    for places in range(3, 7):
         shown = rounded(value, places)
         if (shown >= target) == hit:
             return _fixed(shown, places)

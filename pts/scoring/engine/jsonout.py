@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from pts.scoring.engine.explain import Explainer, Line, rounded
@@ -56,23 +57,23 @@ def baht_text(satang: int) -> str:
     return f"{sign}{whole}.{cents:02d}"
 
 
-@lru_cache(maxsize=16384, typed=True)  # typed: True and 1 are different JSON
-def _value(value: Any) -> str:
-    return _dumps(value)
+_VARYING = MONEY | {"percent"}  # the facts that change from unit to unit
 
 
 class LineEncoder:
     """One explanation line as JSON text: {"code", ...facts, lang: sentence}, key order kept.
 
-    Lines without amounts repeat whole across units and are encoded once; a line with amounts is
-    written fact by fact, every fact but the amounts from a cache.
+    Lines without amounts repeat whole across units and are encoded once. A line with amounts is
+    cut, once per shape and fixed facts, into text around its amounts; only the amounts and the
+    sentence are encoded each time.
     """
 
     def __init__(self, explainer: Explainer, lang: str) -> None:
         self.explainer, self.lang = explainer, lang
         self._whole: dict[tuple[Any, ...], str] = {}
-        self._keys: dict[str, tuple[str, str]] = {}
-        self._lang_key = _dumps(lang)
+        self._shapes: dict[tuple[Any, ...], tuple[Callable[[dict[str, Any]], Any], tuple[str, ...]]] = {}
+        self._cut: dict[tuple[Any, ...], tuple[str, ...]] = {}
+        self._lang_key = "," + _dumps(lang) + ":"
 
     def __call__(self, line: Line) -> str:
         facts = line.facts
@@ -85,24 +86,58 @@ class LineEncoder:
             if encoded is None:
                 encoded = self._whole[key] = self._encode(line)
             return encoded
-        parts = [f'{{"code":{_value(line.code)}']
-        for k, v in facts.items():
-            names = self._keys.get(k)
-            if names is None:
-                names = self._keys[k] = (_dumps(k), _dumps(k + "_baht"))
-            if k in MONEY and isinstance(v, int):
-                shown = str(v) if -SAFE_INTEGER <= v <= SAFE_INTEGER else f'"{v}"'
-                parts.append(f',{names[0]}:{shown},{names[1]}:"{baht_text(v)}"')
+        shape = (line.code, tuple(facts))
+        found = self._shapes.get(shape)
+        if found is None:
+            fixed = tuple(k for k in facts if k not in _VARYING)
+            found = self._shapes[shape] = (_getter(fixed), tuple(k for k in facts if k in _VARYING))
+        get, varying = found
+        key = (shape, get(facts))
+        try:
+            pieces = self._cut.get(key)
+        except TypeError:
+            return self._encode(line)
+        if pieces is None:
+            pieces = self._cut[key] = self._pieces(line, varying)
+        out = [pieces[0]]
+        for k, piece in zip(varying, pieces[1:], strict=True):
+            v = facts[k]
+            if k == "percent":
+                out.append(f'"{v}"' if isinstance(v, str) and v.replace(".", "").isdigit() else _dumps(v))
+            elif isinstance(v, int) and -SAFE_INTEGER <= v <= SAFE_INTEGER:
+                out.append(f'{v},"{k}_baht":"{baht_text(v)}"')
             else:
-                try:
-                    parts.append(f",{names[0]}:{_value(v)}")
-                except TypeError:
-                    parts.append(f",{names[0]}:{_dumps(v)}")
-        parts.append(f",{self._lang_key}:{_dumps(self.explainer.text(line, self.lang))}}}")
-        return "".join(parts)
+                out.append(_dumps(v) if not isinstance(v, int) else f'"{v}","{k}_baht":"{baht_text(v)}"')
+            out.append(piece)
+        out.append(self._lang_key)
+        out.append(_dumps(self.explainer.text(line, self.lang)))
+        out.append("}")
+        return "".join(out)
+
+    def _pieces(self, line: Line, varying: tuple[str, ...]) -> tuple[str, ...]:
+        """The JSON text of the line's fixed facts, cut where each varying fact's value goes."""
+        pieces, current = [], f'{{"code":{_dumps(line.code)}'
+        for k, v in line.facts.items():
+            current += f",{_dumps(k)}:"
+            if k in varying:
+                pieces.append(current)
+                current = ""
+            else:
+                current += _dumps(v)
+        pieces.append(current)
+        return tuple(pieces)
 
     def _encode(self, line: Line) -> str:
         return _dumps({"code": line.code, **money_facts(line.facts), self.lang: self.explainer.text(line, self.lang)})
+
+
+def _getter(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], Any]:
+    if not keys:
+        return lambda facts: ()
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda facts: (facts[key],)
+    return itemgetter(*keys)
 
 
 def encoder(rules: RuleSet, lang: str = "th") -> Callable[[RoundResult], str]:
