@@ -79,6 +79,7 @@ def test_the_coordinator_reads_the_league_switches_round_and_opens_a_card_explai
     headers = page.locator("main table thead th").all_inner_texts()
     # KPI 2.3 has no size groups or awards: no such columns
     assert headers[:2] == ["อันดับ", "หน่วยงาน"] and headers[-1] == "คะแนนรวม"
+    assert headers[-4:-1] == ["ฝึกอบรม ไตรมาส 1", "ไม่กันเงินงบดำเนินงาน", "กันเงินงบลงทุน 20 ก.ย."]  # DOH's checks
     assert headers[2:6] == ["ระดับ 1-3\n/0.5000", "ระดับ 4.1\n/1.0000", "ระดับ 4.2\n/2.5000", "ระดับ 5\n/1.0000"]
     table = rows(page)
     assert list(table) == ["AG-B", "AG-A"]  # ranked: B 4.5 above A 4.3
@@ -112,7 +113,7 @@ def test_the_coordinator_reads_the_league_switches_round_and_opens_a_card_explai
 
     # mid-November: overall 19 % of 1,400,000 = 266,000 less 220,000 paid; capital 18 % of 400,000, none paid
     show(page, as_of="15/11/2565", round_no=1)
-    needed = page.locator("main table").nth(1).locator("tbody tr").all()
+    needed = page.locator("main table").nth(2).locator("tbody tr").all()  # after the criteria and the checks
     figures = {tr.locator("td").first.inner_text(): tr.locator("td").all_inner_texts()[1:] for tr in needed}
     assert figures["ภาพรวม"] == ["พ.ย. 65", "19.00", "1,400,000.00", "220,000.00", "46,000.00"]
     assert figures["รายจ่ายลงทุน"] == ["พ.ย. 65", "18.00", "400,000.00", "0.00", "72,000.00"]
@@ -205,7 +206,7 @@ def test_the_coordinator_freezes_a_round_and_sees_a_later_disbursement_against_i
     page.get_by_role("link", name="AG-A").click()
     page.wait_for_load_state()
     assert page.locator(".figure").inner_text() == "4.3000 / 5.0000"
-    changes = page.locator("main table").nth(2).locator("tbody tr").all()
+    changes = page.locator("main table").nth(3).locator("tbody tr").all()
     diffs = [tr.locator("td").all_inner_texts() for tr in changes]  # criterion, frozen, now (then the total)
     assert diffs[0][0].startswith("ระดับ 4.1") and [d[1:] for d in diffs] == [["0.8000", "→ 0.9000"], ["4.3000", "→ 4.4000"]]
     shoot("10-card-frozen-diff-th")
