@@ -129,7 +129,8 @@ def _carry_over_check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
     rules = view.rules
     known = view.unit.carry_overs
     if rnd.id != rules.rounds[-1].id or known is None:
-        return CheckResult(c.id, None, ())
+        why = "later_round" if rnd.id != rules.rounds[-1].id else "unknown"
+        return CheckResult(c.id, None, (Line("carry_over_unchecked", {"why": why}),) if view.explain else ())
     due = _due(rules, *c.carry_due) if c.carry_due else None
     lines: list[Line] = []
     breach = False

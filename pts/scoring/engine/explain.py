@@ -229,6 +229,11 @@ class Explainer:
         return (f"{CATEGORY_EN.get(f['category'], f['category'])}: {_baht(f['amount'])} baht carried over on "
                 f"{f['day']} ({rule}) → {'in order' if f['ok'] else 'a breach'}")
 
+    def _carry_over_unchecked(self, f: dict[str, Any], i: int, lang: str) -> str:
+        if f["why"] == "later_round":
+            return ("ตรวจเมื่อสิ้นปีงบประมาณ แสดงผลในรอบสุดท้าย", "checked at the year end, shown with the last round")[i]
+        return ("ไม่มีข้อมูลการกันเงินไว้เบิกเหลื่อมปี", "no carry-over data")[i]
+
     def _carry_over_result(self, f: dict[str, Any], i: int, lang: str) -> str:
         passed = f["passed"]
         if i == 0:

@@ -362,7 +362,8 @@ def test_a_bad_as_of_is_refused_naming_the_value(tmp_path: Path, capsys: pytest.
 def test_the_doh_checks_come_apart_from_the_scored_items(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (first, *_) = scores(capsys, write(tmp_path / "in.csv", U01))
     assert set(first["items"]) == {"1-3", "4.1", "4.2", "5"}  # the scored items as before
-    assert first["checks"]["no-operating-carry-over"] == {"passed": None, "explanations": []}  # a CSV has none
+    assert first["checks"]["no-operating-carry-over"] == {"passed": None, "explanations": [  # round 1: not yet
+        {"code": "carry_over_unchecked", "why": "later_round", "th": "ตรวจเมื่อสิ้นปีงบประมาณ แสดงผลในรอบสุดท้าย"}]}
     assert {"training-q1": first["checks"]["training-q1"]} == {"training-q1": {"passed": None, "explanations": [
         {"code": "check_absent", "series": "training", "month": "2022-12", "why": "no_allocation",
          "th": "ค่าใช้จ่ายฝึกอบรม ประชุม สัมมนา ธ.ค. 65: ตรวจไม่ได้ (ไม่มีเงินจัดสรร)"}]}}

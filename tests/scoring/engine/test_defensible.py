@@ -273,3 +273,12 @@ def test_doh_flags_capital_carried_over_after_20_september() -> None:
     assert late.checks["capital-carry-over-by-20-sep"].passed is False
     before_year_end = result(_with_carry_overs(through=9), 2)  # July: nothing carried yet, not decided
     assert before_year_end.checks["capital-carry-over-by-20-sep"].passed is None
+
+
+def test_a_carry_over_check_says_why_it_is_not_decided() -> None:
+    explainer = Explainer(doh())
+    (line,) = result(_with_carry_overs(), 1).checks["no-operating-carry-over"].lines
+    assert explainer.th(line) == "ตรวจเมื่อสิ้นปีงบประมาณ แสดงผลในรอบสุดท้าย"
+    unknown = UnitData(code="U01", months=make_unit(operating=OVERALL).months)  # a CSV file: carry_overs None
+    (line,) = result(unknown, 2).checks["no-operating-carry-over"].lines
+    assert explainer.th(line) == "ไม่มีข้อมูลการกันเงินไว้เบิกเหลื่อมปี"
