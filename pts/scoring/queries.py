@@ -97,6 +97,7 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
     events = sources.deduction_events(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of,
                                       cells=cells)
     carried = sources.carry_overs(scheme=scheme, rules=rules, unit_ids=ids, as_of=as_of)
+    flows = sources.tag_flows(scheme=scheme, rules=rules, unit_ids=ids, as_of=as_of)
     wanted = set(months)
     through = months[-1] if months else rules.months[0].prev()  # the months the scoring date has reached
     out = []
@@ -110,6 +111,7 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
             tags=by_tag.get(unit.pk, {}),
             evidence=evidence.get(unit.pk, ()), procurement=facts.as_facts() if facts is not None else {},
             deductions=deductions, carry_overs=carried.get(unit.pk, ()) if carried is not None else None,
+            tag_flows=flows.get(unit.pk, {}) if flows is not None else None, as_of=as_of,
         ))
     return out
 
@@ -203,7 +205,7 @@ def _digests(scheme: Scheme, rules: RuleSet, as_of: date, units: Sequence[UnitRo
                                         with_projects_only=True)
     recorded = sources.recorded_deductions(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of)
     tags: dict[int, list[Any]] = defaultdict(list)
-    if sources.wanted_tags(rules):
+    if sources.wanted_tags(rules) or any(c.realloc_tags for c in rules.checks):  # tags read for series or checks
         for unit_id, pk, found in Activity.objects.filter(fiscal_year_id=scheme.fiscal_year_id,
                                                           **ids_in("unit_id", ids)).values_list("unit_id", "pk", "tags"):
             if unit_id in wanted:
@@ -234,6 +236,8 @@ def inputs_json(units: Iterable[UnitData], as_of: date) -> dict[str, Any]:
             "tags": {tag: {m.iso(): list(f) for m, f in sorted(per.items())} for tag, per in u.tags.items()},
             "carry_overs": None if u.carry_overs is None else
             [[c.category, c.day.isoformat(), c.amount] for c in u.carry_overs],
+            "tag_flows": None if u.tag_flows is None else
+            {tag: [[f.day.isoformat(), f.allocated, f.disbursed] for f in flows] for tag, flows in u.tag_flows.items()},
         }
     return {"as_of": as_of.isoformat(), "units": data}
 

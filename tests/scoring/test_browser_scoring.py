@@ -79,7 +79,8 @@ def test_the_coordinator_reads_the_league_switches_round_and_opens_a_card_explai
     headers = page.locator("main table thead th").all_inner_texts()
     # KPI 2.3 has no size groups or awards: no such columns
     assert headers[:2] == ["อันดับ", "หน่วยงาน"] and headers[-1] == "คะแนนรวม"
-    assert headers[-4:-1] == ["ฝึกอบรม ไตรมาส 1", "ไม่กันเงินงบดำเนินงาน", "กันเงินงบลงทุน 20 ก.ย."]  # DOH's checks
+    assert headers[-5:-1] == ["ฝึกอบรม ไตรมาส 1", "ไม่กันเงินงบดำเนินงาน", "กันเงินงบลงทุน 20 ก.ย.",
+                              "เงินเหลือจ่ายภายใน 1 เดือน"]  # DOH's checks
     assert headers[2:6] == ["ระดับ 1-3\n/0.5000", "ระดับ 4.1\n/1.0000", "ระดับ 4.2\n/2.5000", "ระดับ 5\n/1.0000"]
     table = rows(page)
     assert list(table) == ["AG-B", "AG-A"]  # ranked: B 4.5 above A 4.3

@@ -164,7 +164,7 @@ def test_the_training_check_shows_on_the_card_and_the_league(client, ledger, wor
     league = client.get(league_url(ledger, **AS_OF))
     assert ">ฝึกอบรม ไตรมาส 1</th>" in league.content.decode()
     states = {row["unit"].code: row["checks"] for row in league.context["table"]}
-    assert states == {"AG-A": ["failed", "", ""], "AG-B": ["", "", ""]}  # the carry-over checks: at the year end
+    assert states == {"AG-A": ["failed", "", "", ""], "AG-B": ["", "", "", ""]}  # the carry-over checks: at the year end
 
 
 def test_a_late_capital_carry_over_in_the_ledger_fails_its_check_on_the_card(client, ledger, world):
@@ -185,4 +185,23 @@ def test_a_late_capital_carry_over_in_the_ledger_fails_its_check_on_the_card(cli
     assert any("100,000.00 บาท เมื่อ 25 ก.ย. 2566 (ต้องกันภายใน 20 ก.ย. 2566) → ไม่เป็นไปตามกำหนด" in line
                for line in checks["กันเงินงบลงทุน 20 ก.ย."]["lines"])
     league = client.get(league_url(ledger, as_of="30/09/2566", round=2)).context["table"]
-    assert {row["unit"].code: row["checks"] for row in league}["AG-A"] == ["", "passed", "failed"]
+    assert {row["unit"].code: row["checks"] for row in league}["AG-A"] == ["", "passed", "failed", ""]
+
+
+def test_leftover_capital_reallocated_in_the_ledger_is_checked_against_its_dates(client, ledger, world):
+    from pts.budget.actions import disbursement_record
+    from pts.budget.models import Activity
+    from tests.factories import ledger_admin, make_allocation
+
+    savings = Activity.objects.create(fiscal_year=ledger.fiscal_year, unit=world.unit_a, code="L", name="เงินเหลือจ่าย",
+                                      tags=["savings"])
+    make_allocation(unit=world.unit_a, amount=50_000_00, category="capital", activity=savings,
+                    effective_date=date(2023, 3, 10))
+    disbursement_record(actor=ledger_admin(), fiscal_year=2566, unit=world.unit_a, category="capital",
+                        amount=50_000_00, effective_date=date(2023, 4, 20), activity=savings)  # ten days late
+    login(client, world.carol)
+    checks = {c["heading"]: c for c in client.get(card_url(ledger, world.unit_a, as_of="31/05/2566", round=2))
+              .context["checks"]}  # fmt: skip
+    found = checks["เงินเหลือจ่ายภายใน 1 เดือน"]
+    assert found["state"] == "failed"
+    assert any("เมื่อ 10 มี.ค. 2566 ต้องเบิกจ่ายภายใน 10 เม.ย. 2566: เบิกจ่ายแล้ว 0.00 บาท" in line for line in found["lines"])

@@ -103,6 +103,8 @@ def check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
     round has no checkpoint or the series cannot be measured (no money, no target)."""
     if c.carry_categories:
         return _carry_over_check(c, rnd, view)
+    if c.realloc_tags:
+        return _reallocation_check(c, rnd, view)
     slots = _slots(view.rules, c, rnd)
     if not slots:
         return CheckResult(c.id, None, ())
@@ -144,6 +146,36 @@ def _carry_over_check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
     ended = view.reached >= len(rules.months) - 1
     passed = False if breach else (True if ended else None)
     lines.append(Line("carry_over_result", {"passed": passed, "due": due.isoformat() if due else None}))
+    return CheckResult(c.id, passed, tuple(lines) if view.explain else ())
+
+
+def _reallocation_check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
+    """DOH: money re-allocated (leftover capital, on activities with these tags) is disbursed within
+    `realloc_months` of its re-allocation: by then the tag's disbursed money covers everything
+    allocated to it up to that re-allocation. Judged per re-allocation made in the round; one not
+    yet due is pending (None) until paid or late."""
+    flows_by_tag = view.unit.tag_flows
+    if flows_by_tag is None:
+        return CheckResult(c.id, None, (Line("carry_over_unchecked", {"why": "unknown"}),) if view.explain else ())
+    today = view.unit.as_of or (view.unit.through or view.rules.months[-1]).last_day
+    flows = sorted((f for tag in c.realloc_tags for f in flows_by_tag.get(tag, ())), key=lambda f: f.day)
+    months = set(rnd.months)
+    lines: list[Line] = []
+    states: list[bool | None] = []
+    allocated = 0
+    for flow in flows:
+        allocated += flow.allocated
+        if flow.allocated <= 0 or Month.of(flow.day) not in months:
+            continue
+        due = _add_months(Month.of(flow.day), c.realloc_months).day(flow.day.day)
+        paid = sum(f.disbursed for f in flows if f.day <= due)
+        ok: bool | None = True if paid >= allocated else (False if due < today else None)
+        states.append(ok)
+        lines.append(Line("reallocation", {"day": flow.day.isoformat(), "amount": flow.allocated, "due": due.isoformat(),
+                                           "paid": paid, "needed": allocated, "ok": ok}))  # fmt: skip
+    passed = None if not states or (None in states and False not in states) else False not in states
+    if not states:
+        lines.append(Line("reallocation_none", {}))
     return CheckResult(c.id, passed, tuple(lines) if view.explain else ())
 
 

@@ -229,6 +229,20 @@ class Explainer:
         return (f"{CATEGORY_EN.get(f['category'], f['category'])}: {_baht(f['amount'])} baht carried over on "
                 f"{f['day']} ({rule}) → {'in order' if f['ok'] else 'a breach'}")
 
+    def _reallocation(self, f: dict[str, Any], i: int, lang: str) -> str:
+        ok = f["ok"]
+        if i == 0:
+            verdict = "ทันกำหนด" if ok else "ไม่ทันกำหนด" if ok is False else "ยังไม่ถึงกำหนด"
+            return (f"ได้รับจัดสรรเงินเหลือจ่าย {_baht(f['amount'])} บาท เมื่อ {thai_date(date.fromisoformat(f['day']))} "
+                    f"ต้องเบิกจ่ายภายใน {thai_date(date.fromisoformat(f['due']))}: เบิกจ่ายแล้ว {_baht(f['paid'])} บาท "
+                    f"จาก {_baht(f['needed'])} บาท → {verdict}")
+        verdict = "on time" if ok else "late" if ok is False else "not due yet"
+        return (f"{_baht(f['amount'])} baht re-allocated on {f['day']}, to be disbursed by {f['due']}: "
+                f"{_baht(f['paid'])} of {_baht(f['needed'])} baht disbursed → {verdict}")
+
+    def _reallocation_none(self, f: dict[str, Any], i: int, lang: str) -> str:
+        return ("ไม่มีการจัดสรรเงินเหลือจ่ายในรอบนี้", "no money re-allocated in this round")[i]
+
     def _carry_over_unchecked(self, f: dict[str, Any], i: int, lang: str) -> str:
         if f["why"] == "later_round":
             return ("ตรวจเมื่อสิ้นปีงบประมาณ แสดงผลในรอบสุดท้าย", "checked at the year end, shown with the last round")[i]

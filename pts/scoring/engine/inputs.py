@@ -94,6 +94,15 @@ class CarryOver:
     amount: int
 
 
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One dated movement on an activity: its change to the allocation and to the money disbursed (satang)."""
+
+    day: date
+    allocated: int
+    disbursed: int
+
+
 ProcurementFacts = Mapping[str, "Share | Fraction | bool"]
 
 
@@ -119,3 +128,6 @@ class UnitData:
     name: str = ""
     through: Month | None = None
     carry_overs: Sequence[CarryOver] | None = None  # None: not known (a CSV file has none to give)
+    # activity tag -> its dated movements, for re-allocation checks; None: not known
+    tag_flows: Mapping[str, Sequence[Flow]] | None = None
+    as_of: date | None = None  # the scoring date (default: the end of `through`)

@@ -22,7 +22,7 @@ from pts.scoring.engine.rules import RuleSet
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 # facts in satang: each is followed by "<key>_baht", the same amount as a decimal string, and is
 # itself a string when above 2^53 - 1, which a JavaScript reader would round
-MONEY = frozenset(("measured", "base", "short", "allocated", "amount"))
+MONEY = frozenset(("measured", "base", "short", "allocated", "amount", "paid", "needed"))
 SAFE_INTEGER = 2**53 - 1
 
 

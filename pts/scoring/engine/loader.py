@@ -285,7 +285,20 @@ class _Reader:
         label = Label(*tb.label())
         short_th, short_en = tb.get("short_th", t.text, "") or "", tb.get("short_en", t.text, "") or ""
         short = Label(short_th or short_en, short_en or short_th) if short_th or short_en else None
-        if tb.get("source", t.literal("series", "carry_over"), "series") == "carry_over":
+        source = tb.get("source", t.literal("series", "carry_over", "reallocation"), "series")
+        if source == "reallocation":
+            tags = tb.get("tags", t.list_of(t.ident))
+            within = tb.get("within_months", _months_after, 1)
+            tb.done()
+            if tags == []:
+                tb.error("tags", "ต้องมีอย่างน้อยหนึ่งแท็ก", "needs at least one tag")
+            if within == 0:
+                tb.error("within_months", "ต้องอยู่ระหว่าง 1 ถึง 12", "must be 1-12")
+            if cid is None or not tags or not within:
+                return None
+            return Criterion(id=cid, kind="threshold", label=label, max=Fraction(1), short=short,
+                             realloc_tags=tuple(tags), realloc_months=within)
+        if source == "carry_over":
             categories = tb.get("categories", t.list_of(_category))
             due = tb.get("due", _month_day, None)
             tb.done()

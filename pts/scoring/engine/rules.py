@@ -164,6 +164,9 @@ class Criterion:
     # [[checks]] on carry-overs: the categories checked, and the day (month, day) they may be made by
     carry_categories: tuple[str, ...] = ()
     carry_due: tuple[int, int] | None = None
+    # [[checks]] on re-allocated money (source = "reallocation"): the activity tags, and the months allowed
+    realloc_tags: tuple[str, ...] = ()
+    realloc_months: int = 1
 
     @property
     def heading(self) -> Label:

@@ -211,10 +211,10 @@ def test_the_table_format_is_readable(tmp_path: Path, capsys: pytest.CaptureFixt
     header, rule, first = out.splitlines()[1:4]
     assert header.split("  ") and [h.strip() for h in header.split("  ") if h.strip()] == [
         "หน่วยงาน", "รอบ", "ระดับ 1-3", "ระดับ 4.1", "ระดับ 4.2", "ระดับ 5", "รวม", "เต็ม", "ฝึกอบรม ไตรมาส 1",
-        "ไม่กันเงินงบดำเนินงาน", "กันเงินงบลงทุน 20 ก.ย."]  # fmt: skip
+        "ไม่กันเงินงบดำเนินงาน", "กันเงินงบลงทุน 20 ก.ย.", "เงินเหลือจ่ายภายใน 1 เดือน"]  # fmt: skip
     assert [c.strip() for c in first.split("  ") if c.strip()] == [
         "U01", "รอบ 5 เดือนแรก (ต.ค. 65 – ก.พ. 66)", "0.0000", "0.8000", "2.5000", "1.0000", "4.3000", "5.0000", "-", "-",
-        "-"]
+        "-", "-"]
     assert ("    [ระดับ 4.1] รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 9.00% (90,000.00 บาท จาก 1,000,000.00 บาท) "
             "เป้าหมาย 9% (ใช้เส้นเป้าหมายภาพรวม) → ตามเป้า") in out.splitlines()
 
@@ -225,7 +225,7 @@ def test_the_table_speaks_english_when_asked(tmp_path: Path, capsys: pytest.Capt
     header, _rule, first = out.splitlines()[1:4]
     assert [h.strip() for h in header.split("  ") if h.strip()] == [
         "unit", "round", "level 1-3", "level 4.1", "level 4.2", "level 5", "total", "max", "training Q1",
-        "no operating carry-over", "capital carry-over by 20 Sep"]
+        "no operating carry-over", "capital carry-over by 20 Sep", "leftover capital in a month"]
     assert "first 5 months (Oct 2022 - Feb 2023)" in first
 
 

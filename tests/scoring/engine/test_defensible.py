@@ -17,7 +17,7 @@ from pts.scoring.engine import (
     parse_ruleset,
     score_units,
 )
-from pts.scoring.engine.inputs import CarryOver
+from pts.scoring.engine.inputs import CarryOver, Flow
 from pts.scoring.engine.options import OPTIONS
 from pts.scoring.engine.rules import RuleSet
 from pts.scoring.engine.targets import SHIPPED_DIR
@@ -282,3 +282,23 @@ def test_a_carry_over_check_says_why_it_is_not_decided() -> None:
     unknown = UnitData(code="U01", months=make_unit(operating=OVERALL).months)  # a CSV file: carry_overs None
     (line,) = result(unknown, 2).checks["no-operating-carry-over"].lines
     assert explainer.th(line) == "ไม่มีข้อมูลการกันเงินไว้เบิกเหลื่อมปี"
+
+
+def _with_savings(*flows: Flow, as_of: date = date(2023, 7, 31)) -> UnitData:
+    unit = make_unit(operating=OVERALL, capital=CAPITAL_ON_TARGET)
+    return UnitData(code=unit.code, months=unit.months, tag_flows={"savings": flows}, as_of=as_of)
+
+
+def test_doh_flags_leftover_capital_not_disbursed_within_a_month_of_its_reallocation() -> None:
+    given = Flow(date(2023, 3, 10), 100_000_00, 0)
+    on_time = result(_with_savings(given, Flow(date(2023, 4, 10), 0, 100_000_00)), 2)
+    late = result(_with_savings(given, Flow(date(2023, 4, 11), 0, 100_000_00)), 2)
+    assert on_time.checks["leftover-capital-within-a-month"].passed is True
+    check = late.checks["leftover-capital-within-a-month"]
+    assert check.passed is False
+    assert Explainer(doh()).th(check.lines[0]) == (
+        "ได้รับจัดสรรเงินเหลือจ่าย 100,000.00 บาท เมื่อ 10 มี.ค. 2566 ต้องเบิกจ่ายภายใน 10 เม.ย. 2566: "
+        "เบิกจ่ายแล้ว 0.00 บาท จาก 100,000.00 บาท → ไม่ทันกำหนด")
+    pending = result(_with_savings(given, as_of=date(2023, 3, 31)), 2)
+    assert pending.checks["leftover-capital-within-a-month"].passed is None  # not due yet
+    assert result(_with_savings(given), 1).checks["leftover-capital-within-a-month"].passed is None  # not in round 1
