@@ -1,6 +1,6 @@
 """`pts score`: score units from a CSV file against a rule set. A stable contract: scripts use it.
 
-    pts score --rules RULESET --input FILE [--evidence FILE] [--format json|table]
+    pts score --rules RULESET --input FILE [--evidence FILE] [--format json|table] [--as-of DATE]
 
 RULESET  a shipped id (doh-kpi23-2566, province-pts-template) or a path to a .toml file.
 FILE     CSV, UTF-8 (BOM or not) or cp874, header unit,month,category,allocated,disbursed
@@ -12,11 +12,20 @@ FILE     CSV, UTF-8 (BOM or not) or cp874, header unit,month,category,allocated,
 --evidence  CSV unit,item,posted[,month]: a checklist item of the rule set posted on a date;
          `month` (required for monthly items) is the month the minutes or report are about.
 
+--as-of  the scoring date: a month (2023-01, ม.ค. 66) or a day (2023-01-15, 15/01/2566); default
+         the last month in the file. Figures of later months and evidence posted later are left
+         out; a later month reads "not reached yet"; a round not ended by then is provisional.
+
 Output: one result per unit and round (units in file order), for the rounds that have started by
-the file's last month. json: an array of {"unit", "round", "items": {criterion id: points},
+the as-of month. json: an array of {"unit", "round", "items": {criterion id: points},
 "total", "max", "explanations": {criterion id: [{"code", ...facts, "th": sentence}]}} plus
-"size_group", "award", "notes" when the rule set ranks units and "template": true for a template;
+"size_group", "award", "notes" when the rule set ranks units, "template": true for a template,
+"provisional": true for a round not ended by the as-of date and "not_assessed": true for a unit
+with no assessable money in a round (rule-set option no_money = "not_assessed");
 numbers are exact scores rounded to 4 decimals at this edge. --lang en gives "en" sentences.
+Money facts are satang (integers, as text above 2^53 - 1) each followed by "<fact>_baht", a
+decimal string ("449950.00"). table: criteria, rounds and headings in the --lang language, points
+to 4 decimals.
 A missing month of a unit counts as a miss; a category a unit reports in some months must be in
 all of its months (one row per unit x month x category).
 Bad input: the errors (line, column, value, Thai / English; the first 100, then "and N more") on
@@ -35,11 +44,13 @@ import sys
 import unicodedata
 from contextlib import ExitStack
 from dataclasses import replace
+from datetime import date
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from pts.core.csvread import issue_count
+from pts.core.fiscal import FiscalError, Month, parse_date, parse_month
 from pts.core.thai import bilingual
 from pts.scoring.engine import (
     Explainer,
@@ -50,7 +61,7 @@ from pts.scoring.engine import (
     score_units,
 )
 from pts.scoring.engine.csvinput import InputError, Issue, decode, read_evidence, read_figures, split_by_unit
-from pts.scoring.engine.explain import show
+from pts.scoring.engine.explain import points
 from pts.scoring.engine.inputs import Evidence, UnitData
 from pts.scoring.engine.jsonout import encode_results
 
@@ -70,6 +81,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lang", choices=("th", "en"), default="th",
                         help="language of the explanation text (default th; json key 'th' or 'en')")  # fmt: skip
     parser.add_argument("--explain", action="store_true", help="table: print every score's explanation under it")
+    parser.add_argument("--as-of", metavar="DATE", dest="as_of",
+                        help="scoring date: a month (2023-01) or a day (2023-01-15); default the file's last month")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=0, metavar="N",
                         help="json: processes to use (default: one per CPU for a file of 60,000 rows or more)")  # fmt: skip
 
@@ -112,11 +125,59 @@ def run(args: argparse.Namespace) -> int:
             gc.enable()
 
 
+def _as_of(text: str | None, rules: RuleSet) -> tuple[Month, date | None] | str | None:
+    """The --as-of month and day (None: a whole month), or an error message."""
+    if not text:
+        return None
+    day: date | None = None
+    try:
+        month = parse_month(text)
+    except FiscalError:
+        try:
+            day = parse_date(text)
+        except (FiscalError, ValueError):
+            return bilingual(f"--as-of: '{text}' ไม่ใช่เดือนหรือวันที่ (เช่น 2023-01, 2023-01-15, 15/01/2566)",
+                             f"--as-of: '{text}' is not a month or a date (e.g. 2023-01, 2023-01-15, 15/01/2566)")  # fmt: skip
+        month = Month.of(day)
+    if month not in rules.months:
+        return bilingual(f"--as-of: '{text}' อยู่นอกปีงบประมาณ {rules.fiscal_year} ของชุดเกณฑ์",
+                         f"--as-of: '{text}' is outside the rule set's fiscal year {rules.fiscal_year}")  # fmt: skip
+    return month, day
+
+
+def as_of_units(units: list[UnitData], month: Month, day: date | None) -> list[UnitData]:
+    """Units as they stood at `month` (and `day`): later figures and later evidence left out."""
+    cutoff = day or month.last_day
+    out = []
+    for u in units:
+        months = u.months if all(m <= month for m in u.months) else {m: v for m, v in u.months.items() if m <= month}
+        evidence = u.evidence
+        if any(e.posted > cutoff for e in evidence):
+            evidence = tuple(e for e in evidence if e.posted <= cutoff)
+        tags = u.tags
+        if any(m > month for per in tags.values() for m in per):
+            tags = {tag: {m: f for m, f in per.items() if m <= month} for tag, per in tags.items()}
+        out.append(replace(u, months=months, evidence=evidence, tags=tags, through=month))
+    return out
+
+
+def mark_provisional(rules: RuleSet, results: list[RoundResult], month: Month, day: date | None) -> list[RoundResult]:
+    """Results of rounds not ended by the as-of date, marked provisional."""
+    ongoing = {r.id for r in rules.rounds if r.last > month or (day is not None and day < r.last.last_day)}
+    if not ongoing:
+        return results
+    return [replace(r, provisional=True) if r.round in ongoing else r for r in results]
+
+
 def _run(args: argparse.Namespace) -> int:
     try:
         rules = load_ruleset(args.rules)
     except RuleSetError as exc:
         _report(str(args.rules), exc.issues)
+        return 2
+    as_of = _as_of(getattr(args, "as_of", None), rules)
+    if isinstance(as_of, str):
+        print(as_of, file=sys.stderr)
         return 2
     with ExitStack() as opened:
         source = _read(args.input, "ข้อมูล")
@@ -130,7 +191,7 @@ def _run(args: argparse.Namespace) -> int:
         del source  # the text alone from here: the bytes would double what the file takes
         if text is None:
             return 2
-        return _score(args, rules, text, raw)
+        return _score(args, rules, text, raw, as_of)
 
 
 def _decoded(path: str, data: bytes) -> str | None:
@@ -141,7 +202,8 @@ def _decoded(path: str, data: bytes) -> str | None:
         return None
 
 
-def _score(args: argparse.Namespace, rules: RuleSet, source: str | BinaryIO, raw: bytes | BinaryIO) -> int:
+def _score(args: argparse.Namespace, rules: RuleSet, source: str | BinaryIO, raw: bytes | BinaryIO,
+           as_of: tuple[Month, date | None] | None) -> int:
     evidence: dict[str, list[Evidence]] | None = None
     if args.evidence:
         try:
@@ -159,7 +221,7 @@ def _score(args: argparse.Namespace, rules: RuleSet, source: str | BinaryIO, raw
     parallel = args.format == "json" and jobs > 1 and "fork" in multiprocessing.get_all_start_methods()
     ranked = bool(rules.size_groups or rules.awards)
     if parallel and isinstance(source, str) and not ranked and write_json_in_parts(
-        out, rules, source, evidence, args.lang, jobs
+        out, rules, source, evidence, args.lang, jobs, as_of
     ):
         return 0  # a file with anything to report falls through to the one-process reader below
     try:
@@ -171,21 +233,23 @@ def _score(args: argparse.Namespace, rules: RuleSet, source: str | BinaryIO, raw
         units = [replace(u, evidence=evidence.get(u.code, ())) for u in units]
     if warnings:
         _report(args.input, warnings, "warning")
-    results = score_units(rules, units, rounds=_started(rules, units))
+    month, day = as_of or (max({m for u in units for m in u.months}, default=rules.months[0]), None)
+    units = as_of_units(units, month, day)
+    results = mark_provisional(rules, score_units(rules, units, rounds=_started(rules, month)), month, day)
     if parallel and ranked:
         write_json_encoded_in_parts(out, rules, results, args.lang, jobs)
     elif args.format == "json":
         write_json(out, rules, results, args.lang)
     else:
-        write_table(out, rules, results, explain=args.explain, lang=args.lang)
+        write_table(out, rules, results, explain=args.explain, lang=args.lang,
+                    names={u.code: u.name for u in units if u.name})
     out.flush()
     return 0
 
 
-def _started(rules: RuleSet, units: list[UnitData]) -> set[int]:
-    """Rounds that have begun by the last month in the file: later ones are not reported yet."""
-    last = max({m for u in units for m in u.months}, default=None)
-    return {r.id for r in rules.rounds if last is not None and r.first <= last}
+def _started(rules: RuleSet, last: Month) -> set[int]:
+    """Rounds that have begun by the as-of month: later ones are not reported yet."""
+    return {r.id for r in rules.rounds if r.first <= last}
 
 
 class _Out:
@@ -241,7 +305,7 @@ def _score_part(text: str, conn: Connection, fd: int | None) -> None:
     3. encode every result; with a file descriptor, say "ready", wait for a turn and write the
        bytes to it directly (no copy through the parent), else send them.
     """
-    rules, evidence, lang = _SHARED["rules"], _SHARED["evidence"], _SHARED["lang"]
+    rules, evidence, lang, as_of = _SHARED["rules"], _SHARED["evidence"], _SHARED["lang"], _SHARED["as_of"]
     try:
         units, warnings = read_figures(text, rules)
     except InputError:
@@ -253,8 +317,11 @@ def _score_part(text: str, conn: Connection, fd: int | None) -> None:
     if evidence is not None:
         units = [replace(u, evidence=evidence.get(u.code, ())) for u in units]
     conn.send((max({m for u in units for m in u.months}), [u.code for u in units]))
-    started = conn.recv()
-    data = encode_results(rules, score_units(rules, units, rounds=started), lang).encode("utf-8")
+    started, last = conn.recv()
+    month, day = as_of or (last, None)
+    units = as_of_units(units, month, day)
+    results = mark_provisional(rules, score_units(rules, units, rounds=started), month, day)
+    data = encode_results(rules, results, lang).encode("utf-8")
     if fd is None:
         conn.send_bytes(data)
         return
@@ -266,7 +333,8 @@ def _score_part(text: str, conn: Connection, fd: int | None) -> None:
 
 
 def write_json_in_parts(
-    out: _Out, rules: RuleSet, text: str, evidence: dict[str, list[Evidence]] | None, lang: str, jobs: int
+    out: _Out, rules: RuleSet, text: str, evidence: dict[str, list[Evidence]] | None, lang: str, jobs: int,
+    as_of: tuple[Month, date | None] | None = None,
 ) -> bool:
     """Read, score and encode the file in `jobs` forked processes, a part each; the same bytes as one.
 
@@ -278,7 +346,7 @@ def write_json_in_parts(
     if parts is None:
         return False
     fd = out.fileno()
-    _SHARED.update(rules=rules, evidence=evidence, lang=lang)
+    _SHARED.update(rules=rules, evidence=evidence, lang=lang, as_of=as_of)
     context = multiprocessing.get_context("fork")
     workers: list[tuple[Any, Connection]] = []
     done = False
@@ -294,9 +362,9 @@ def write_json_in_parts(
         if None in replies or len(set(codes)) != len(codes):
             return False
         last = max(reply[0] for reply in replies)
-        started = {r.id for r in rules.rounds if r.first <= last}
+        started = _started(rules, as_of[0] if as_of else last)
         for _, conn in workers:
-            conn.send(started)
+            conn.send((started, last))
         if fd is None:
             chunks = [conn.recv_bytes() for _, conn in workers]
         else:
@@ -382,19 +450,43 @@ def _pad(text: str, width: int, right: bool) -> str:
     return fill + text if right else text + fill
 
 
-def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explain: bool, lang: str) -> None:
+_HEADINGS: dict[str, dict[Any, str]] = {
+    "th": {"unit": "หน่วยงาน", "round": "รอบ", "total": "รวม", "max": "เต็ม", "group": "กลุ่มขนาด", "award": "รางวัล",
+           "provisional": " (ชั่วคราว)", "not_assessed": "ไม่ประเมิน", True: "ผ่าน", False: "ไม่ผ่าน"},
+    "en": {"unit": "unit", "round": "round", "total": "total", "max": "max", "group": "size group", "award": "award",
+           "provisional": " (provisional)", "not_assessed": "not assessed", True: "passed", False: "failed"},
+}
+
+
+def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explain: bool, lang: str,
+                names: dict[str, str] | None = None) -> None:
+    """A table in `lang`: criteria by their headings, rounds by their labels, units by code and name."""
     explainer = Explainer(rules)
+    words = _HEADINGS[lang]
     ids = [c.id for c in rules.criteria]
-    extra = (["group"] if rules.size_groups else []) + (["award"] if rules.awards else [])
-    header = ["unit", "round", *ids, "total", "max", *extra]
+    th = lang == "th"
+    heads = [(c.heading.th if th else c.heading.en) or c.id for c in rules.criteria]
+    rounds = {r.id: (r.label.th if th else r.label.en) or str(r.id) for r in rules.rounds}
+    groups = {g.id: (g.label.th if th else g.label.en) or g.id for g in rules.size_groups}
+    awards = {a.id: (a.label.th if th else a.label.en) or a.id for a in rules.awards}
+    extra = ([words["group"]] if rules.size_groups else []) + ([words["award"]] if rules.awards else [])
+    extra += [(c.heading.th if th else c.heading.en) or c.id for c in rules.checks]
+    header = [words["unit"], words["round"], *heads, words["total"], words["max"], *extra]
     rows = []
     for r in results:
-        cells = [r.unit, str(r.round), *(show(r.items[i].score, 4) for i in ids), show(r.total, 4), show(r.max, 4)]
-        cells += ([r.size_group or "-"] if rules.size_groups else []) + ([r.award or "-"] if rules.awards else [])
+        unit = f"{r.unit} {names[r.unit]}" if names and names.get(r.unit) else r.unit
+        label = rounds.get(r.round, str(r.round)) + (words["provisional"] if r.provisional else "")
+        if r.assessed:
+            cells = [unit, label, *(points(r.items[i].score) for i in ids), points(r.total), points(r.max)]
+        else:
+            cells = [unit, label, *("-" for _ in ids), words["not_assessed"], points(r.max)]
+        cells += ([groups.get(r.size_group or "", "-")] if rules.size_groups else [])
+        cells += ([awards.get(r.award or "", "-")] if rules.awards else [])
+        cells += [words.get(r.checks[c.id].passed, "-") if c.id in r.checks else "-" for c in rules.checks]
         rows.append((r, cells))
     widths = [max([_width(h)] + [_width(c[k]) for _, c in rows]) for k, h in enumerate(header)]
-    numeric = [1 <= k < 4 + len(ids) for k in range(len(header))]  # round, items, total, max
-    title = rules.label.th if lang == "th" else rules.label.en
+    numeric = [2 <= k < 4 + len(ids) for k in range(len(header))]  # items, total, max
+    title = rules.label.th if th else rules.label.en
     if rules.template and "TEMPLATE" not in title.upper() and "แม่แบบ" not in title:
         title = "[แม่แบบ / TEMPLATE] " + title
     out.write(f"{title} ({rules.id} {rules.version})\n")
@@ -403,8 +495,11 @@ def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explai
     for r, cells in rows:
         out.write("  ".join(_pad(c, w, n) for c, w, n in zip(cells, widths, numeric, strict=True)) + "\n")
         if explain:
-            for cid in ids:
-                for ln in r.items[cid].lines:
-                    out.write(f"    [{cid}] {explainer.text(ln, lang)}\n")
+            for c, head in zip(rules.criteria, heads, strict=True):
+                for ln in r.items[c.id].lines:
+                    out.write(f"    [{head}] {explainer.text(ln, lang)}\n")
+            for c in rules.checks:
+                for ln in r.checks[c.id].lines if c.id in r.checks else ():
+                    out.write(f"    [{(c.heading.th if th else c.heading.en) or c.id}] {explainer.text(ln, lang)}\n")
             for ln in r.notes:
                 out.write(f"    {explainer.text(ln, lang)}\n")

@@ -38,6 +38,7 @@ from pts.scoring.engine import (
     score_units,
 )
 from pts.scoring.engine.ranking import rank
+from pts.scoring.engine.results import CheckResult
 from pts.scoring.models import FrozenRound, ScoreOverride
 from pts.scoring.rulesets import rule_set_ref, rules_for
 
@@ -95,6 +96,8 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
                                unions=sources.tag_unions(rules)) if tags else {}
     events = sources.deduction_events(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of,
                                       cells=cells)
+    carried = sources.carry_overs(scheme=scheme, rules=rules, unit_ids=ids, as_of=as_of)
+    flows = sources.tag_flows(scheme=scheme, rules=rules, unit_ids=ids, as_of=as_of)
     wanted = set(months)
     through = months[-1] if months else rules.months[0].prev()  # the months the scoring date has reached
     out = []
@@ -107,7 +110,8 @@ def build_inputs(*, scheme: Scheme, as_of: date, rules: RuleSet | None = None,
             code=unit.code, name=unit.name_th, months=cells.get(unit.pk, NO_MONTHS), through=through,
             tags=by_tag.get(unit.pk, {}),
             evidence=evidence.get(unit.pk, ()), procurement=facts.as_facts() if facts is not None else {},
-            deductions=deductions,
+            deductions=deductions, carry_overs=carried.get(unit.pk, ()) if carried is not None else None,
+            tag_flows=flows.get(unit.pk, {}) if flows is not None else None, as_of=as_of,
         ))
     return out
 
@@ -201,7 +205,7 @@ def _digests(scheme: Scheme, rules: RuleSet, as_of: date, units: Sequence[UnitRo
                                         with_projects_only=True)
     recorded = sources.recorded_deductions(scheme=scheme, rules=rules, months=months, unit_ids=ids, as_of=as_of)
     tags: dict[int, list[Any]] = defaultdict(list)
-    if sources.wanted_tags(rules):
+    if sources.wanted_tags(rules) or any(c.realloc_tags for c in rules.checks):  # tags read for series or checks
         for unit_id, pk, found in Activity.objects.filter(fiscal_year_id=scheme.fiscal_year_id,
                                                           **ids_in("unit_id", ids)).values_list("unit_id", "pk", "tags"):
             if unit_id in wanted:
@@ -230,6 +234,10 @@ def inputs_json(units: Iterable[UnitData], as_of: date) -> dict[str, Any]:
             "procurement": {k: str(_share(v)) for k, v in u.procurement.items()},
             "deductions": [[d.cause, d.month.iso(), d.note] for d in u.deductions],
             "tags": {tag: {m.iso(): list(f) for m, f in sorted(per.items())} for tag, per in u.tags.items()},
+            "carry_overs": None if u.carry_overs is None else
+            [[c.category, c.day.isoformat(), c.amount] for c in u.carry_overs],
+            "tag_flows": None if u.tag_flows is None else
+            {tag: [[f.day.isoformat(), f.allocated, f.disbursed] for f in flows] for tag, flows in u.tag_flows.items()},
         }
     return {"as_of": as_of.isoformat(), "units": data}
 
@@ -247,6 +255,8 @@ def result_json(r: RoundResult) -> dict[str, Any]:
                   for i in r.items.values()},
         "size_basis": r.size_basis, "tie_values": {k: exact(v) for k, v in r.tie_values.items()},
         "size_group": r.size_group, "award": r.award, "notes": [[ln.code, ln.facts] for ln in r.notes],
+        "assessed": r.assessed,
+        "checks": {k: [c.passed, [[ln.code, ln.facts] for ln in c.lines]] for k, c in r.checks.items()},
     }
 
 
@@ -257,6 +267,9 @@ def result_from_json(d: Mapping[str, Any]) -> RoundResult:
         unit=d["unit"], round=d["round"], items=items, total=Fraction(d["total"]), max=Fraction(d["max"]),
         size_basis=d["size_basis"], tie_values={k: Fraction(v) for k, v in d["tie_values"].items()},
         size_group=d["size_group"], award=d["award"], notes=tuple(Line(c, f) for c, f in d["notes"]),
+        assessed=d.get("assessed", True),  # frozen before the option existed: assessed
+        checks={k: CheckResult(k, passed, tuple(Line(c, f) for c, f in lines))
+                for k, (passed, lines) in d.get("checks", {}).items()},
     )
 
 
@@ -339,7 +352,7 @@ def diff(frozen: Iterable[RoundResult], current: Iterable[RoundResult]) -> list[
 class LeagueRow:
     unit: Org
     result: RoundResult
-    rank: int  # within the size group (or the whole scheme), competition ranking 1, 2, 2, 4
+    rank: int | None  # within the size group (or the whole scheme), 1, 2, 2, 4; None: not assessed
     overridden: frozenset[str]
 
 
@@ -350,7 +363,7 @@ def league(rules: RuleSet, results: Sequence[RoundResult], *, round_no: int, uni
     for code, cid in overridden:
         marks[code].add(cid)
     order = {g.id: i for i, g in enumerate(rules.size_groups)}
-    rows = [r for r in results if r.round == round_no and r.unit in units]
+    rows = [r for r in results if r.round == round_no and r.unit in units and r.assessed]
     rows.sort(key=lambda r: (order.get(r.size_group or "", len(order)), -r.total, r.unit))
     out, previous, place = [], None, 0
     for position_in_group, r in _positions(rows):
@@ -359,6 +372,11 @@ def league(rules: RuleSet, results: Sequence[RoundResult], *, round_no: int, uni
             place, previous = position_in_group, key
         if r.unit in visible_codes:
             out.append(LeagueRow(units[r.unit], r, place, frozenset(marks.get(r.unit, ()))))
+    # units not assessed in the round take no place: listed after the ranked ones
+    for r in sorted((r for r in results if r.round == round_no and r.unit in units and not r.assessed),
+                    key=lambda r: r.unit):
+        if r.unit in visible_codes:
+            out.append(LeagueRow(units[r.unit], r, None, frozenset(marks.get(r.unit, ()))))
     return out
 
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from pts.schemes.models import Scheme
 from pts.scoring.engine import ItemResult, Line, RoundResult
+from pts.scoring.engine.results import CheckResult
 from pts.scoring.models import ScoreEntry, ScoreSet
 
 KEEP = 8  # score sets kept per scheme (distinct as-of dates and contexts)
@@ -93,7 +94,7 @@ def encode(results: Sequence[RoundResult]) -> str:
         [r.round, _pair(r.total), _pair(r.max), r.size_basis, {k: _pair(v) for k, v in r.tie_values.items()},
          [[i.id, i.score.numerator, i.score.denominator, i.max.numerator, i.max.denominator]
           for i in r.items.values()],
-         [[ln.code, ln.facts] for ln in r.notes]]
+         [[ln.code, ln.facts] for ln in r.notes], r.assessed, {k: c.passed for k, c in r.checks.items()}]
         for r in results
     ], separators=(",", ":"), ensure_ascii=False)
 
@@ -110,8 +111,9 @@ def decode_many(entries: Sequence[tuple[str, str]]) -> list[list[RoundResult]]:
     parsed = json.loads("[" + ",".join(data for _code, data in entries) + "]")
     return [[RoundResult(code, round_no, StoredItems(items), Fraction(*total), Fraction(*top), basis,
                          {k: Fraction(*v) for k, v in ties.items()}, None, None,
-                         tuple(Line(c, f) for c, f in notes))
-             for round_no, total, top, basis, ties, items, notes in rounds]
+                         tuple(Line(c, f) for c, f in notes), assessed, False,
+                         {k: CheckResult(k, passed) for k, passed in checks.items()})
+             for round_no, total, top, basis, ties, items, notes, assessed, checks in rounds]
             for (code, _data), rounds in zip(entries, parsed, strict=True)]
 
 

@@ -28,6 +28,7 @@ from pts.organisations import scope
 from pts.schemes.models import Denominator, Scheme
 from pts.scoring import ledger
 from pts.scoring.engine import CATEGORIES, Deduction, Figures, RuleSet
+from pts.scoring.engine.inputs import CarryOver, Flow
 from pts.scoring.models import DeductionEvent
 
 K = MovementKind
@@ -238,6 +239,56 @@ def recorded_deductions(*, scheme: Scheme, rules: RuleSet, months: Sequence[Mont
         if unit_id in ids:
             out[unit_id].append(Deduction(cause, Month.of(month), note))
     return {unit_id: tuple(sorted(events, key=lambda e: (e.month, e.cause, e.note))) for unit_id, events in out.items()}
+
+
+def carry_overs(*, scheme: Scheme, rules: RuleSet, unit_ids: Collection[int],
+                as_of: date) -> dict[int, tuple[CarryOver, ...]] | None:
+    """unit id -> its carry-overs known on `as_of` (a reversal nets into the one it undoes), for the
+    rule set's carry-over checks; None when it has none (no reads)."""
+    if not any(c.carry_categories for c in rules.checks):
+        return None
+    ids = set(unit_ids)
+    rows = [row for row in Movement.objects.filter(fiscal_year=scheme.fiscal_year, kind=K.CARRY_OVER_OUT)
+            .values_list("pk", "unit_id", "category", "effective_date", "amount", "reverses_id").order_by("pk")
+            if row[3] <= as_of]
+    where = {pk: (unit_id, category, day) for pk, unit_id, category, day, _a, _r in rows}
+    net: dict[tuple[int, str, date], int] = defaultdict(int)
+    for pk, _unit, _category, _day, amount, reverses in rows:
+        net[where.get(reverses, where[pk])] += amount
+    out: dict[int, list[CarryOver]] = {unit_id: [] for unit_id in ids}
+    for (unit_id, category, day), amount in sorted(net.items()):
+        if unit_id in ids and amount > 0:
+            out[unit_id].append(CarryOver(category, day, amount))
+    return {unit_id: tuple(found) for unit_id, found in out.items()}
+
+
+def tag_flows(*, scheme: Scheme, rules: RuleSet, unit_ids: Collection[int],
+              as_of: date) -> dict[int, dict[str, tuple[Flow, ...]]] | None:
+    """unit id -> activity tag -> the dated movements on its activities up to `as_of` (allocation
+    and disbursement effects), for the rule set's re-allocation checks; None when it has none."""
+    tags = {tag for c in rules.checks for tag in c.realloc_tags}
+    if not tags:
+        return None
+    ids = set(unit_ids)
+    keys_of: dict[int, list[str]] = {}
+    for pk, found in Activity.objects.filter(fiscal_year=scheme.fiscal_year, **ids_in("unit_id", ids)).values_list(
+            "pk", "tags"):
+        own = sorted({t for t in (found if isinstance(found, list) else ()) if isinstance(t, str)} & tags)
+        if own:
+            keys_of[pk] = own
+    out: dict[int, dict[str, list[Flow]]] = {unit_id: {} for unit_id in ids}
+    if keys_of:
+        rows = (Movement.objects.filter(fiscal_year=scheme.fiscal_year, effective_date__lte=as_of,
+                                        activity__in=list(keys_of))
+                .values_list("unit_id", "activity_id", "kind", "effective_date", "amount").order_by("effective_date", "pk"))
+        for unit_id, activity_id, kind, day, amount in rows:
+            signs = ledger.EFFECT.get(MovementKind(kind))
+            if unit_id not in ids or signs is None or not (signs[0] or signs[2]):
+                continue
+            flow = Flow(day, signs[0] * amount, signs[2] * amount)
+            for tag in keys_of[activity_id]:
+                out[unit_id].setdefault(tag, []).append(flow)
+    return {unit_id: {tag: tuple(found) for tag, found in by_tag.items()} for unit_id, by_tag in out.items()}
 
 
 def _carryovers(scheme: Scheme, ids: set[int], as_of: date) -> Iterable[tuple[int, Deduction]]:

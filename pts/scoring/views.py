@@ -32,7 +32,7 @@ from pts.schemes.queries import can_coordinate_scheme, scheme_units_visible, sch
 from pts.scoring import actions, queries
 from pts.scoring import deductions as deduction_actions
 from pts.scoring.engine import Explainer, RoundResult, RuleSet
-from pts.scoring.engine.explain import show
+from pts.scoring.engine.explain import points, show
 from pts.scoring.forms import AsOfForm, DeductionForm, DeductionWithdrawForm, FreezeForm, OverrideForm
 from pts.scoring.models import DeductionEvent, FrozenRound
 from pts.scoring.sources import deduction_causes, deductions_visible_to
@@ -136,14 +136,18 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     awards = {a.id: _label(a.label) for a in rules.awards}
     table = [{
         "unit": row.unit, "rank": row.rank, "group": groups.get(row.result.size_group or "", ""),
-        "award": awards.get(row.result.award or "", ""),
-        "items": [(show(row.result.items[c.id].score, 4), c.id in row.overridden) for c in criteria],
-        "total": show(row.result.total, 4), "max": show(row.result.max, 4),
+        "award": awards.get(row.result.award or "", ""), "assessed": row.result.assessed,
+        "items": [(points(row.result.items[c.id].score) if row.result.assessed else "-", c.id in row.overridden)
+                  for c in criteria],
+        "total": points(row.result.total), "max": points(row.result.max),
+        "checks": [_check_state(row.result, c.id) for c in rules.checks],
     } for row in page.object_list]
     can_coordinate = can_coordinate_scheme(request.user, obj)
     return paging.render_list(request, "scoring/league.html", "scoring/_league_results.html", {
         "scheme": obj, "rules": rules, "rules_label": _label(rules.label), "sel": sel, "form": sel.form,
-        "criteria": [(c.id, _label(c.label), _max_text(c)) for c in criteria], "table": table,
+        "criteria": [(c.id, _label(c.heading), _label(c.label), _max_text(c)) for c in criteria], "table": table,
+        "provisional": _provisional(rules, sel),
+        "checks": [(_label(c.heading), _label(c.label)) for c in rules.checks],
         "page": page, "q": q, "shown_of": len(rows),
         "can_coordinate": can_coordinate, "query": _query(sel),
         "freeze_form": FreezeForm(rounds=_rounds(rules), initial={"round_no": sel.round_no, "as_of": sel.as_of})
@@ -172,9 +176,13 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
         item = result.items[c.id] if result else None
         o = overrides.get((unit.code, c.id))
         items.append({
-            "id": c.id, "label": _label(c.label), "score": show(item.score, 4) if item else "-",
+            "id": c.id, "heading": _label(c.heading), "label": _label(c.label),
+            "score": points(item.score) if item else "-",
             "max": _max_text(c), "lines": [say(ln) for ln in item.lines] if item else [], "override": o,
         })
+    checks = [{"heading": _label(c.heading), "label": _label(c.label), "state": _check_state(result, c.id),
+               "lines": [say(ln) for ln in result.checks[c.id].lines] if result and c.id in result.checks else []}
+              for c in rules.checks]
     changes: list[queries.Change] = []
     if sel.frozen is not None:
         frozen_rows = [r for r in queries.frozen_results(sel.frozen) if r.unit == unit.code]
@@ -192,8 +200,10 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
                 for e in deductions_visible_to(user=request.user, scheme=obj).filter(unit=unit)]
     return render(request, "scoring/card.html", {
         "scheme": obj, "unit": unit, "rules_label": _label(rules.label), "template": rules.template,
-        "sel": sel, "form": sel.form, "result": result, "items": items,
-        "total": show(result.total, 4) if result else "-", "max": show(result.max, 4) if result else "-",
+        "sel": sel, "form": sel.form, "result": result, "items": items, "checks": checks,
+        "total": points(result.total) if result and result.assessed else "-",
+        "max": points(result.max) if result else "-", "assessed": result.assessed if result else True,
+        "provisional": _provisional(rules, sel),
         "notes": [say(ln) for ln in result.notes] if result else [],
         "needed": [(_label(rules.series[n.series].label), n)
                    for n in queries.needed_by_month_end(scheme=obj, rules=rules, unit=unit, as_of=sel.as_of)],
@@ -208,19 +218,30 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
 
 
 def _shown(value: Fraction | None) -> str:
-    return show(value, 4) if value is not None else "-"
+    return points(value) if value is not None else "-"
+
+
+def _check_state(result: RoundResult | None, cid: str) -> str:
+    """ "passed", "failed" or "" (nothing to check) for a template to show."""
+    found = result.checks.get(cid) if result else None
+    return "" if found is None or found.passed is None else "passed" if found.passed else "failed"
+
+
+def _provisional(rules: RuleSet, sel: Selection) -> bool:
+    """A round not ended by the date shown: its points may still change."""
+    return any(r.id == sel.round_no and sel.as_of < r.last.last_day for r in rules.rounds)
 
 
 def _max_text(criterion: Any) -> str:
     """A criterion's maximum as shown; deductions have none (they take points, up to their cap)."""
-    return "" if criterion.kind == "deductions" else show(criterion.max, 4)
+    return "" if criterion.kind == "deductions" else points(criterion.max)
 
 
 def _criterion_name(rules: RuleSet, cid: str) -> str:
     if cid == "total":
         return pgettext("score", "Total")
-    label = next((_label(c.label) for c in rules.criteria if c.id == cid), "")
-    return f"{cid} {label}".strip()
+    found = next((c for c in rules.criteria if c.id == cid), None)
+    return f"{_label(found.heading)} {_label(found.label)}".strip() if found else cid
 
 
 def _cause_choices(rules: RuleSet) -> list[tuple[str, str]]:
@@ -232,7 +253,7 @@ def _criteria_choices(rules: RuleSet) -> list[tuple[str, str]]:
     for c in rules.criteria:
         low, high = actions.override_range(rules, c, rules.rounds[-1].id)
         bounds = f"≤ {show(high, 4)}" if low == 0 else f"{show(low, 4)}..0"
-        out.append((c.id, f"{c.id} ({bounds}) {_label(c.label)}"))
+        out.append((c.id, f"{_label(c.heading)} ({bounds}) {_label(c.label)}"))
     return out
 
 

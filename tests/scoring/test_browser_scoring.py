@@ -79,19 +79,21 @@ def test_the_coordinator_reads_the_league_switches_round_and_opens_a_card_explai
     headers = page.locator("main table thead th").all_inner_texts()
     # KPI 2.3 has no size groups or awards: no such columns
     assert headers[:2] == ["อันดับ", "หน่วยงาน"] and headers[-1] == "คะแนนรวม"
-    assert headers[2:6] == ["1-3\n/0.5", "4.1\n/1", "4.2\n/2.5", "5\n/1"]
+    assert headers[-5:-1] == ["ฝึกอบรม ไตรมาส 1", "ไม่กันเงินงบดำเนินงาน", "กันเงินงบลงทุน 20 ก.ย.",
+                              "เงินเหลือจ่ายภายใน 1 เดือน"]  # DOH's checks
+    assert headers[2:6] == ["ระดับ 1-3\n/0.5000", "ระดับ 4.1\n/1.0000", "ระดับ 4.2\n/2.5000", "ระดับ 5\n/1.0000"]
     table = rows(page)
     assert list(table) == ["AG-B", "AG-A"]  # ranked: B 4.5 above A 4.3
-    assert table["AG-B"][0] == "1" and table["AG-B"][-1] == "4.5 / 5"
-    assert table["AG-A"][0] == "2" and table["AG-A"][-1] == "4.3 / 5"
-    assert table["AG-A"][2:6] == ["0", "0.8", "2.5", "1"]
+    assert table["AG-B"][0] == "1" and table["AG-B"][-1] == "4.5000 / 5.0000"
+    assert table["AG-A"][0] == "2" and table["AG-A"][-1] == "4.3000 / 5.0000"
+    assert table["AG-A"][2:6] == ["0.0000", "0.8000", "2.5000", "1.0000"]
     assert "หน่วยงานเอ" in table["AG-A"][1] and "หน่วยงานบี" in table["AG-B"][1]
     shoot("01-league-round1-carol-th")
 
     show(page, as_of="31/07/2566", round_no=2)
     assert page.locator("select[name=round] option:checked").inner_text().startswith("รอบ 5 เดือนหลัง")
     table = rows(page)
-    assert {code: r[-1] for code, r in table.items()} == {"AG-A": "0 / 5", "AG-B": "0 / 5"}  # nothing after Feb
+    assert {code: r[-1] for code, r in table.items()} == {"AG-A": "0.0000 / 5.0000", "AG-B": "0.0000 / 5.0000"}  # nothing after Feb
     assert [r[0] for r in table.values()] == ["1", "1"]  # a tie shares the place
     shoot("02-league-round2-carol-th")
 
@@ -100,22 +102,24 @@ def test_the_coordinator_reads_the_league_switches_round_and_opens_a_card_explai
     page.wait_for_url(f"**/units/{world.unit_a.pk}/**")
     assert page.locator("h1").inner_text() == "บัตรคะแนน: AG-A หน่วยงานเอ"
     show(page, as_of="28/02/2566", round_no=1)
-    assert page.locator(".figure").inner_text() == "4.3 / 5"
-    lines = item_row(page, "4.1").locator("li").all_inner_texts()
-    assert "รายจ่ายประจำ ก.พ. 66: เบิกจ่ายสะสม 48.00% เป้าหมาย 45% → ตามเป้า" in lines
-    assert "รายจ่ายลงทุน ธ.ค. 65: เบิกจ่ายสะสม 20.00% เป้าหมาย 29% → ไม่ตามเป้า" in lines
+    assert page.locator(".figure").inner_text() == "4.3000 / 5.0000"
+    lines = item_row(page, "ระดับ 4.1").locator("li").all_inner_texts()
+    assert ("รายจ่ายประจำ ก.พ. 66: เบิกจ่ายสะสม 48.00% (480,000.00 บาท จาก 1,000,000.00 บาท) เป้าหมาย 45% "
+            "(ใช้เส้นเป้าหมายภาพรวม) → ตามเป้า") in lines
+    assert ("รายจ่ายลงทุน ธ.ค. 65: เบิกจ่ายสะสม 20.00% (80,000.00 บาท จาก 400,000.00 บาท) เป้าหมาย 29% "
+            "ขาดอีก 36,000.00 บาท → ไม่ตามเป้า") in lines
     assert any(line.startswith("รายจ่ายลงทุน: ตามเป้า 2 จาก") and "0.3 คะแนน" in line for line in lines)
-    assert item_row(page, "1-3").locator("li").all_inner_texts() == ["ไม่มีหลักฐานการกำกับติดตาม → 0 คะแนน"]
+    assert item_row(page, "ระดับ 1-3").locator("li").all_inner_texts() == ["ไม่มีหลักฐานการกำกับติดตาม → 0 คะแนน"]
     shoot("03-card-a-round1-carol-th")
 
     # mid-November: overall 19 % of 1,400,000 = 266,000 less 220,000 paid; capital 18 % of 400,000, none paid
     show(page, as_of="15/11/2565", round_no=1)
-    needed = page.locator("main table").nth(1).locator("tbody tr").all()
+    needed = page.locator("main table").nth(2).locator("tbody tr").all()  # after the criteria and the checks
     figures = {tr.locator("td").first.inner_text(): tr.locator("td").all_inner_texts()[1:] for tr in needed}
     assert figures["ภาพรวม"] == ["พ.ย. 65", "19.00", "1,400,000.00", "220,000.00", "46,000.00"]
     assert figures["รายจ่ายลงทุน"] == ["พ.ย. 65", "18.00", "400,000.00", "0.00", "72,000.00"]
     assert figures["รายจ่ายประจำ"][-1] == "0.00"  # 22 % already above 19 %
-    lines = item_row(page, "4.1").locator("li").all_inner_texts()
+    lines = item_row(page, "ระดับ 4.1").locator("li").all_inner_texts()
     assert "รายจ่ายประจำ ม.ค. 66: ยังไม่ถึงเดือนนี้ ยังไม่นับ" in lines  # provisional, not a miss
     assert not any("ไม่มีข้อมูลเดือนนี้" in line for line in lines)
     shoot("04-card-a-needed-nov-carol-th")
@@ -166,16 +170,16 @@ def test_the_coordinator_overrides_a_score_on_the_card_and_a_bad_value_changes_n
     form.locator("button[type=submit]").click()
     page.wait_for_url(f"**/units/{world.unit_a.pk}/?round=1&as_of=2023-02-28")  # the card it came from
     assert page.locator(".messages").inner_text() == "แก้ไขคะแนนแล้ว"
-    assert page.locator(".figure").inner_text() == "4.8 / 5"
-    cell = item_row(page, "1-3").locator("td.num").inner_text()
-    assert cell.startswith("0.5 / 0.5") and "แก้ไขคะแนนแล้ว" in cell
-    assert "คำสั่งแต่งตั้งคณะกรรมการส่งเป็นหนังสือ" in item_row(page, "1-3").inner_text()
+    assert page.locator(".figure").inner_text() == "4.8000 / 5.0000"
+    cell = item_row(page, "ระดับ 1-3").locator("td.num").inner_text()
+    assert cell.startswith("0.5000 / 0.5000") and "แก้ไขคะแนนแล้ว" in cell
+    assert "คำสั่งแต่งตั้งคณะกรรมการส่งเป็นหนังสือ" in item_row(page, "ระดับ 1-3").inner_text()
     shoot("07-card-overridden-th")
 
     page.goto(league_url(base, ledger, "?round=1&as_of=28/02/2566"))
     table = rows(page)
-    assert list(table) == ["AG-A", "AG-B"] and table["AG-A"][-1] == "4.8 / 5"  # A now above B
-    assert table["AG-A"][2] == "0.5 ✎" and "✎" not in "".join(table["AG-B"])
+    assert list(table) == ["AG-A", "AG-B"] and table["AG-A"][-1] == "4.8000 / 5.0000"  # A now above B
+    assert table["AG-A"][2] == "0.5000 ✎" and "✎" not in "".join(table["AG-B"])
     assert ScoreOverride.objects.get().reason == "คำสั่งแต่งตั้งคณะกรรมการส่งเป็นหนังสือ"
     shoot("08-league-overridden-th")
 
@@ -198,19 +202,19 @@ def test_the_coordinator_freezes_a_round_and_sees_a_later_disbursement_against_i
 
     pay(world.unit_a, 50_000_00, date(2022, 12, 10), "capital")  # capital now on target in December too
     page.reload()
-    assert rows(page)["AG-A"][-1] == "4.3 / 5"  # the frozen result does not move
+    assert rows(page)["AG-A"][-1] == "4.3000 / 5.0000"  # the frozen result does not move
     shoot("09-league-frozen-th")
     page.get_by_role("link", name="AG-A").click()
     page.wait_for_load_state()
-    assert page.locator(".figure").inner_text() == "4.3 / 5"
-    changes = page.locator("main table").nth(2).locator("tbody tr").all()
+    assert page.locator(".figure").inner_text() == "4.3000 / 5.0000"
+    changes = page.locator("main table").nth(3).locator("tbody tr").all()
     diffs = [tr.locator("td").all_inner_texts() for tr in changes]  # criterion, frozen, now (then the total)
-    assert diffs[0][0].startswith("4.1") and [d[1:] for d in diffs] == [["0.8", "→ 0.9"], ["4.3", "→ 4.4"]]
+    assert diffs[0][0].startswith("ระดับ 4.1") and [d[1:] for d in diffs] == [["0.8000", "→ 0.9000"], ["4.3000", "→ 4.4000"]]
     shoot("10-card-frozen-diff-th")
 
     page.goto(league_url(base, ledger, "?round=1&as_of=31/03/2566"))  # another date: recomputed, marked so
     assert "คำนวณใหม่; รอบนี้บันทึกผลไว้ ณ วันที่ 28 ก.พ. 2566" in page.locator("main").inner_text()
-    assert rows(page)["AG-A"][-1] == "4.4 / 5"
+    assert rows(page)["AG-A"][-1] == "4.4000 / 5.0000"
 
 
 @in_chromium
@@ -219,7 +223,7 @@ def test_bob_sees_only_his_units_row_and_gets_404_on_unit_as_card(page, shoot, l
     sign_in(page, base, "bob")
     page.goto(league_url(base, ledger, "?round=1&as_of=28/02/2566"))
     table = rows(page)
-    assert list(table) == ["AG-B"] and table["AG-B"][0] == "1" and table["AG-B"][-1] == "4.5 / 5"
+    assert list(table) == ["AG-B"] and table["AG-B"][0] == "1" and table["AG-B"][-1] == "4.5000 / 5.0000"
     text = page.locator("main").inner_text()
     assert "AG-A" not in text and "หน่วยงานเอ" not in text and "4.3" not in text
     assert page.locator("form[action$='/freeze/']").count() == 0
@@ -239,12 +243,13 @@ def test_the_score_screens_switch_to_english(page, shoot, live_server, ledger, w
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "League table: KPI 2.3"
-    assert page.locator("main table thead th").all_inner_texts()[:3] == ["Rank", "Unit", "1-3\n/0.5"]
+    assert page.locator("main table thead th").all_inner_texts()[:3] == ["Rank", "Unit", "level 1-3\n/0.5000"]
     assert page.locator("nav.mainnav a.active").inner_text() == "Scores"
     shoot("12-league-carol-en")
     page.goto(card_url(base, ledger, world.unit_a, "?round=1&as_of=28/02/2566"))
-    assert "recurring Feb 2023: cumulative disbursed 48.00%, target 45% → hit" in \
-        item_row(page, "4.1").locator("li").all_inner_texts()
+    assert ("recurring Feb 2023: cumulative disbursed 48.00% (480,000.00 of 1,000,000.00 baht), target 45% "
+            "(the overall curve) → hit") in \
+        item_row(page, "level 4.1").locator("li").all_inner_texts()
     shoot("13-card-a-carol-en")
 
 
@@ -319,5 +324,5 @@ def test_the_frozen_difference_names_the_total_in_thai(client, ledger, world):
     pay(world.unit_a, 50_000_00, date(2022, 12, 10), "capital")
     client.force_login(world.carol)
     html = client.get(card_url("", ledger, world.unit_a, "?round=1")).content.decode()
-    assert '<tr><td>คะแนนรวม</td><td class="num">4.3</td><td class="num">→ 4.4</td></tr>' in html
+    assert '<tr><td>คะแนนรวม</td><td class="num">4.3000</td><td class="num">→ 4.4000</td></tr>' in html
     assert "<td>total</td>" not in html

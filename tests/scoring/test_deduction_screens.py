@@ -92,9 +92,9 @@ def test_deductions_show_no_maximum_of_zero(client, world, scheme):
     client.force_login(world.carol)
     card = client.get(card_url(scheme, world.unit_a)).context
     assert next(i for i in card["items"] if i["id"] == "deductions")["max"] == ""
-    assert next(i for i in card["items"] if i["id"] == "plan")["max"] == "10"
+    assert next(i for i in card["items"] if i["id"] == "plan")["max"] == "10.0000"
     league = client.get(reverse("scoring:league", kwargs={"scheme": scheme.code})).context
-    assert dict((cid, m) for cid, _label, m in league["criteria"])["deductions"] == ""
+    assert dict((cid, m) for cid, _heading, _label, m in league["criteria"])["deductions"] == ""
 
 
 def test_a_month_typed_as_excel_writes_it_is_recorded(client, world, scheme):

@@ -56,7 +56,8 @@ def test_alice_reads_her_card_with_thai_explanations_and_the_amount_still_needed
     page = login(client, world.alice).get(card_url(ledger, world.unit_a, as_of="15/11/2565", round=1))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "<li>รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 10.00% เป้าหมาย 9% → ตามเป้า</li>" in html  # a month line, in Thai
+    assert ("<li>รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 10.00% (100,000.00 บาท จาก 1,000,000.00 บาท) เป้าหมาย 9% "
+            "(ใช้เส้นเป้าหมายภาพรวม) → ตามเป้า</li>") in html  # a month line, in Thai, with its amounts
     assert "ไม่มีหลักฐานการกำกับติดตาม" in html  # why 1-3 scores nothing
     assert page.context["needed"] and page.context["override_form"] is None
     override = reverse("scoring:override", kwargs={"scheme": ledger.code, "unit_id": world.unit_a.pk})
@@ -125,3 +126,82 @@ def test_the_coordinators_override_form_refuses_a_missing_reason_and_changes_not
 def test_the_as_of_date_may_be_typed_in_be_iso_or_thai_digits(client, ledger, world, as_of):
     page = login(client, world.carol).get(league_url(ledger, as_of=as_of, round=1))
     assert page.context["sel"].as_of == date(2023, 2, 28)
+
+
+def test_the_league_heads_its_columns_with_the_criteria_in_thai_and_points_to_four_decimals(client, ledger, world):
+    page = login(client, world.carol).get(league_url(ledger, **AS_OF))
+    html = page.content.decode()
+    for heading in ("ระดับ 1-3", "ระดับ 4.1", "ระดับ 4.2", "ระดับ 5"):
+        assert f">{heading}<br>" in html
+    assert ">4.1<br>" not in html and ">1-3<br>" not in html  # no rule-set ids as headings
+    assert "/0.5000" in html and "/5.0000" not in html.replace("/ 5.0000", "")
+    assert "ชั่วคราว" not in html  # round 1 has ended by 28 Feb
+
+
+def test_a_round_not_ended_by_the_date_shown_is_marked_provisional(client, ledger, world):
+    html = login(client, world.carol).get(league_url(ledger, as_of="15/02/2566", round=1)).content.decode()
+    assert "ชั่วคราว" in html
+    html = client.get(card_url(ledger, world.unit_a, as_of="15/02/2566", round=1)).content.decode()
+    assert "ชั่วคราว" in html and "<strong>ระดับ 4.1</strong>" in html
+
+
+def test_the_training_check_shows_on_the_card_and_the_league(client, ledger, world):
+    from pts.budget.actions import disbursement_record
+    from pts.budget.models import Activity
+    from tests.factories import ledger_admin, make_allocation
+
+    seminar = Activity.objects.create(fiscal_year=ledger.fiscal_year, unit=world.unit_a, code="S", name="สัมมนา",
+                                      tags=["training", "meeting"])
+    make_allocation(unit=world.unit_a, amount=100_000_00, activity=seminar)
+    disbursement_record(actor=ledger_admin(), fiscal_year=2566, unit=world.unit_a, category="operating",
+                        amount=40_000_00, effective_date=date(2022, 12, 20), activity=seminar)
+    login(client, world.carol)
+    card = client.get(card_url(ledger, world.unit_a, **AS_OF))
+    check = card.context["checks"][0]
+    assert (check["heading"], check["state"]) == ("ฝึกอบรม ไตรมาส 1", "failed")
+    html = card.content.decode()
+    assert "ไม่ผ่าน" in html and "เบิกจ่ายสะสม 40.00% (40,000.00 บาท จาก 100,000.00 บาท) เป้าหมาย 50%" in html
+    league = client.get(league_url(ledger, **AS_OF))
+    assert ">ฝึกอบรม ไตรมาส 1</th>" in league.content.decode()
+    states = {row["unit"].code: row["checks"] for row in league.context["table"]}
+    assert states == {"AG-A": ["failed", "", "", ""], "AG-B": ["", "", "", ""]}  # the carry-over checks: at the year end
+
+
+def test_a_late_capital_carry_over_in_the_ledger_fails_its_check_on_the_card(client, ledger, world):
+    from pts.budget.actions import carry_over, commitment_record
+    from tests.factories import ledger_admin, make_fiscal_year
+
+    admin = ledger_admin()
+    make_fiscal_year(2567)
+    commitment_record(actor=admin, fiscal_year=2566, unit=world.unit_a, category="capital", amount=100_000_00,
+                      effective_date=date(2023, 6, 1), document_ref="PO-1")
+    carry_over(actor=admin, from_year=2566, to_year=2567, unit=world.unit_a, category="capital", amount=100_000_00,
+               effective_date=date(2023, 9, 25), document_ref="PO-1")
+    login(client, world.carol)
+    checks = {c["heading"]: c for c in client.get(card_url(ledger, world.unit_a, as_of="30/09/2566", round=2))
+              .context["checks"]}  # fmt: skip
+    assert checks["กันเงินงบลงทุน 20 ก.ย."]["state"] == "failed"
+    assert checks["ไม่กันเงินงบดำเนินงาน"]["state"] == "passed"
+    assert any("100,000.00 บาท เมื่อ 25 ก.ย. 2566 (ต้องกันภายใน 20 ก.ย. 2566) → ไม่เป็นไปตามกำหนด" in line
+               for line in checks["กันเงินงบลงทุน 20 ก.ย."]["lines"])
+    league = client.get(league_url(ledger, as_of="30/09/2566", round=2)).context["table"]
+    assert {row["unit"].code: row["checks"] for row in league}["AG-A"] == ["", "passed", "failed", ""]
+
+
+def test_leftover_capital_reallocated_in_the_ledger_is_checked_against_its_dates(client, ledger, world):
+    from pts.budget.actions import disbursement_record
+    from pts.budget.models import Activity
+    from tests.factories import ledger_admin, make_allocation
+
+    savings = Activity.objects.create(fiscal_year=ledger.fiscal_year, unit=world.unit_a, code="L", name="เงินเหลือจ่าย",
+                                      tags=["savings"])
+    make_allocation(unit=world.unit_a, amount=50_000_00, category="capital", activity=savings,
+                    effective_date=date(2023, 3, 10))
+    disbursement_record(actor=ledger_admin(), fiscal_year=2566, unit=world.unit_a, category="capital",
+                        amount=50_000_00, effective_date=date(2023, 4, 20), activity=savings)  # ten days late
+    login(client, world.carol)
+    checks = {c["heading"]: c for c in client.get(card_url(ledger, world.unit_a, as_of="31/05/2566", round=2))
+              .context["checks"]}  # fmt: skip
+    found = checks["เงินเหลือจ่ายภายใน 1 เดือน"]
+    assert found["state"] == "failed"
+    assert any("เมื่อ 10 มี.ค. 2566 ต้องเบิกจ่ายภายใน 10 เม.ย. 2566: เบิกจ่ายแล้ว 0.00 บาท" in line for line in found["lines"])

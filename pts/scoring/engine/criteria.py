@@ -17,8 +17,9 @@ from fractions import Fraction
 from typing import cast
 
 from pts.core.fiscal import Month, calendar_month
-from pts.scoring.engine.explain import Line, exact, percent_text
+from pts.scoring.engine.explain import Line, exact, verdict_percent
 from pts.scoring.engine.inputs import Share
+from pts.scoring.engine.results import CheckResult
 from pts.scoring.engine.rules import Criterion, Round, RuleSet, StepPart, ThresholdPart, checkpoints
 from pts.scoring.engine.view import UnitView
 
@@ -97,6 +98,87 @@ def score_criterion(c: Criterion, rnd: Round, view: UnitView) -> Outcome:
     return Outcome(settled.score, lines, settled.absent, key if c.partial != "proportional" else None)
 
 
+def check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
+    """A rule-set check: passed when every checkpoint of the round is reached; None when the
+    round has no checkpoint or the series cannot be measured (no money, no target)."""
+    if c.carry_categories:
+        return _carry_over_check(c, rnd, view)
+    if c.realloc_tags:
+        return _reallocation_check(c, rnd, view)
+    slots = _slots(view.rules, c, rnd)
+    if not slots:
+        return CheckResult(c.id, None, ())
+    states, own = _threshold(c, rnd, view, slots)
+    unknown = any(isinstance(s, tuple) for s in states) or any(ln.code == "no_data" for mine in own for ln in mine)
+    passed = None if unknown else all(s == "hit" for s in states)
+    lines: list[Line] = []
+    if view.explain:
+        for slot, state, mine in zip(slots, states, own, strict=True):
+            for ln in mine:
+                facts = {k: v for k, v in ln.facts.items() if k not in ("points", "full", "partial")}
+                lines.append(Line("check" if ln.code == "threshold" else ln.code, facts))
+            if isinstance(state, tuple):
+                lines.append(Line("check_absent", {"series": slot.series, "month": slot.month, "why": state[1]}))
+    return CheckResult(c.id, passed, tuple(lines))
+
+
+def _carry_over_check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
+    """DOH: no carry-over of these categories at all, or (with `due`) only those made by that day.
+
+    A year-end rule, shown with the last round: passed once the year has ended without a breach,
+    failed at the first breach, None before that or when the carry-overs are not known.
+    """
+    rules = view.rules
+    known = view.unit.carry_overs
+    if rnd.id != rules.rounds[-1].id or known is None:
+        why = "later_round" if rnd.id != rules.rounds[-1].id else "unknown"
+        return CheckResult(c.id, None, (Line("carry_over_unchecked", {"why": why}),) if view.explain else ())
+    due = _due(rules, *c.carry_due) if c.carry_due else None
+    lines: list[Line] = []
+    breach = False
+    for co in sorted(known, key=lambda x: (x.day, x.category)):
+        if co.category not in c.carry_categories or co.amount <= 0:
+            continue
+        late = due is not None and co.day > due
+        breach = breach or due is None or late
+        lines.append(Line("carry_over", {"category": co.category, "day": co.day.isoformat(), "amount": co.amount,
+                                         "due": due.isoformat() if due else None, "ok": not (due is None or late)}))
+    ended = view.reached >= len(rules.months) - 1
+    passed = False if breach else (True if ended else None)
+    lines.append(Line("carry_over_result", {"passed": passed, "due": due.isoformat() if due else None}))
+    return CheckResult(c.id, passed, tuple(lines) if view.explain else ())
+
+
+def _reallocation_check(c: Criterion, rnd: Round, view: UnitView) -> CheckResult:
+    """DOH: money re-allocated (leftover capital, on activities with these tags) is disbursed within
+    `realloc_months` of its re-allocation: by then the tag's disbursed money covers everything
+    allocated to it up to that re-allocation. Judged per re-allocation made in the round; one not
+    yet due is pending (None) until paid or late."""
+    flows_by_tag = view.unit.tag_flows
+    if flows_by_tag is None:
+        return CheckResult(c.id, None, (Line("carry_over_unchecked", {"why": "unknown"}),) if view.explain else ())
+    today = view.unit.as_of or (view.unit.through or view.rules.months[-1]).last_day
+    flows = sorted((f for tag in c.realloc_tags for f in flows_by_tag.get(tag, ())), key=lambda f: f.day)
+    months = set(rnd.months)
+    lines: list[Line] = []
+    states: list[bool | None] = []
+    allocated = 0
+    for flow in flows:
+        allocated += flow.allocated
+        if flow.allocated <= 0 or Month.of(flow.day) not in months:
+            continue
+        due = _add_months(Month.of(flow.day), c.realloc_months).day(flow.day.day)
+        paid = sum(f.disbursed for f in flows if f.day <= due)
+        ok: bool | None = True if paid >= allocated else (False if due < today else None)
+        states.append(ok)
+        lines.append(Line("reallocation", {"day": flow.day.isoformat(), "amount": flow.allocated, "due": due.isoformat(),
+                                           "paid": paid, "needed": allocated, "ok": ok}))  # fmt: skip
+    passed = None if not states or (None in states and False not in states) else False not in states
+    if not states:
+        lines.append(Line("reallocation_none", {}))
+    return CheckResult(c.id, passed, tuple(lines) if view.explain else ())
+
+
 def _slots(rules: RuleSet, c: Criterion, rnd: Round) -> tuple[Slot, ...]:
     key = ("slots", c.id, rnd.id)
     slots = rules.cache.get(key)
@@ -128,7 +210,7 @@ def _slots(rules: RuleSet, c: Criterion, rnd: Round) -> tuple[Slot, ...]:
 def _settle(c: Criterion, rnd: Round, slots: tuple[Slot, ...], states: list[Hashable]) -> _Settled:
     """Points per slot from its state, then the absent-series policy across the slots.
 
-    States: ("absent", why); (hits, months counted) for a step part; "hit" / "miss" or a
+    States: ("absent", why); ("no_data",); (hits, months counted) for a step part; "hit" / "miss" or a
     Fraction of points for a checkpoint or a band.
     """
     scores: list[Fraction] = []
@@ -139,6 +221,8 @@ def _settle(c: Criterion, rnd: Round, slots: tuple[Slot, ...], states: list[Hash
         score = ZERO
         if isinstance(state, tuple) and state[0] == "absent":
             absent.append((slot, state[1]))
+        elif state == ("no_data",):
+            pass  # nothing reported: 0, said by the part's own line
         elif slot.part is not None:
             hits, counted = cast(tuple[int, int], state)
             row = None
@@ -156,10 +240,12 @@ def _settle(c: Criterion, rnd: Round, slots: tuple[Slot, ...], states: list[Hash
             score = slot.max
         scores.append(score)
         part_lines.append(lines)
+    nothing = len(absent) == len(slots)  # then the criterion's own policy decides, across criteria
     tail = [
-        Line("absent", {"series": s.series, "source": s.source, "month": s.month, "why": why, "policy": c.absent})
+        Line("absent", {"series": s.series, "source": s.source, "month": s.month, "why": why,
+                        "policy": "" if nothing else c.absent})  # no promise the criterion level may not keep
         for s, why in absent
-    ]
+    ]  # fmt: skip
     total = sum(scores, ZERO)
     if absent and c.absent == "full":
         total += sum((s.max for s, _ in absent), ZERO)
@@ -169,7 +255,13 @@ def _settle(c: Criterion, rnd: Round, slots: tuple[Slot, ...], states: list[Hash
             return _Settled(ZERO, tuple(part_lines), tuple(tail), absent[0][1])
         factor = c.max / present_max
         total *= factor
-        tail.append(Line("reweight", {"factor": exact(factor), "max": exact(c.max), "points": exact(total)}))
+        gone = tuple(dict.fromkeys(s.series or s.source for s, _ in absent))
+        kept = tuple(dict.fromkeys(s.series or s.source for s in slots if all(s is not a for a, _ in absent)))
+        tail.append(Line("reweight", {
+            "factor": exact(factor), "max": exact(c.max), "points": exact(total),
+            "absent": gone, "present": tuple(x for x in kept if x not in gone) or kept,
+            "why": absent[0][1] if len({w for _, w in absent}) == 1 else "",
+        }))  # fmt: skip
     return _Settled(total, tuple(part_lines), tuple(tail), "")
 
 
@@ -201,6 +293,7 @@ def _months_on_target(
     c: Criterion, rnd: Round, view: UnitView, slots: tuple[Slot, ...]
 ) -> tuple[list[Hashable], list[list[Line]]]:
     rounding = view.rules.options.percent_rounding
+    skip_zero = view.rules.options.zero_allocation_month == "skip"
     explain = view.explain
     states: list[Hashable] = []
     own: list[list[Line]] = []
@@ -211,6 +304,10 @@ def _months_on_target(
         lines: list[Line] = []
         own.append(lines)
         plan = _month_plan(view.rules, part, rnd)
+        if not view.reported(rnd):
+            lines.append(Line("no_data", {"series": series}))
+            states.append(("no_data",))
+            continue
         if not view.present(series, rnd):
             states.append(("absent", "no_allocation"))
             continue
@@ -218,6 +315,7 @@ def _months_on_target(
             states.append(("absent", "no_target"))
             continue
         values = view.series(series)
+        curve = _curve_name(view.rules, series)
         spent = part.measure == "spent"
         original = view.original(series) if part.denominator == "original" else None
         hits = counted = 0
@@ -232,8 +330,12 @@ def _months_on_target(
                 if explain:
                     lines.append(Line("month_skipped", {"series": series, "month": iso, "reason": "not_yet"}))
                 continue
-            counted += 1
             base = 0 if figs is None else figs[0] if original is None else original
+            if figs is not None and base <= 0 and skip_zero:
+                if explain:
+                    lines.append(Line("month_skipped", {"series": series, "month": iso, "reason": "zero_allocation"}))
+                continue
+            counted += 1
             if figs is None or base <= 0:
                 if explain:
                     reason = "no_data" if figs is None else "no_allocation"
@@ -247,10 +349,10 @@ def _months_on_target(
             hits += hit
             if not explain:
                 continue
-            q = (measured * 20000 + base) // (2 * base)  # per cent, 2 decimals, half up: display only
             lines.append(Line("month", {
                 "series": series, "month": iso, "measure": part.measure, "measured": measured,
-                "base": base, "percent": f"{q // 100}.{q % 100:02d}", "target": text, "hit": hit,
+                "base": base, "percent": verdict_percent(measured, base, num, den, hit),
+                "target": text, "hit": hit, "short": _short(measured, base, num, den, hit), "curve": curve,
             }))  # fmt: skip
         states.append((hits, counted))
     return states, own
@@ -260,6 +362,7 @@ def _threshold(
     c: Criterion, rnd: Round, view: UnitView, slots: tuple[Slot, ...]
 ) -> tuple[list[Hashable], list[list[Line]]]:
     rounding = view.rules.options.percent_rounding
+    pulled_back_absent = view.rules.options.zero_at_checkpoint == "absent"
     states: list[Hashable] = []
     own: list[list[Line]] = []
     for slot in slots:
@@ -268,6 +371,10 @@ def _threshold(
         lines: list[Line] = []
         own.append(lines)
         target = slot.target
+        if not view.reported(rnd):
+            lines.append(Line("no_data", {"series": slot.series}))
+            states.append("miss")
+            continue
         if not view.present(slot.series, rnd):
             states.append(("absent", "no_allocation"))
             continue
@@ -275,6 +382,9 @@ def _threshold(
             states.append(("absent", slot.missing))
             continue
         figs = view.measured(slot.series, slot.index, part.measure, part.denominator)
+        if figs is not None and figs[1] <= 0 and pulled_back_absent:
+            states.append(("absent", "pulled_back"))
+            continue
         if figs is None or figs[1] <= 0:
             reason = "no_allocation" if figs is not None else "not_yet" if slot.index > view.reached else "no_data"
             lines.append(Line("threshold_skipped", {"series": slot.series, "month": slot.month, "reason": reason}))
@@ -293,8 +403,10 @@ def _threshold(
             continue
         lines.append(Line("threshold", {
             "series": slot.series, "month": slot.month, "measure": part.measure, "measured": measured,
-            "base": base, "percent": percent_text(measured, base), "target": slot.target_text,
+            "base": base, "percent": verdict_percent(measured, base, target.numerator, target.denominator, hit), "target": slot.target_text,
             "hit": hit, "partial": c.partial, "points": points, "full": full,
+            "short": _short(measured, base, target.numerator, target.denominator, hit),
+            "curve": _curve_name(view.rules, slot.series) if _target_from_curve(part, rnd) else "",
         }))  # fmt: skip
     return states, own
 
@@ -320,6 +432,24 @@ def _banded(c: Criterion, rnd: Round, view: UnitView) -> tuple[list[Hashable], l
         "points": exact(points),
     })  # fmt: skip
     return [points], [[line]]
+
+
+def _short(measured: int, base: int, num: int, den: int, hit: bool) -> int:
+    """Satang still needed to reach the target (num/den per cent of base); 0 once reached."""
+    if hit:
+        return 0
+    need = -(-num * base // (100 * den))  # the least whole satang at or above the target
+    return max(need - measured, 0)
+
+
+def _curve_name(rules: RuleSet, series: str) -> str:
+    """The curve a series is measured against when it is another series' curve, else ""."""
+    spec = rules.series[series]
+    return spec.curve if spec.curve and spec.curve != spec.id else ""
+
+
+def _target_from_curve(part: ThresholdPart, rnd: Round) -> bool:
+    return part.target.get(rnd.id) is None
 
 
 def _due(rules: RuleSet, month: int, day: int) -> date:
@@ -349,24 +479,29 @@ def _evidence(c: Criterion, rnd: Round, view: UnitView) -> Outcome:
     lines: list[Line] = []
     achieved = weight_total = ZERO
     for item in c.items:
-        checks: list[tuple[Month | None, date | None]] = []
+        checks: list[tuple[Month | None, date, date | None]] = []
         if item.monthly:
-            checks = [(m, _add_months(m, item.due_months_after).day(item.due_day)) for m in rnd.months]
+            checks = [(m, _add_months(m, item.open_months_after).day(item.open_day),
+                       _add_months(m, item.due_months_after).day(item.due_day)) for m in rnd.months]  # fmt: skip
         else:
             due = _due(rules, *item.due) if item.due else None
             if due is not None and due > rnd.last.last_day:
                 continue  # not due yet in this round
-            checks = [(None, due)]
+            opens = _due(rules, *item.opens) if item.opens else rules.months[0].first_day
+            checks = [(None, opens, due)]
         weight_total += item.weight
         ok = 0
-        for period, due in checks:
-            when = posted.get((item.id, period))
-            on_time = when is not None and (due is None or when <= due)
+        for period, opens, due in checks:
+            dates = posted.get((item.id, period), ())
+            # the first posting inside its period; a posting before the period evidences nothing
+            when = next((d for d in dates if d >= opens), dates[-1] if dates else None)
+            early = when is not None and when < opens
+            on_time = when is not None and not early and (due is None or when <= due)
             ok += on_time
             lines.append(Line("evidence", {
                 "item": item.id, "period": period.iso() if period else None,
                 "due": due.isoformat() if due else None, "posted": when.isoformat() if when else None,
-                "on_time": on_time,
+                "on_time": on_time, "from": opens.isoformat(), "early": early,
             }))  # fmt: skip
         if c.partial == "proportional":
             achieved += item.weight * Fraction(ok, len(checks))

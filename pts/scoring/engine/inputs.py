@@ -84,6 +84,25 @@ class Deduction:
     note: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class CarryOver:
+    """Money carried over to the next fiscal year (กันเงินไว้เบิกเหลื่อมปี): category, the day it was
+    carried over (recorded), and its amount in satang, net of any reversal."""
+
+    category: str
+    day: date
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """One dated movement on an activity: its change to the allocation and to the money disbursed (satang)."""
+
+    day: date
+    allocated: int
+    disbursed: int
+
+
 ProcurementFacts = Mapping[str, "Share | Fraction | bool"]
 
 
@@ -108,3 +127,7 @@ class UnitData:
     deductions: Sequence[Deduction] = ()
     name: str = ""
     through: Month | None = None
+    carry_overs: Sequence[CarryOver] | None = None  # None: not known (a CSV file has none to give)
+    # activity tag -> its dated movements, for re-allocation checks; None: not known
+    tag_flows: Mapping[str, Sequence[Flow]] | None = None
+    as_of: date | None = None  # the scoring date (default: the end of `through`)

@@ -18,6 +18,7 @@ from pts.core.fiscal import Month, fiscal_months
 from pts.core.thai import bilingual
 from pts.scoring.engine import tomlread as t
 from pts.scoring.engine.inputs import CATEGORIES
+from pts.scoring.engine.options import OPTIONS
 from pts.scoring.engine.rules import (
     AbsentPolicy,
     Award,
@@ -30,7 +31,6 @@ from pts.scoring.engine.rules import (
     Kind,
     Label,
     Measure,
-    MissingEvidence,
     Options,
     Partial,
     Round,
@@ -50,8 +50,7 @@ _kind = t.literal(*KINDS)
 _absent = t.literal(*POLICIES)
 _measure: Callable[[Any], Measure] = t.literal("disbursed", "spent")
 _denominator: Callable[[Any], Denominator] = t.literal("current", "original")
-_missing_evidence: Callable[[Any], MissingEvidence] = t.literal("zero", "full")
-_partial: Callable[[Any], Partial] = t.literal("none", "proportional")
+_partial: Callable[[Any], Partial] = t.literal("none", "items", "proportional")
 
 
 def shipped_rulesets() -> list[str]:
@@ -120,6 +119,10 @@ class _Reader:
         self._rounds()
         criteria = [c for c in (self._criterion(tb) for tb in self.root.tables("criteria", required=True)) if c]
         self._check_totals(criteria)
+        checks = [c for c in (self._check(tb) for tb in self.root.tables("checks")) if c]
+        for i, c in enumerate(checks):
+            if any(x.id == c.id for x in criteria) or any(x.id == c.id for x in checks[:i]):
+                self.doc.error(("checks", i, "id"), f"รหัส '{c.id}' ซ้ำ", f"id '{c.id}' is used twice")
         size_series, groups = self._size_groups()
         awards = self._awards(criteria)
         return RuleSet(
@@ -127,20 +130,20 @@ class _Reader:
             source=self.doc.source, sha256="", options=self.options, series=self.series,
             curves=self.curves, rounds=tuple(self.rounds), criteria=tuple(criteria), months=self.months,
             size_series=size_series, size_groups=groups, awards=awards, targets_label=targets_label,
+            checks=tuple(checks),
         )  # fmt: skip
 
     def _options(self) -> None:
         tb = self.root.table("options")
         if tb is None:
             return
-        rounding = tb.get("percent_rounding", _rounding, "exact")
-        self.options = Options(
-            percent_rounding=rounding if isinstance(rounding, int) else None,
-            measure=tb.get("measure", _measure, "disbursed") or "disbursed",
-            denominator=tb.get("denominator", _denominator, "current") or "current",
-            absent_series=tb.get("absent_series", _absent, "reweight") or "reweight",
-            missing_evidence=tb.get("missing_evidence", _missing_evidence, "zero") or "zero",
-        )
+        values: dict[str, Any] = {}
+        for option in OPTIONS:  # every key the editor can show; anything else is an unknown key
+            conv: Callable[[Any], Any] = _rounding if option.key == "percent_rounding" else _choice(option.choices)
+            value = tb.get(option.key, conv, option.default)
+            values[option.key] = option.default if value is None else value
+        rounding = values.pop("percent_rounding")
+        self.options = Options(percent_rounding=rounding if isinstance(rounding, int) else None, **values)
         tb.done()
 
     def _series(self) -> None:
@@ -243,7 +246,9 @@ class _Reader:
         cid = tb.get("id", t.ident)
         kind = tb.get("kind", _kind)
         label = Label(*tb.label())
+        short_th, short_en = tb.get("short_th", t.text, "") or "", tb.get("short_en", t.text, "") or ""
         common: dict[str, Any] = {
+            "short": Label(short_th or short_en, short_en or short_th) if short_th or short_en else None,
             "group": tb.get("group", t.ident, "") or "",
             "absent": tb.get("absent", _absent, self.options.absent_series),
         }
@@ -257,7 +262,10 @@ class _Reader:
             common["measure"] = tb.get("measure", _measure, self.options.measure)
             common["denominator"] = tb.get("denominator", _denominator, self.options.denominator)
         if kind in ("threshold", "evidence"):
-            common["partial"] = tb.get("partial", _partial, "none")
+            fallback = self.options.evidence_partial if kind == "evidence" else "none"
+            common["partial"] = tb.get("partial", _partial, fallback)
+            if kind == "threshold" and common["partial"] == "items":
+                tb.error("partial", 'ใช้ "items" ได้เฉพาะเกณฑ์หลักฐาน', '"items" is for evidence criteria only')
         if kind == "months_on_target":
             common["step_parts"] = tuple(self._step_parts(tb, common, top))
         elif kind == "threshold":
@@ -270,6 +278,50 @@ class _Reader:
         if cid is None or kind is None or top is None:
             return None  # the error is recorded; parse_ruleset raises before anything uses this
         return Criterion(id=cid, kind=kind, label=label, max=top, **common)
+
+    def _check(self, tb: t.Table) -> Criterion | None:
+        """A [[checks]] entry: one series against a target at given months, flagged, not scored."""
+        cid = tb.get("id", t.ident)
+        label = Label(*tb.label())
+        short_th, short_en = tb.get("short_th", t.text, "") or "", tb.get("short_en", t.text, "") or ""
+        short = Label(short_th or short_en, short_en or short_th) if short_th or short_en else None
+        source = tb.get("source", t.literal("series", "carry_over", "reallocation"), "series")
+        if source == "reallocation":
+            tags = tb.get("tags", t.list_of(t.ident))
+            within = tb.get("within_months", _months_after, 1)
+            tb.done()
+            if tags == []:
+                tb.error("tags", "ต้องมีอย่างน้อยหนึ่งแท็ก", "needs at least one tag")
+            if within == 0:
+                tb.error("within_months", "ต้องอยู่ระหว่าง 1 ถึง 12", "must be 1-12")
+            if cid is None or not tags or not within:
+                return None
+            return Criterion(id=cid, kind="threshold", label=label, max=Fraction(1), short=short,
+                             realloc_tags=tuple(tags), realloc_months=within)
+        if source == "carry_over":
+            categories = tb.get("categories", t.list_of(_category))
+            due = tb.get("due", _month_day, None)
+            tb.done()
+            if cid is None or not categories:
+                if categories == []:
+                    tb.error("categories", "ต้องมีอย่างน้อยหนึ่งหมวด", "needs at least one category")
+                return None
+            return Criterion(id=cid, kind="threshold", label=label, max=Fraction(1), short=short,
+                             carry_categories=tuple(categories), carry_due=due)
+        sid = self._series_ref(tb)
+        measure = tb.get("measure", _measure, self.options.measure) or "disbursed"
+        denominator = tb.get("denominator", _denominator, self.options.denominator) or "current"
+        at = tb.get("at", self._checkpoint_spec)
+        targets = self._per_round(tb, "target", _threshold_target)
+        tb.done()
+        if targets and any(v == "curve" for v in targets.values()):
+            self._need_curve(tb, sid, measure)
+        if cid is None or sid is None or targets is None or at is None:
+            return None
+        target = {rid: (None if v == "curve" else v) for rid, v in targets.items()}
+        part = ThresholdPart(sid, Fraction(1), target, at, measure, denominator)
+        return Criterion(id=cid, kind="threshold", label=label, max=Fraction(1), threshold_parts=(part,),
+                         absent="zero", measure=measure, denominator=denominator, short=short)
 
     def _step_parts(self, tb: t.Table, common: dict[str, Any], top: Fraction | None) -> list[StepPart]:
         parts = []
@@ -350,12 +402,20 @@ class _Reader:
             due = itb.get("due", _month_day, None) if not monthly else None
             due_day = itb.get("due_day", _day, 31) if monthly else 31
             after = itb.get("due_months_after", _months_after, 0) if monthly else 0
+            opens = itb.get("from", _month_day, None) if not monthly else None
+            open_day = itb.get("from_day", _day, 1) if monthly else 1
+            open_after = itb.get("from_months_after", _months_after, 0) if monthly else 0
             label = Label(*itb.label())
             itb.done()
             if iid is not None and any(i.id == iid for i in items):
                 itb.error("id", f"รายการ '{iid}' ซ้ำ", f"item '{iid}' is defined twice")
-            elif iid and weight and due_day is not None and after is not None:
-                items.append(EvidenceItem(iid, label, weight, monthly, due, due_day, after))
+            elif monthly and None not in (open_day, open_after, due_day, after) and \
+                    (open_after, open_day) > (after, due_day):
+                itb.error("from_day", "วันเริ่มนับอยู่หลังวันครบกำหนด", "the first day that counts is after the due date")
+            elif not monthly and opens and due and _in_fiscal_order(opens) > _in_fiscal_order(due):
+                itb.error("from", "วันเริ่มนับอยู่หลังวันครบกำหนด", "the first day that counts is after the due date")
+            elif iid and weight and due_day is not None and after is not None and open_day and open_after is not None:
+                items.append(EvidenceItem(iid, label, weight, monthly, due, due_day, after, opens, open_day, open_after))
         return items
 
     def _banded(self, tb: t.Table, common: dict[str, Any], top: Fraction | None) -> None:
@@ -443,6 +503,19 @@ def _num(value: Fraction) -> str:
     return format((Decimal(value.numerator) / Decimal(value.denominator)).normalize(), "f")
 
 
+def _choice(choices: tuple[Any, ...]) -> Callable[[Any], Any]:
+    """One of an option's named values (an exact match: 1 is not true)."""
+
+    def conv(value: Any) -> Any:
+        for choice in choices:
+            if value == choice and type(value) is type(choice):
+                return choice
+        listed = ", ".join(str(c).lower() if isinstance(c, bool) else str(c) for c in choices)
+        raise t.Invalid(f"ต้องเป็นหนึ่งใน {listed}", f"must be one of {listed}")
+
+    return conv
+
+
 def _be_year(value: Any) -> int:
     year = t.integer(value)
     if not 2400 <= year <= 2800:
@@ -494,6 +567,10 @@ def _month_day(value: Any) -> tuple[int, int]:
         if 1 <= m <= 12 and 1 <= d <= (29 if m == 2 else 30 if m in (4, 6, 9, 11) else 31):
             return m, d
     raise t.Invalid('ต้องเป็น "MM-DD" เช่น "10-31"', 'must be "MM-DD", e.g. "10-31"')
+
+
+def _in_fiscal_order(month_day: tuple[int, int]) -> tuple[int, int]:
+    return (month_day[0] - 10) % 12, month_day[1]
 
 
 def _day(value: Any) -> int:

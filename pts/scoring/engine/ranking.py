@@ -42,12 +42,12 @@ def _ranks(results: list[RoundResult], award: Award) -> dict[int, int]:
 
 
 def rank(rules: RuleSet, results: list[RoundResult]) -> list[RoundResult]:
-    groups = {id(r): size_group(rules, r.size_basis) if rules.size_groups else None for r in results}
+    groups = {id(r): size_group(rules, r.size_basis) if rules.size_groups and r.assessed else None for r in results}
     awarded: dict[int, tuple[Award, int | None]] = {}
     for award in rules.awards:  # ascending by min_total: a later tier replaces an earlier one
         cohorts: dict[tuple[int, str | None], list[RoundResult]] = defaultdict(list)
         for r in results:
-            if r.total >= award.min_total:
+            if r.assessed and r.total >= award.min_total:
                 cohorts[(r.round, groups[id(r)])].append(r)
         for cohort in cohorts.values():
             ranks = _ranks(cohort, award) if award.best_per_group else {}
@@ -70,5 +70,5 @@ def rank(rules: RuleSet, results: list[RoundResult]) -> list[RoundResult]:
             }))  # fmt: skip
         # built directly rather than by dataclasses.replace: a 10,000-unit league builds 10,000 of them
         out.append(RoundResult(r.unit, r.round, r.items, r.total, r.max, r.size_basis, r.tie_values, group,
-                               award_id, tuple(notes)))
+                               award_id, tuple(notes), r.assessed, r.provisional, r.checks))
     return out

@@ -17,6 +17,15 @@ class ItemResult:
     lines: tuple[Line, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """A rule-set check in one round: passed, failed, or None (nothing to check: no money, no data, not due)."""
+
+    id: str
+    passed: bool | None
+    lines: tuple[Line, ...] = ()
+
+
 @dataclass(slots=True)  # not frozen, for speed; changed only through dataclasses.replace
 class RoundResult:
     """One unit in one round. total == sum of item scores, always; total <= max."""
@@ -31,3 +40,8 @@ class RoundResult:
     size_group: str | None = None
     award: str | None = None
     notes: tuple[Line, ...] = ()  # size group and award
+    # False: no assessable money in the round and the rule set's no_money = "not_assessed":
+    # no score, left out of size groups, awards and the league's ranks
+    assessed: bool = True
+    provisional: bool = False  # the round had not ended by the scoring date (`pts score --as-of`)
+    checks: Mapping[str, CheckResult] = field(default_factory=dict)

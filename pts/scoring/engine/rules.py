@@ -14,8 +14,9 @@ from pts.core.fiscal import Month
 Measure = Literal["disbursed", "spent"]
 Denominator = Literal["current", "original"]
 AbsentPolicy = Literal["reweight", "zero", "full"]
-Partial = Literal["none", "proportional"]
+Partial = Literal["none", "items", "proportional"]
 MissingEvidence = Literal["zero", "full"]
+EvidencePartial = Literal["none", "items", "proportional"]
 Kind = Literal["evidence", "months_on_target", "threshold", "banded", "deductions"]
 
 
@@ -76,6 +77,11 @@ class Options:
     denominator: Denominator
     absent_series: AbsentPolicy
     missing_evidence: MissingEvidence
+    # the choices engine/options.py describes; each default is the behaviour before it was an option
+    evidence_partial: Partial = "none"
+    zero_allocation_month: Literal["miss", "skip"] = "miss"
+    zero_at_checkpoint: Literal["miss", "absent"] = "miss"
+    no_money: Literal["zero", "not_assessed"] = "zero"
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,11 @@ class EvidenceItem:
     due: tuple[int, int] | None  # one-off item: (month, day) within the fiscal year
     due_day: int  # monthly item: day of the month ...
     due_months_after: int  # ... this many months after the month reported on
+    # the first day a posting counts (docs/domain.md §8 default 7): one-off, (month, day) of the fiscal
+    # year (None: 1 October); monthly, this day of the month so many months after the one reported on
+    opens: tuple[int, int] | None = None
+    open_day: int = 1
+    open_months_after: int = 0
 
 
 @dataclass(frozen=True)
@@ -149,6 +160,17 @@ class Criterion:
     denominator: Denominator = "current"
     causes: tuple[Cause, ...] = ()
     cap: Fraction | None = None
+    short: Label | None = None  # a column heading ("ระดับ 1-3"); None: the label
+    # [[checks]] on carry-overs: the categories checked, and the day (month, day) they may be made by
+    carry_categories: tuple[str, ...] = ()
+    carry_due: tuple[int, int] | None = None
+    # [[checks]] on re-allocated money (source = "reallocation"): the activity tags, and the months allowed
+    realloc_tags: tuple[str, ...] = ()
+    realloc_months: int = 1
+
+    @property
+    def heading(self) -> Label:
+        return self.short or self.label
 
 
 @dataclass(frozen=True)
@@ -183,6 +205,9 @@ class RuleSet:
     criteria: tuple[Criterion, ...]
     months: tuple[Month, ...]  # the fiscal year's twelve months, October first
     size_series: str = ""
+    # [[checks]]: rules flagged on the card and the league, never scored (DOH: training money
+    # >= 50 % disbursed in Q1); each a threshold criterion of one part with 1 point per checkpoint
+    checks: tuple[Criterion, ...] = ()
     size_groups: tuple[SizeGroup, ...] = ()
     awards: tuple[Award, ...] = ()
     targets_label: Label = field(default_factory=lambda: Label("", ""))

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from fractions import Fraction
 from typing import Any
 
-from pts.scoring.engine.criteria import ZERO, Outcome, score_criterion
+from pts.scoring.engine.criteria import ZERO, Outcome, check, score_criterion
 from pts.scoring.engine.explain import Line, exact
 from pts.scoring.engine.inputs import UnitData
 from pts.scoring.engine.ranking import rank
@@ -43,6 +43,8 @@ def score_units(
 
 
 def _score_round(rules: RuleSet, view: UnitView, rnd: Round) -> RoundResult:
+    if rules.options.no_money == "not_assessed" and view.reported(rnd) and not view.assessable(rnd):
+        return _not_assessed(rules, view, rnd)
     outcomes: dict[str, Outcome] = {}
     for c in rules.criteria:
         if c.kind != "deductions":
@@ -74,7 +76,16 @@ def _score_round(rules: RuleSet, view: UnitView, rnd: Round) -> RoundResult:
                 figs = view.measured(name, rnd.last.fiscal_index - 1, rules.options.measure, rules.options.denominator)
                 tie_values[key] = Fraction(figs[0] * 100, figs[1]) if figs and figs[1] > 0 else Fraction(-1)
     basis = view.last_allocation(rules.size_series, rnd) if rules.size_series else 0
-    return RoundResult(view.unit.code, rnd.id, items, total, rnd.max, basis, tie_values)
+    checks = {c.id: check(c, rnd, view) for c in rules.checks}
+    return RoundResult(view.unit.code, rnd.id, items, total, rnd.max, basis, tie_values, checks=checks)
+
+
+def _not_assessed(rules: RuleSet, view: UnitView, rnd: Round) -> RoundResult:
+    """docs/domain.md §8 default 8 as an option: no money to assess, so no score and no place in a ranking."""
+    lines = (Line("not_assessed", {}),) if view.explain else ()
+    items = {c.id: ItemResult(c.id, ZERO, c.max, lines) for c in rules.criteria}
+    checks = {c.id: check(c, rnd, view) for c in rules.checks}
+    return RoundResult(view.unit.code, rnd.id, items, ZERO, rnd.max, 0, {}, assessed=False, checks=checks)
 
 
 def _reweighted(

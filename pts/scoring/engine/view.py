@@ -25,7 +25,7 @@ class UnitView:
         self.reached = 11 if through is None else sum(1 for m in rules.months if m <= through) - 1
         self._series: dict[str, list[Figs | None]] = {}
         self._present: dict[tuple[str, int], bool] = {}
-        self._evidence: dict[tuple[str, Month | None], date] | None = None
+        self._evidence: dict[tuple[str, Month | None], tuple[date, ...]] | None = None
 
     def series(self, sid: str) -> list[Figs | None]:
         """(allocated, disbursed, committed) per fiscal month; None when there is no data that month."""
@@ -72,6 +72,18 @@ class UnitView:
             found = self._present[(sid, rnd.id)] = any((f := values[i]) is not None and f[0] > 0 for i in rnd.indices)
         return found
 
+    def reported(self, rnd: Round) -> bool:
+        """Whether the unit reported figures for any month of the round reached so far."""
+        found = self._present.get(("", rnd.id))
+        if found is None:
+            rows = self.rows
+            found = self._present[("", rnd.id)] = any(rows[i] is not None for i in rnd.indices if i <= self.reached)
+        return found
+
+    def assessable(self, rnd: Round) -> bool:
+        """Whether any series of budget categories has money in the round (default 8: else not assessed)."""
+        return any(self.present(sid, rnd) for sid, spec in self.rules.series.items() if spec.categories)
+
     def last_allocation(self, sid: str, rnd: Round) -> int:
         """Allocation at the round's last month with data (for size groups)."""
         values = self.series(sid)
@@ -80,10 +92,10 @@ class UnitView:
                 return f[0]
         return 0
 
-    def evidence(self) -> dict[tuple[str, Month | None], date]:
-        """(item, period) -> earliest posting date."""
+    def evidence(self) -> dict[tuple[str, Month | None], tuple[date, ...]]:
+        """(item, period) -> its posting dates, earliest first."""
         if self._evidence is None:
-            self._evidence = _earliest(self.unit.evidence)
+            self._evidence = _postings(self.unit.evidence)
         return self._evidence
 
 
@@ -99,10 +111,8 @@ def _sum_categories(row: Mapping[str, Figs], categories: Sequence[str]) -> Figs:
     return a, d, c
 
 
-def _earliest(evidence: Sequence[Evidence]) -> dict[tuple[str, Month | None], date]:
-    out: dict[tuple[str, Month | None], date] = {}
+def _postings(evidence: Sequence[Evidence]) -> dict[tuple[str, Month | None], tuple[date, ...]]:
+    out: dict[tuple[str, Month | None], list[date]] = {}
     for e in evidence:
-        key = (e.item, e.period)
-        if key not in out or e.posted < out[key]:
-            out[key] = e.posted
-    return out
+        out.setdefault((e.item, e.period), []).append(e.posted)
+    return {key: tuple(sorted(dates)) for key, dates in out.items()}

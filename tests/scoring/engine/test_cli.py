@@ -69,8 +69,10 @@ def test_it_prints_one_json_object_per_unit_and_round(tmp_path: Path, capsys: py
     october = first["explanations"]["4.1"][0]
     assert october == {
         "code": "month", "series": "recurring", "month": "2022-10", "measure": "disbursed", "measured": 9_000_000,
-        "base": 100_000_000, "percent": "9.00", "target": "9", "hit": True,
-        "th": "รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 9.00% เป้าหมาย 9% → ตามเป้า",
+        "measured_baht": "90000.00", "base": 100_000_000, "base_baht": "1000000.00", "percent": "9.00",
+        "target": "9", "hit": True, "short": 0, "short_baht": "0.00", "curve": "overall",
+        "th": "รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 9.00% (90,000.00 บาท จาก 1,000,000.00 บาท) เป้าหมาย 9% "
+              "(ใช้เส้นเป้าหมายภาพรวม) → ตามเป้า",
     }  # fmt: skip
     assert results[2]["items"] == {"1-3": 0.0, "4.1": 1.0, "4.2": 2.5, "5": 1.0}
 
@@ -207,9 +209,24 @@ def test_the_table_format_is_readable(tmp_path: Path, capsys: pytest.CaptureFixt
     code, out, _ = run(capsys, "--rules", "doh-kpi23-2566", "--input", str(write(tmp_path / "in.csv", U01)), "--explain")
     assert code == 0
     header, rule, first = out.splitlines()[1:4]
-    assert header.split() == ["unit", "round", "1-3", "4.1", "4.2", "5", "total", "max"]
-    assert first.split() == ["U01", "1", "0", "0.8", "2.5", "1", "4.3", "5"]
-    assert "    [4.1] รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 9.00% เป้าหมาย 9% → ตามเป้า" in out.splitlines()
+    assert header.split("  ") and [h.strip() for h in header.split("  ") if h.strip()] == [
+        "หน่วยงาน", "รอบ", "ระดับ 1-3", "ระดับ 4.1", "ระดับ 4.2", "ระดับ 5", "รวม", "เต็ม", "ฝึกอบรม ไตรมาส 1",
+        "ไม่กันเงินงบดำเนินงาน", "กันเงินงบลงทุน 20 ก.ย.", "เงินเหลือจ่ายภายใน 1 เดือน"]  # fmt: skip
+    assert [c.strip() for c in first.split("  ") if c.strip()] == [
+        "U01", "รอบ 5 เดือนแรก (ต.ค. 65 – ก.พ. 66)", "0.0000", "0.8000", "2.5000", "1.0000", "4.3000", "5.0000", "-", "-",
+        "-", "-"]
+    assert ("    [ระดับ 4.1] รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 9.00% (90,000.00 บาท จาก 1,000,000.00 บาท) "
+            "เป้าหมาย 9% (ใช้เส้นเป้าหมายภาพรวม) → ตามเป้า") in out.splitlines()
+
+
+def test_the_table_speaks_english_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--rules", "doh-kpi23-2566", "--input", str(write(tmp_path / "in.csv", U01)),
+                       "--lang", "en")  # fmt: skip
+    header, _rule, first = out.splitlines()[1:4]
+    assert [h.strip() for h in header.split("  ") if h.strip()] == [
+        "unit", "round", "level 1-3", "level 4.1", "level 4.2", "level 5", "total", "max", "training Q1",
+        "no operating carry-over", "capital carry-over by 20 Sep", "leftover capital in a month"]
+    assert "first 5 months (Oct 2022 - Feb 2023)" in first
 
 
 def test_the_province_template_is_labelled_a_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -269,7 +286,8 @@ def test_explanations_can_be_had_in_english(tmp_path: Path, capsys: pytest.Captu
     (first, *_) = scores(capsys, write(tmp_path / "in.csv", U01), "--lang", "en")
     october = first["explanations"]["4.1"][0]
     assert "th" not in october
-    assert october["en"] == "recurring Oct 2022: cumulative disbursed 9.00%, target 9% → hit"
+    assert october["en"] == ("recurring Oct 2022: cumulative disbursed 9.00% (90,000.00 of 1,000,000.00 baht), "
+                             "target 9% (the overall curve) → hit")
 
 
 def test_a_part_that_dies_is_done_again_in_one_process(
@@ -311,3 +329,43 @@ def test_processes_writing_straight_to_a_file_write_the_same_bytes(tmp_path: Pat
         outputs.append(target.read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
     assert [r["unit"] for r in json.loads(outputs[0])] == ["U01", "U01", "U02", "U02", "U03", "U03"]
+
+
+def test_as_of_leaves_later_months_not_reached_yet_and_marks_the_round_provisional(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "in.csv", U02)  # data through July
+    results = scores(capsys, path, "--as-of", "2023-04")
+    assert [(r["round"], r.get("provisional", False)) for r in results] == [(1, False), (2, True)]
+    round2 = results[1]["explanations"]["4.1"]
+    may = [ln for ln in round2 if ln.get("month") == "2023-05"]
+    assert may and all(ln["code"] == "month_skipped" and ln["reason"] == "not_yet" for ln in may)
+    assert "ยังไม่ถึงเดือนนี้" in may[0]["th"]
+    code, out, _ = run(capsys, "--rules", "doh-kpi23-2566", "--input", str(path), "--as-of", "15/04/2566")
+    assert code == 0 and "รอบ 5 เดือนหลัง (มี.ค. – ก.ค. 66) (ชั่วคราว)" in out
+    assert "(ชั่วคราว)" not in out.splitlines()[3]  # round 1 has ended
+
+
+def test_by_default_the_as_of_month_is_the_last_month_in_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    results = scores(capsys, write(tmp_path / "in.csv", rows("U01", [9, 19, 32, 39, 45, 50, 58])))  # through April
+    assert results[1]["provisional"] is True and "provisional" not in results[0]
+    assert scores(capsys, write(tmp_path / "in.csv", rows("U01", [9, 19, 32, 39, 45, 50, 58])), "--as-of", "2023-04") == results
+
+
+def test_a_bad_as_of_is_refused_naming_the_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("someday", "2024-01"):
+        code, out, err = run(capsys, "--rules", "doh-kpi23-2566", "--input", str(write(tmp_path / "in.csv", U01)),
+                             "--as-of", bad)  # fmt: skip
+        assert (code, out) == (2, "") and f"'{bad}'" in err and "--as-of" in err
+
+
+def test_the_doh_checks_come_apart_from_the_scored_items(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (first, *_) = scores(capsys, write(tmp_path / "in.csv", U01))
+    assert set(first["items"]) == {"1-3", "4.1", "4.2", "5"}  # the scored items as before
+    assert first["checks"]["no-operating-carry-over"] == {"passed": None, "explanations": [  # round 1: not yet
+        {"code": "carry_over_unchecked", "why": "later_round", "th": "ตรวจเมื่อสิ้นปีงบประมาณ แสดงผลในรอบสุดท้าย"}]}
+    assert {"training-q1": first["checks"]["training-q1"]} == {"training-q1": {"passed": None, "explanations": [
+        {"code": "check_absent", "series": "training", "month": "2022-12", "why": "no_allocation",
+         "th": "ค่าใช้จ่ายฝึกอบรม ประชุม สัมมนา ธ.ค. 65: ตรวจไม่ได้ (ไม่มีเงินจัดสรร)"}]}}
+    code, out, _ = run(capsys, "--rules", "doh-kpi23-2566", "--input", str(write(tmp_path / "in.csv", U01)))
+    assert "ฝึกอบรม ไตรมาส 1" in out.splitlines()[1]

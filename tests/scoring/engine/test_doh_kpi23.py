@@ -79,11 +79,12 @@ def test_it_counts_a_month_exactly_on_target_as_a_hit() -> None:
 
 
 def test_it_does_not_round_a_percentage_up_to_meet_the_target() -> None:
-    # 9 % of 3,333,333.33 baht is 299,999.9997 baht: 299,999.99 baht shows as 9.00 % yet is below
+    # 9 % of 3,333,333.33 baht is 299,999.9997 baht: 299,999.99 baht would show as 9.00 % yet is
+    # below, so it is shown with the digits that keep it below, and one satang short
     october = {"operating": Figures(333_333_333, 29_999_999), "capital": Figures(ALLOCATION, 0)}
     unit = UnitData(code="U01", months={FY2566[0]: october})
     (line, *_) = [ln.facts for ln in result(unit, 1).items["4.1"].lines if ln.code == "month"]
-    assert (line["percent"], line["hit"]) == ("9.00", False)
+    assert (line["percent"], line["hit"], line["short"]) == ("8.999999", False, 1)
     rounded = _doh_with('percent_rounding = "exact"', "percent_rounding = 2")
     (line, *_) = [ln.facts for ln in result(unit, 1, rounded).items["4.1"].lines if ln.code == "month"]
     assert line["hit"] is True
@@ -175,13 +176,15 @@ def test_a_late_monthly_report_costs_its_share_of_item_1_3() -> None:
     # three items of weight 1 each: committee 1, minutes 5/5, report 4/5 -> 0.5 × (14/5) / 3
     assert r.items["1-3"].score == F(1, 2) * F(14, 15)
     late = [ln.facts for ln in r.items["1-3"].lines if ln.code == "evidence" and not ln.facts["on_time"]]
-    assert late == [{"item": "report", "period": "2022-12", "due": "2022-12-20", "posted": "2022-12-21", "on_time": False}]
+    assert late == [{"item": "report", "period": "2022-12", "due": "2022-12-20", "posted": "2022-12-21", "on_time": False,
+                     "from": "2022-12-15", "early": False}]
 
 
 def test_a_committee_posted_after_31_october_misses_its_item() -> None:
     r = result(make_unit(operating=OVERALL, evidence=[Evidence("committee", date(2022, 11, 1))]), 1)
     committee = [ln.facts for ln in r.items["1-3"].lines if ln.facts.get("item") == "committee"]
-    assert committee == [{"item": "committee", "period": None, "due": "2022-10-31", "posted": "2022-11-01", "on_time": False}]
+    assert committee == [{"item": "committee", "period": None, "due": "2022-10-31", "posted": "2022-11-01", "on_time": False,
+                          "from": "2022-10-01", "early": False}]
 
 
 def test_it_explains_every_month_used_with_actual_and_target() -> None:
@@ -201,7 +204,8 @@ def test_it_explains_every_month_used_with_actual_and_target() -> None:
         ("capital", "2023-02", "50.00", "51", False),
     ]
     text = Explainer(doh()).th(next(ln for ln in lines if ln.code == "month"))
-    assert text == "รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 10.00% เป้าหมาย 9% → ตามเป้า"
+    assert text == ("รายจ่ายประจำ ต.ค. 65: เบิกจ่ายสะสม 10.00% (100,000.00 บาท จาก 1,000,000.00 บาท) "
+                    "เป้าหมาย 9% (ใช้เส้นเป้าหมายภาพรวม) → ตามเป้า")
 
 
 def test_the_measured_amounts_are_kept_in_satang_in_the_explanation() -> None:
