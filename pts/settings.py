@@ -178,6 +178,7 @@ MEDIA_ROOT = Path(os.environ.get("PTS_MEDIA_ROOT", DATA_DIR / "media"))
 # Uploads are bounded: evidence files and imports have their own caps below this.
 PTS_EVIDENCE_MAX_BYTES = env_int("PTS_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
 PTS_IMPORT_MAX_BYTES = env_int("PTS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+PTS_RULESET_MAX_BYTES = env_int("PTS_RULESET_MAX_BYTES", 256 * 1024)  # an imported rule-set TOML file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from pts.budget.models import Category
@@ -17,6 +18,7 @@ from pts.organisations.permissions import SignedInRequest
 from pts.organisations.queries import search_orgs
 from pts.schemes import actions
 from pts.schemes.forms import SchemeCreateForm, SchemeSettingsForm
+from pts.schemes.hooks import HOOKS
 from pts.schemes.models import Scheme
 from pts.schemes.queries import can_coordinate_scheme, scheme_units_visible, schemes_visible_to
 from pts.ui import paging
@@ -51,6 +53,7 @@ def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     units = paging.paginate(request, search_orgs(scheme_units_visible(request.user, obj), q))
     return render(request, "schemes/detail.html", {
         "scheme": obj,
+        "rule_set_label": HOOKS.rule_set_label(obj.rule_set, get_language() or "th") if obj.rule_set else "",
         "deadline_month": deadline_month,
         "series": series,
         "units": units.object_list,

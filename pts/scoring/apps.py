@@ -10,4 +10,5 @@ class ScoringConfig(AppConfig):
     def ready(self) -> None:
         from pts.scoring import rulesets  # models load only once the app registry is ready
 
-        hooks.register(check_rule_set=rulesets.check_scheme_series, default_series=rulesets.default_series_for)
+        hooks.register(check_rule_set=rulesets.check_scheme_series, default_series=rulesets.default_series_for,
+                       rule_set_choices=rulesets.choices_for, rule_set_label=rulesets.ref_label)
