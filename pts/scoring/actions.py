@@ -264,8 +264,8 @@ def ruleset_save(*, actor: Actor, scheme: Scheme, text: str, comment: str = "", 
                                              created_at=now or timezone.now())
     else:
         rule_set = current.rule_set
-    previous = rule_set.latest() if current is None or current.rule_set_id == rule_set.pk else current
     version = _new_version(rule_set=rule_set, text=text, user=user, comment=(comment or "").strip(), now=now)
-    _pin(actor=actor, scheme=scheme, version=version, previous=current or previous,
+    # the audit row's difference is from the version the scheme used, which the edit started from
+    _pin(actor=actor, scheme=scheme, version=version, previous=current,
          action="scoring.ruleset_import" if imported else "scoring.ruleset_save", comment=(comment or "").strip())
     return version

@@ -137,3 +137,14 @@ def test_step_tables_and_thresholds_are_editable_per_round() -> None:
     part = rules.criteria[2].threshold_parts[0]
     assert part.target[2] == 85
     assert rules.criteria[1].step_parts[0].steps[1][3].points == Fraction("0.45")
+
+
+def test_pts_score_refuses_an_unreadable_rules_file_with_exit_2_and_no_traceback(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from pts.cli import main
+
+    data = tmp_path / "in.csv"
+    data.write_text("unit,month,category,allocated,disbursed\nU01,2022-10,operating,100,9\n", encoding="utf-8")
+    code = main(["score", "--rules", "/proc/self/mem", "--input", str(data)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "") and "cannot read the file" in err and "Traceback" not in err
