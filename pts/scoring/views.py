@@ -441,7 +441,7 @@ def rules(request: HttpRequest, scheme: str) -> HttpResponse:
                                          % {"n": saved.number})
                         return redirect("scoring:rules", scheme=obj.code)
     return render(request, "scoring/rules.html", {
-        "scheme": obj, "version": version, "doc_label": _label(rulesets.load_ref(rulesets.rule_set_ref(obj)).label),
+        "scheme": obj, "version": version, "doc_label": _label(queries.rules_for(obj).label),
         "form": form, "groups": form.groups(), "can_edit": can_edit and version is not None,
         "can_start": can_edit and version is None, "import_form": RuleSetImportForm() if can_edit else None,
     }, status=400 if request.method == "POST" else 200)

@@ -280,3 +280,15 @@ def test_an_older_version_can_be_pinned_from_the_scheme_form(world, province):
     scheme_update(actor=world.carol, scheme=province, name=province.name, rule_set=first.ref, series=province.series)
     province.refresh_from_db()
     assert rulesets.rules_for(province).curves[("overall", "disbursed")].values[5] is None
+
+
+def test_in_english_the_editor_and_history_use_english_labels(world, province):
+    ruleset_start(actor=world.carol, scheme=province)
+    client = client_for(world.carol)
+    client.post(reverse("set_language"), {"language": "en"})
+    response = client.post(rules_url(province), {Q2: "x"})
+    [error] = response.context["form"].errors[Q2]
+    assert "Q2 target (%), overall disbursed" in error
+    client.post(rules_url(province), {Q2: "50"})
+    page = client.get(rules_url(province, "rules_history")).content.decode()
+    assert "Q2 target (%), overall disbursed" in page and "Version 2" in page
