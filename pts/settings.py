@@ -192,6 +192,8 @@ try:
     date.fromisoformat(PTS_TODAY or "2000-01-01")
 except ValueError:
     raise ImproperlyConfigured(f"PTS_TODAY={PTS_TODAY!r} is not an ISO date (YYYY-MM-DD, Christian era)") from None
+
+PTS_RULESET_MAX_BYTES = env_int("PTS_RULESET_MAX_BYTES", 256 * 1024)  # an imported rule-set TOML file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The largest amount (whole baht) any form, import, command or action accepts, either sign. Default

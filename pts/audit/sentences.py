@@ -103,6 +103,12 @@ register("scheme.deadline_sets", _("Choose a scheme's procurement deadlines"),
          _("%(actor)s chose the procurement deadline sets of the scheme %(name)s"))
 group("scoring.", _("Scores"))
 register("scoring.freeze", _("Freeze a round's scores"), _("%(actor)s froze the scores of round %(round)s"))
+register("scoring.ruleset_start", _("Start a scheme's own rule set"),
+         _("%(actor)s started an editable copy of the rule set for the scheme %(name)s"))
+register("scoring.ruleset_save", _("Save a rule set version"),
+         _("%(actor)s saved a new version of the rule set of the scheme %(name)s"))
+register("scoring.ruleset_import", _("Import a rule set file"),
+         _("%(actor)s imported a rule set file for the scheme %(name)s"))
 register("scoring.override", _("Override a score"), _("%(actor)s overrode a score of %(unit)s in round %(round)s"))
 register("scoring.deduction_record", _("Record a deduction"),
          _("%(actor)s recorded a deduction for %(unit)s in %(month)s"))

@@ -153,7 +153,7 @@ def scheme_create(
     if series is None:  # the rule set's own mapping, so a new scheme scores as its rule set says
         series = HOOKS.default_series(rule_set, kind) or default_series()
     series = validate_series(series)
-    HOOKS.check_rule_set(rule_set=rule_set, kind=kind, series=series)
+    HOOKS.check_rule_set(rule_set=rule_set, kind=kind, series=series, org=coordinator_org)
     validate_calendar(fiscal_year=fy, as_of_day=as_of_day, deadline_day=deadline_day,
                       deadline_month_offset=deadline_month_offset)
     unit_list = validate_units(coordinator_org=coordinator_org, units=units)
@@ -187,7 +187,7 @@ def scheme_update(
             f"ฐานการคำนวณ '{denominator}' ไม่ถูกต้อง", f"unknown denominator '{denominator}'"
         )})
     series = validate_series(scheme.series if series is None else series)
-    HOOKS.check_rule_set(rule_set=rule_set, kind=scheme.kind, series=series)
+    HOOKS.check_rule_set(rule_set=rule_set, kind=scheme.kind, series=series, org=scheme.coordinator_org)
     before = snapshot(scheme, SETTINGS_FIELDS)
     scheme.name, scheme.rule_set, scheme.denominator, scheme.series = name.strip(), rule_set.strip(), denominator, series
     after = snapshot(scheme, SETTINGS_FIELDS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from pts.budget.models import Category, FiscalYear
@@ -28,7 +29,10 @@ class SchemeSettingsForm(forms.Form):
     """Name, rule set, denominator, series, calendar and units: what an existing scheme can change."""
 
     name = forms.CharField(label=_("Name"), max_length=255)
-    rule_set = forms.CharField(label=_("Rule set"), max_length=80, required=False)
+    rule_set = forms.CharField(
+        label=_("Rule set"), max_length=80, required=False,
+        help_text=_("Leave empty for the default rule set of the scheme kind."),
+    )
     denominator = forms.ChoiceField(label=_("Denominator"), choices=Denominator.choices)
     series_overall = forms.MultipleChoiceField(
         label=_("Overall series"), choices=Category.choices, widget=forms.CheckboxSelectMultiple
@@ -83,6 +87,17 @@ class SchemeSettingsForm(forms.Form):
         units_field = self.fields["units"]
         assert isinstance(units_field, forms.ModelMultipleChoiceField)
         units_field.queryset = scope.coordinated(user, candidates).order_by("path")
+        # a rule set is chosen from a closed list (shipped and in-app), never typed: no path reaches a file
+        choices = HOOKS.rule_set_choices(user, scheme.coordinator_org if scheme is not None else None,
+                                         get_language() or "th")
+        if choices is not None:
+            current = scheme.rule_set if scheme is not None else ""
+            if current and current not in dict(choices):
+                choices = [*choices, (current, HOOKS.rule_set_label(current, get_language() or "th"))]
+            self.fields["rule_set"] = forms.ChoiceField(
+                label=_("Rule set"), required=False,
+                choices=[("", _("The default of the scheme kind")), *choices],
+            )
 
     def series(self) -> dict[str, list[str]]:
         data = self.cleaned_data

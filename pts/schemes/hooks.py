@@ -29,8 +29,16 @@ def _none_moved(scheme: Scheme, today: date) -> list[dict[str, Any]]:
     return []
 
 
-def _any_rule_set(*, rule_set: str, kind: str, series: Series) -> None:
+def _any_rule_set(*, rule_set: str, kind: str, series: Series, org: Any = None) -> None:
     return None
+
+
+def _typed_rule_set(user: Any, org: Any = None, lang: str = "th") -> list[tuple[str, str]] | None:
+    return None
+
+
+def _ref_as_is(ref: str, lang: str = "th") -> str:
+    return ref
 
 
 def _no_series(rule_set: str, kind: str) -> Series | None:
@@ -72,6 +80,11 @@ class SchemeHooks:
     default_deadline_sets: Callable[[int, str], list[str]] = _no_default_sets
     # procurement: refuse (ValidationError) an id that names no deadline set
     check_deadline_sets: Callable[[list[str]], None] = _any_deadline_sets
+    # scoring: the closed list (value, title) a scheme's rule set is chosen from, for a user and a
+    # scheme's coordinating organisation; None lets the form take any text
+    rule_set_choices: Callable[..., list[tuple[str, str]] | None] = _typed_rule_set
+    # scoring: the title of a scheme's rule set, shown instead of its id
+    rule_set_label: Callable[..., str] = _ref_as_is
 
 
 HOOKS = SchemeHooks()

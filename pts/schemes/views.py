@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from pts.budget.models import Category
@@ -55,6 +56,7 @@ def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     units = paging.paginate(request, search_orgs(scheme_units_visible(request.user, obj), q))
     return render(request, "schemes/detail.html", {
         "scheme": obj,
+        "rule_set_label": HOOKS.rule_set_label(obj.rule_set, get_language() or "th") if obj.rule_set else "",
         "deadline_month": deadline_month,
         "series": series,
         "units": units.object_list,

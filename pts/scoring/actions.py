@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -17,9 +18,9 @@ from pts.organisations import permissions
 from pts.organisations.models import Org
 from pts.organisations.permissions import Actor
 from pts.schemes.models import Scheme
-from pts.scoring import queries
-from pts.scoring.engine import RuleSet, exact, score_unit, score_units
-from pts.scoring.models import FrozenRound, ScoreOverride
+from pts.scoring import queries, ruleedit, rulesets
+from pts.scoring.engine import RuleSet, RuleSetError, exact, parse_ruleset, score_unit, score_units
+from pts.scoring.models import AppRuleSet, FrozenRound, RuleSetVersion, ScoreOverride
 from pts.scoring.rulesets import rules_for
 
 
@@ -62,11 +63,13 @@ def scores_freeze(*, actor: Actor, scheme: Scheme, round_no: int, as_of: date, n
         )})
     inputs = queries.build_inputs(scheme=scheme, as_of=as_of, rules=rules)
     results = [r for r in score_units(rules, inputs) if r.round == round_no]
+    app = rulesets.app_version(rulesets.rule_set_ref(scheme))  # the in-app version scored with, if any
     try:
         with transaction.atomic():
             frozen = FrozenRound.objects.create(
-                scheme=scheme, round_no=round_no, as_of=as_of, rule_set=rules.id, rule_set_version=rules.version,
-                rule_set_sha256=rules.sha256, frozen_by=user, frozen_at=now or timezone.now(),
+                scheme=scheme, round_no=round_no, as_of=as_of, rule_set=rules.id,
+                rule_set_version=f"app-{app.number}" if app is not None else rules.version,
+                rule_set_sha256=rules.sha256, app_version=app, frozen_by=user, frozen_at=now or timezone.now(),
                 # the category mapping in force belongs to the snapshot: the rule set's file alone does not say it
                 inputs={**queries.inputs_json(inputs, as_of), "series": rules_series(rules),
                         "denominator": scheme.denominator},
@@ -80,7 +83,7 @@ def scores_freeze(*, actor: Actor, scheme: Scheme, round_no: int, as_of: date, n
     audit_record(actor=actor, action="scoring.freeze", obj=frozen, unit=scheme.coordinator_org,
                  fiscal_year=scheme.fiscal_year.be_year, after={
                      "scheme": scheme.code, "round": round_no, "as_of": as_of.isoformat(), "rule_set": rules.id,
-                     "rule_set_version": rules.version, "rule_set_sha256": rules.sha256, "units": len(results),
+                     "rule_set_ref": rulesets.rule_set_ref(scheme), "rule_set_version": frozen.rule_set_version, "rule_set_sha256": rules.sha256, "units": len(results),
                      "totals": {r.unit: exact(r.total) for r in results},
                  })
     return frozen
@@ -178,3 +181,91 @@ def _current_score(scheme: Scheme, rules: Any, round_no: int, unit: Org, criteri
     data = queries.build_inputs(scheme=scheme, as_of=as_of, rules=rules, units=[unit])[0]
     result = score_unit(rules, data, rounds=[round_no])[0]
     return {"score": exact(result.items[criterion].score), "source": "computed", "as_of": as_of.isoformat()}
+
+
+# In-app rule sets: started from a shipped one, saved as immutable versions, pinned by a scheme.
+
+
+def _version_errors(text: str) -> RuleSet:
+    try:
+        return parse_ruleset(text, source="rules.toml", sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+    except RuleSetError as exc:
+        raise ValidationError({"toml": list(exc.issues)}) from None
+
+
+def _pin(*, actor: Actor, scheme: Scheme, version: RuleSetVersion, previous: RuleSetVersion | None,
+         action: str, comment: str) -> None:
+    """Point the scheme at `version` (checked against its series mapping) and audit the change."""
+    old_ref = scheme.rule_set
+    rulesets.check_scheme_series(rule_set=version.ref, kind=scheme.kind, series=scheme.series,
+                                 org=scheme.coordinator_org)
+    Scheme.objects.filter(pk=scheme.pk).update(rule_set=version.ref)
+    scheme.rule_set = version.ref
+    old_doc = ruleedit.load(previous.toml) if previous is not None else {}
+    changes = [f"{c.label}: {c.before} → {c.after}" for c in ruleedit.diff(old_doc, ruleedit.load(version.toml))]
+    audit_record(actor=actor, action=action, obj=version, unit=scheme.coordinator_org,
+                 fiscal_year=scheme.fiscal_year.be_year,
+                 before={"scheme": scheme.code, "rule_set": old_ref,
+                         "version": previous.number if previous else None,
+                         "sha256": previous.sha256 if previous else None},
+                 after={"scheme": scheme.code, "rule_set": version.ref, "name": version.rule_set.name,
+                        "version": version.number, "sha256": version.sha256,
+                        "changes": changes[:200], "changes_count": len(changes)},
+                 note=comment)
+
+
+def _new_version(*, rule_set: AppRuleSet, text: str, user: Any, comment: str, now: datetime | None) -> RuleSetVersion:
+    AppRuleSet.objects.select_for_update().filter(pk=rule_set.pk).first()  # numbers are given one at a time
+    latest = rule_set.latest()
+    return RuleSetVersion.objects.create(
+        rule_set=rule_set, number=(latest.number + 1) if latest else 1, toml=text,
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), author=user,
+        created_at=now or timezone.now(), comment=comment,
+    )
+
+
+@transaction.atomic
+def ruleset_start(*, actor: Actor, scheme: Scheme, now: datetime | None = None) -> RuleSetVersion:
+    """Copy the scheme's shipped rule set (with the curves of its target set written in, so that
+    every target can be edited) into a new in-app rule set, version 1, and pin the scheme to it."""
+    user = permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
+    ref = rulesets.rule_set_ref(scheme)
+    if not rulesets.is_shipped(ref):
+        raise ValidationError({"rule_set": bilingual(
+            "โครงการนี้ใช้ชุดเกณฑ์ที่แก้ไขในระบบอยู่แล้ว", "this scheme already uses a rule set edited in the app"
+        )})
+    text = rulesets.editable_copy(ref)
+    rules = _version_errors(text)
+    rule_set = AppRuleSet.objects.create(owner=scheme.coordinator_org, name=f"{rules.label.th} — {scheme.name}",
+                                         based_on=ref, created_by=user, created_at=now or timezone.now())
+    # the history says what it started from (`based_on`), in the reader's language: no comment to write
+    version = _new_version(rule_set=rule_set, text=text, user=user, comment="", now=now)
+    _pin(actor=actor, scheme=scheme, version=version, previous=None, action="scoring.ruleset_start",
+         comment=f"based on {ref}")
+    return version
+
+
+@transaction.atomic
+def ruleset_save(*, actor: Actor, scheme: Scheme, text: str, comment: str = "", imported: bool = False,
+                 now: datetime | None = None) -> RuleSetVersion:
+    """Store `text` (TOML, the rule-set file format) as the next version of the scheme's in-app rule
+    set, after the engine's loader accepts it, and pin the scheme to it. A scheme on a shipped rule
+    set gets a new in-app rule set (an import). Nothing is stored when the text is refused."""
+    user = permissions.require_coordinator(actor, scheme.coordinator_org, scheme_code=scheme.code)
+    if not isinstance(text, str) or not text.strip():
+        raise ValidationError({"toml": bilingual("ไฟล์ชุดเกณฑ์ว่างเปล่า", "the rule-set file is empty")})
+    rules = _version_errors(text)
+    current = rulesets.app_version(rulesets.rule_set_ref(scheme))
+    if current is not None and current.sha256 == hashlib.sha256(text.encode("utf-8")).hexdigest():
+        raise ValidationError({"toml": bilingual("ไม่มีค่าใดเปลี่ยนแปลง", "nothing changed")})
+    if current is None:
+        rule_set = AppRuleSet.objects.create(owner=scheme.coordinator_org, name=f"{rules.label.th} — {scheme.name}",
+                                             based_on=rulesets.rule_set_ref(scheme), created_by=user,
+                                             created_at=now or timezone.now())
+    else:
+        rule_set = current.rule_set
+    version = _new_version(rule_set=rule_set, text=text, user=user, comment=(comment or "").strip(), now=now)
+    # the audit row's difference is from the version the scheme used, which the edit started from
+    _pin(actor=actor, scheme=scheme, version=version, previous=current,
+         action="scoring.ruleset_import" if imported else "scoring.ruleset_save", comment=(comment or "").strip())
+    return version

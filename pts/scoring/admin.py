@@ -1,9 +1,10 @@
-"""Read-only admin: frozen rounds, overrides and deduction events are written only by the actions (audited)."""
+"""Read-only admin: frozen rounds, overrides, deduction events and in-app rule sets are written only by the
+actions (audited)."""
 
 from django.contrib import admin
 
 from pts.core.admin import ReadOnlyAdminMixin
-from pts.scoring.models import DeductionEvent, FrozenRound, ScoreOverride
+from pts.scoring.models import AppRuleSet, DeductionEvent, FrozenRound, RuleSetVersion, ScoreOverride
 
 
 @admin.register(FrozenRound)
@@ -23,3 +24,15 @@ class DeductionEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("scheme", "unit", "cause", "month", "actor", "at", "withdrawn_at")
     list_filter = ("cause",)
     search_fields = ("unit__code", "cause", "note", "withdraw_reason")
+
+
+@admin.register(AppRuleSet)
+class AppRuleSetAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "owner", "based_on", "created_by", "created_at")
+    search_fields = ("name",)
+
+
+@admin.register(RuleSetVersion)
+class RuleSetVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("rule_set", "number", "author", "created_at", "comment")
+    search_fields = ("rule_set__name", "comment")

@@ -43,7 +43,7 @@ def score_differences(limit: int = MAX_SHOWN) -> tuple[list[str], int]:
     for score_set in ScoreSet.objects.select_related("scheme__fiscal_year").order_by("pk"):
         scheme = score_set.scheme
         rules = rulesets.rules_for(scheme)
-        context = snapshots.context_digest(scheme=scheme, rules_digest=rulesets.file_digest(rulesets.rule_set_ref(scheme)),
+        context = snapshots.context_digest(scheme=scheme, rules_digest=rulesets.rules_digest(rulesets.rule_set_ref(scheme)),
                                            rules_id=rules.id)
         if context != score_set.context:
             continue  # another rule set file, mapping or code: never read again, pruned in time

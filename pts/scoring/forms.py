@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pts.scoring.ruleedit import shown
 from pts.ui.fields import MonthField, ThaiDateField
 
 
@@ -61,3 +62,45 @@ class DeductionForm(forms.Form):
 
 class DeductionWithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reason for withdrawal"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RuleSetEditForm(forms.Form):
+    """Every editable value of a rule set (`pts.scoring.ruleedit.fields`), named in the users' words.
+    The fields read text; `ruleedit.apply` and the engine's loader decide what is valid."""
+
+    comment = forms.CharField(label=_("What changed and why"), max_length=500, required=False,
+                              widget=forms.TextInput(attrs={"size": 60}))
+
+    def __init__(self, *args: Any, edit_fields: list[Any], lang: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.edit_fields = edit_fields
+        self.lang = lang
+        for f in edit_fields:
+            label = f.label(lang)
+            if f.kind == "bool":
+                field: forms.Field = forms.BooleanField(label=label, required=False, initial=f.value)
+            elif f.choices and any(c[0] == str(f.value) for c in f.choices):
+                field = forms.ChoiceField(label=label, initial=str(f.value), required=False,
+                                          choices=[(c[0], c[2] if lang == "en" else c[1]) for c in f.choices])
+            else:
+                field = forms.CharField(label=label, required=False, initial=shown(f.value), max_length=40,
+                                        widget=forms.TextInput(attrs={"size": 6 if f.kind in ("target", "percent", "number") else 14}))
+            self.fields[f.name] = field
+        self.order_fields([f.name for f in edit_fields] + ["comment"])
+
+    def groups(self) -> list[dict[str, Any]]:
+        """Groups of bound fields in the rule set's order, for the template: a curve is one row of
+        short column headings ("ไตรมาส 2"), anything else one row per field."""
+        out: list[dict[str, Any]] = []
+        for f in self.edit_fields:
+            title = f.group_en if self.lang == "en" else f.group_th
+            if not out or out[-1]["title"] != title:
+                out.append({"title": title, "fields": [], "row": bool(f.short_th)})
+            out[-1]["fields"].append({"bound": self[f.name], "short": f.short_en if self.lang == "en" else f.short_th,
+                                      "text": shown(f.value)})
+        return out
+
+
+class RuleSetImportForm(forms.Form):
+    file = forms.FileField(label=_("Rule-set file (TOML)"))
+    comment = forms.CharField(label=_("What changed and why"), max_length=500, required=False)

@@ -18,6 +18,10 @@ class FrozenRound(models.Model):
     rule_set = models.CharField(_("rule set"), max_length=80)
     rule_set_version = models.CharField(max_length=40, blank=True)
     rule_set_sha256 = models.CharField(max_length=64)
+    # an in-app rule set's version, when the scheme scored with one (else the shipped id above)
+    app_version = models.ForeignKey(
+        "scoring.RuleSetVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     frozen_at = models.DateTimeField(_("frozen at"))
     inputs = models.JSONField(default=dict)
@@ -137,3 +141,58 @@ class ScoreEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.score_set_id}/{self.unit_id}"
+
+
+class AppRuleSet(models.Model):
+    """A rule set kept in the database and edited in the app, owned by a coordinating organisation
+    (visible in its tree). Its content lives in its versions; the rule set itself is only a name."""
+
+    owner = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="app_rule_sets")
+    name = models.CharField(_("name"), max_length=255)
+    based_on = models.CharField(_("started from"), max_length=80, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"))
+
+    scope_path = "owner__path"
+
+    class Meta:
+        ordering = ["owner", "name", "pk"]
+        verbose_name = _("rule set")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def latest(self) -> RuleSetVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class RuleSetVersion(models.Model):
+    """One saved version of an in-app rule set: the TOML text (the same file format as the shipped
+    rule sets), its digest, who saved it, when and why. Never updated or deleted (the database
+    refuses it); a change is a new version."""
+
+    rule_set = models.ForeignKey(AppRuleSet, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    toml = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("saved at"))
+    comment = models.TextField(_("comment"), blank=True)
+
+    scope_path = "rule_set__owner__path"
+
+    class Meta:
+        ordering = ["rule_set", "number"]
+        verbose_name = _("rule set version")
+        constraints = [
+            models.UniqueConstraint(fields=["rule_set", "number"], name="rulesetversion_once"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="rulesetversion_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_set_id} v{self.number}"
+
+    @property
+    def ref(self) -> str:
+        """What a scheme's rule_set holds to pin this version."""
+        return f"app:{self.pk}"

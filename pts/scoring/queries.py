@@ -166,7 +166,7 @@ def _points(scheme: Scheme, as_of: date, rules: RuleSet) -> list[RoundResult]:
     ids = [u.pk for u in units]
     months = months_until(scheme, rules, as_of)
     digests = _digests(scheme, rules, as_of, units, months)
-    context = snapshots.context_digest(scheme=scheme, rules_digest=rulesets.file_digest(rule_set_ref(scheme)),
+    context = snapshots.context_digest(scheme=scheme, rules_digest=rulesets.rules_digest(rule_set_ref(scheme)),
                                        rules_id=rules.id)
     set_id, stored = snapshots.load(scheme=scheme, as_of=as_of, context=context)
     fresh = [u for u in units if stored.get(u.pk, ("",))[0] != digests[u.pk]]

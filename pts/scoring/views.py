@@ -6,16 +6,19 @@ table holds only the rows of the units they may see, ranked among every unit of 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, pgettext
@@ -23,18 +26,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pts.core import clock
+from pts.core.thai import bilingual
 from pts.organisations import scope
 from pts.organisations.models import Org
 from pts.organisations.permissions import SignedInRequest
 from pts.organisations.queries import org_matches
 from pts.schemes.models import Scheme
 from pts.schemes.queries import can_coordinate_scheme, scheme_units_visible, schemes_visible_to
-from pts.scoring import actions, queries
+from pts.scoring import actions, queries, ruleedit, rulesets
 from pts.scoring import deductions as deduction_actions
-from pts.scoring.engine import Explainer, RoundResult, RuleSet
+from pts.scoring.engine import Explainer, RoundResult, RuleSet, RuleSetError, parse_ruleset, tomlwrite
 from pts.scoring.engine.explain import points, show
-from pts.scoring.forms import AsOfForm, DeductionForm, DeductionWithdrawForm, FreezeForm, OverrideForm
-from pts.scoring.models import DeductionEvent, FrozenRound
+from pts.scoring.forms import (
+    AsOfForm,
+    DeductionForm,
+    DeductionWithdrawForm,
+    FreezeForm,
+    OverrideForm,
+    RuleSetEditForm,
+    RuleSetImportForm,
+)
+from pts.scoring.models import DeductionEvent, FrozenRound, RuleSetVersion
 from pts.scoring.sources import deduction_causes, deductions_visible_to
 from pts.ui import paging
 from pts.ui.forms import action_error_text, add_action_errors
@@ -42,6 +54,21 @@ from pts.ui.forms import action_error_text, add_action_errors
 
 def _scheme(request: HttpRequest, code: str) -> Scheme:
     return get_object_or_404(schemes_visible_to(request.user).select_related("fiscal_year"), code=code)
+
+
+def readable_rules(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A scheme whose rule set cannot be read (a hand-edited row naming no rule set in the system)
+    shows why, with a 409 answer, instead of failing."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except RuleSetError as exc:
+            obj = _scheme(request, kwargs["scheme"])
+            return render(request, "scoring/rules_broken.html", {"scheme": obj, "issues": exc.issues}, status=409)
+
+    return wrapped
 
 
 def _rounds(rules: RuleSet) -> list[tuple[int, str]]:
@@ -117,6 +144,7 @@ def _results(scheme: Scheme, rules: RuleSet, sel: Selection,
 
 
 @login_required
+@readable_rules
 def league(request: HttpRequest, scheme: str) -> HttpResponse:
     obj = _scheme(request, scheme)
     rules = queries.rules_for(obj)
@@ -145,6 +173,7 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     can_coordinate = can_coordinate_scheme(request.user, obj)
     return paging.render_list(request, "scoring/league.html", "scoring/_league_results.html", {
         "scheme": obj, "rules": rules, "rules_label": _label(rules.label), "sel": sel, "form": sel.form,
+        "frozen_rules": _frozen_rules(sel.frozen, rules) if sel.frozen else "",
         "criteria": [(c.id, _label(c.heading), _label(c.label), _max_text(c)) for c in criteria], "table": table,
         "provisional": _provisional(rules, sel),
         "checks": [(_label(c.heading), _label(c.label)) for c in rules.checks],
@@ -155,7 +184,15 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     })
 
 
+def _frozen_rules(frozen: FrozenRound, rules: RuleSet) -> str:
+    """The rule set a frozen round was scored with, by its title (never its id)."""
+    if frozen.app_version_id is not None:
+        return rulesets.ref_label(f"{rulesets.APP_PREFIX}{frozen.app_version_id}", _lang())
+    return rulesets.ref_label(frozen.rule_set, _lang()) if frozen.rule_set != rules.id else _label(rules.label)
+
+
 @login_required
+@readable_rules
 def card(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
     obj = _scheme(request, scheme)
     unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
@@ -259,6 +296,7 @@ def _criteria_choices(rules: RuleSet) -> list[tuple[str, str]]:
 
 @login_required
 @require_POST
+@readable_rules
 def override(request: SignedInRequest, scheme: str, unit_id: int) -> HttpResponse:
     obj = _scheme(request, scheme)
     unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
@@ -284,6 +322,7 @@ def override(request: SignedInRequest, scheme: str, unit_id: int) -> HttpRespons
 
 @login_required
 @require_POST
+@readable_rules
 def freeze(request: SignedInRequest, scheme: str) -> HttpResponse:
     obj = _scheme(request, scheme)
     if not can_coordinate_scheme(request.user, obj):
@@ -305,6 +344,7 @@ def freeze(request: SignedInRequest, scheme: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@readable_rules
 def deduction_add(request: SignedInRequest, scheme: str, unit_id: int) -> HttpResponse:
     obj = _scheme(request, scheme)
     unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
@@ -329,6 +369,7 @@ def deduction_add(request: SignedInRequest, scheme: str, unit_id: int) -> HttpRe
 
 @login_required
 @require_POST
+@readable_rules
 def deduction_withdraw(request: SignedInRequest, scheme: str, event_id: int) -> HttpResponse:
     obj = _scheme(request, scheme)
     event = scope.get_visible(request.user, DeductionEvent.objects.filter(scheme=obj), pk=event_id)
@@ -347,3 +388,169 @@ def deduction_withdraw(request: SignedInRequest, scheme: str, event_id: int) -> 
         return redirect(url)
     messages.success(request, _("The deduction was withdrawn."))
     return redirect(url)
+
+
+# Rule sets and target curves edited in the app (coordinators edit; everyone who sees the scheme reads).
+
+
+def _lang() -> str:
+    return "en" if get_language() == "en" else "th"
+
+
+def _pinned_text(obj: Scheme) -> tuple[str, RuleSetVersion | None]:
+    """The TOML the scheme scores with, and its in-app version (None for a shipped rule set)."""
+    ref = rulesets.rule_set_ref(obj)
+    version = rulesets.app_version(ref)
+    if version is not None:
+        return version.toml, version
+    if rulesets.is_shipped(ref):
+        return rulesets.editable_copy(ref), None
+    raise Http404
+
+
+def _edit_errors(form: RuleSetEditForm, doc: dict[str, Any], new: dict[str, Any], exc: RuleSetError) -> None:
+    """The loader's errors on the fields they concern (the changed field first), else on top."""
+    changed = {path for path, _v in _changed_paths(doc, new)}
+    for path, message in exc.located:
+        inside = [f for f in form.edit_fields if f.path[: len(path)] == tuple(path)]
+        field = next((f for f in inside if f.path in changed), None) or ruleedit.field_for(new, path)
+        if field is not None and field.name in form.fields:
+            form.add_error(field.name, f"{field.label(_lang())}: {message}")
+        else:
+            form.add_error(None, f"{ruleedit.path_label(new, path, _lang())}: {message}")
+    if not exc.located:
+        for message in exc.issues:
+            form.add_error(None, message)
+
+
+def _changed_paths(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[Any, Any]]:
+    return [(f.path, f.value) for f in ruleedit.fields(new) if ruleedit.get(old, f.path) != f.value]
+
+
+@login_required
+def rules(request: HttpRequest, scheme: str) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    text, version = _pinned_text(obj)
+    doc = ruleedit.load(text)
+    can_edit = can_coordinate_scheme(request.user, obj)
+    edit_fields = ruleedit.fields(doc)
+    form = RuleSetEditForm(request.POST if request.method == "POST" else None, edit_fields=edit_fields, lang=_lang())
+    if request.method == "POST":
+        if not can_edit or version is None:
+            raise PermissionDenied
+        if form.is_valid():
+            # a field the request does not carry keeps its value (a checkbox is absent when unticked)
+            values = {f.name: form.cleaned_data.get(f.name) for f in edit_fields
+                      if f.name in request.POST or f.kind == "bool"}
+            new, errors = ruleedit.apply(doc, values)
+            for name, message in errors.items():
+                form.add_error(name, message)
+            if not errors:
+                new_text = tomlwrite.dumps(new)
+                try:
+                    parse_ruleset(new_text, source="rules.toml")
+                except RuleSetError as exc:
+                    _edit_errors(form, doc, new, exc)
+                else:
+                    try:
+                        saved = actions.ruleset_save(actor=cast(SignedInRequest, request).user, scheme=obj,
+                                                     text=new_text, comment=form.cleaned_data["comment"])
+                    except ValidationError as exc:
+                        add_action_errors(form, exc)
+                    else:
+                        messages.success(request, _("Rule set saved as version %(n)s; the scheme now scores with it.")
+                                         % {"n": saved.number})
+                        return redirect("scoring:rules", scheme=obj.code)
+    return render(request, "scoring/rules.html", {
+        "scheme": obj, "version": version, "doc_label": _label(queries.rules_for(obj).label),
+        "form": form, "groups": form.groups(), "can_edit": can_edit and version is not None,
+        "can_start": can_edit and version is None, "import_form": RuleSetImportForm() if can_edit else None,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def rules_start(request: SignedInRequest, scheme: str) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    if not can_coordinate_scheme(request.user, obj):
+        raise PermissionDenied
+    try:
+        actions.ruleset_start(actor=request.user, scheme=obj)
+    except ValidationError as exc:
+        messages.error(request, action_error_text(exc))
+    else:
+        messages.success(request, _("The rule set is now edited in the app (version 1)."))
+    return redirect("scoring:rules", scheme=obj.code)
+
+
+@login_required
+def rules_history(request: HttpRequest, scheme: str) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    _text, pinned = _pinned_text(obj)
+    rows = []
+    if pinned is not None:
+        versions = list(scope.visible(request.user, pinned.rule_set.versions.select_related("author"))
+                        .order_by("number"))
+        previous: dict[str, Any] = {}
+        for v in versions:
+            doc = ruleedit.load(v.toml)
+            rows.append({"version": v, "changes": ruleedit.diff(previous, doc, _lang()) if previous else [],
+                         "pinned": v.pk == pinned.pk})
+            previous = doc
+        rows.reverse()
+    frozen = FrozenRound.objects.filter(scheme=obj).select_related("app_version").order_by("round_no")
+    based_on = pinned.rule_set.based_on if pinned is not None else ""
+    return render(request, "scoring/rules_history.html", {
+        "scheme": obj, "rows": rows, "pinned": pinned, "frozen": frozen,
+        "started_from": rulesets.ref_label(based_on, _lang()) if based_on else "",
+    })
+
+
+@login_required
+def rules_export(request: HttpRequest, scheme: str) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    ref = rulesets.rule_set_ref(obj)
+    version = rulesets.app_version(ref)
+    if version is None and not rulesets.is_shipped(ref):
+        raise Http404
+    text = version.toml if version is not None else rulesets.shipped_text(ref)
+    name = f"{obj.code}-rules-v{version.number}.toml" if version else f"{ref}.toml"
+    response = HttpResponse(text.encode("utf-8"), content_type="application/toml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def rules_import(request: SignedInRequest, scheme: str) -> HttpResponse:
+    obj = _scheme(request, scheme)
+    if not can_coordinate_scheme(request.user, obj):
+        raise PermissionDenied
+    form = RuleSetImportForm(request.POST, request.FILES)
+    errors: list[str] = []
+    if not form.is_valid():
+        errors = [str(m) for ms in form.errors.values() for m in ms]
+    else:
+        upload = form.cleaned_data["file"]
+        limit = settings.PTS_RULESET_MAX_BYTES
+        raw = upload.read(limit + 1)
+        if len(raw) > limit:
+            errors = [bilingual(f"ไฟล์ใหญ่เกิน {limit // 1024} KiB", f"the file is larger than {limit // 1024} KiB")]
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                errors = [bilingual("ไฟล์ชุดเกณฑ์ต้องเป็น UTF-8", "the rule-set file must be UTF-8")]
+            else:
+                try:
+                    saved = actions.ruleset_save(actor=request.user, scheme=obj, text=text,
+                                                 comment=form.cleaned_data["comment"], imported=True)
+                except ValidationError as exc:
+                    errors = list(exc.messages)
+                else:
+                    messages.success(request, _("Rule set imported as version %(n)s; the scheme now scores with it.")
+                                     % {"n": saved.number})
+                    return redirect("scoring:rules", scheme=obj.code)
+    for message in errors:
+        messages.error(request, message)
+    return redirect("scoring:rules", scheme=obj.code)

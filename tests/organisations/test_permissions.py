@@ -215,6 +215,9 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Any, Stage], object]]] = [
         actor=w.alice, scheme=s.scheme, round_no=1, as_of=date(2023, 3, 31))),
     ("score_override", ("scheme",), lambda w, s: scoring.score_override(
         actor=w.alice, scheme=s.scheme, round_no=1, unit=w.unit_a, criterion="deductions", score="0", reason="แก้")),
+    ("ruleset_start", ("scheme",), lambda w, s: scoring.ruleset_start(actor=w.alice, scheme=s.scheme)),
+    ("ruleset_save", ("scheme",), lambda w, s: scoring.ruleset_save(
+        actor=w.erin, scheme=s.scheme, text='[ruleset]\nid = "x"\n', comment="แก้")),
     ("deduction_record", ("scheme",), lambda w, s: deductions.deduction_record(
         actor=w.alice, scheme=s.scheme, unit=w.unit_a, cause="documents_returned", month=Month(2022, 11))),
     ("deduction_withdraw", ("deduction",), lambda w, s: deductions.deduction_withdraw(

@@ -42,7 +42,7 @@ from pts.scoring.engine.rules import (
     ThresholdPart,
     checkpoints,
 )
-from pts.scoring.engine.targets import SHIPPED_DIR, load_target_set, read_curves, resolve
+from pts.scoring.engine.targets import load_target_set, read_curves, resolve, shipped_ids
 
 KINDS: tuple[Kind, ...] = ("evidence", "months_on_target", "threshold", "banded", "deductions")
 POLICIES: tuple[AbsentPolicy, ...] = ("reweight", "zero", "full")
@@ -54,7 +54,7 @@ _partial: Callable[[Any], Partial] = t.literal("none", "items", "proportional")
 
 
 def shipped_rulesets() -> list[str]:
-    return sorted(p.stem for p in SHIPPED_DIR.glob("*.toml"))
+    return list(shipped_ids())
 
 
 def load_ruleset(ref: str | Path) -> RuleSet:
@@ -65,7 +65,12 @@ def load_ruleset(ref: str | Path) -> RuleSet:
         raise t.RuleSetError(
             [bilingual(f"ไม่พบชุดเกณฑ์ '{ref}' (ที่มี: {shipped})", f"no rule set '{ref}' (shipped: {shipped})")]
         )
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise t.RuleSetError(
+            [f"{path.name}: " + bilingual(f"อ่านไฟล์ไม่ได้ ({exc.strerror})", f"cannot read the file ({exc.strerror})")]
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -160,7 +165,7 @@ class _Reader:
     def _curves(self, ref: str, fiscal_year: int) -> Label:
         label = Label("", "")
         if ref and resolve(ref, self.base_dir, "targets") is None:
-            shipped = ", ".join(sorted(p.stem for p in (SHIPPED_DIR / "targets").glob("*.toml")))
+            shipped = ", ".join(shipped_ids("targets"))
             self.doc.error(("ruleset", "targets"), f"ไม่พบชุดเป้าหมาย '{ref}' (ที่มี: {shipped})",
                            f"no target set '{ref}' (shipped: {shipped})")  # fmt: skip
             self.curves_broken = True

@@ -116,22 +116,31 @@ def _read_curve(spec: t.Table, curve_id: str, measure: Measure, source: str) -> 
     return Curve(curve_id, measure, tuple(values), tuple(missing), kind, note)
 
 
+def shipped_ids(subdir: str = "") -> tuple[str, ...]:
+    """The registry of shipped files: rule sets (subdir "") or target sets ("targets")."""
+    return tuple(sorted(p.stem for p in (SHIPPED_DIR / subdir).glob("*.toml")))
+
+
 def resolve(ref: str, base_dir: Path | None, subdir: str = "") -> Path | None:
-    """A file reference: a path (relative to base_dir), else a shipped id."""
-    candidates = []
-    if ref.endswith(".toml") or "/" in ref:
-        candidates.append((base_dir or Path.cwd()) / ref)
-    else:
-        if base_dir is not None:
-            candidates.append(base_dir / subdir / f"{ref}.toml")
-        candidates.append(SHIPPED_DIR / subdir / f"{ref}.toml")
-    return next((p for p in candidates if p.is_file()), None)
+    """A file reference: a path relative to base_dir, a file beside it, else a shipped id.
+
+    Without a base_dir (a rule set that is not a file: the database's, a probe) only the shipped
+    registry answers, and a name outside it is refused before any file is opened.
+    """
+    if ref.endswith(".toml") or "/" in ref or "\\" in ref:
+        if base_dir is None:
+            return None
+        path = base_dir / ref
+        return path if path.is_file() else None
+    if base_dir is not None and (base_dir / subdir / f"{ref}.toml").is_file():
+        return base_dir / subdir / f"{ref}.toml"
+    return SHIPPED_DIR / subdir / f"{ref}.toml" if ref in shipped_ids(subdir) else None
 
 
 def load_target_set(ref: str, base_dir: Path | None = None) -> TargetSet:
     path = resolve(ref, base_dir, "targets")
     if path is None:
-        shipped = ", ".join(sorted(p.stem for p in (SHIPPED_DIR / "targets").glob("*.toml")))
+        shipped = ", ".join(shipped_ids("targets"))
         raise t.RuleSetError(
             [bilingual(f"ไม่พบชุดเป้าหมาย '{ref}' (ที่มี: {shipped})", f"no target set '{ref}' (shipped: {shipped})")]
         )

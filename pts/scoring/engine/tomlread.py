@@ -26,8 +26,10 @@ _IDENT = re.compile(r"^[A-Za-z0-9_.\-]+$")
 class RuleSetError(ValueError):
     """A rule set or target set that cannot be used; `issues` lists every problem found."""
 
-    def __init__(self, issues: list[str]) -> None:
+    def __init__(self, issues: list[str], located: list[tuple[KeyPath, str]] | None = None) -> None:
         self.issues = issues
+        # (key path, message without file and line) of each issue that has a key: for a form's fields
+        self.located = located or []
         super().__init__("\n".join(issues))
 
 
@@ -48,6 +50,7 @@ class Doc:
         self.text = text
         self.source = source
         self.errors: list[str] = []
+        self.located: list[tuple[KeyPath, str]] = []
         self._lines: dict[KeyPath, int] | None = None
 
     def parse(self) -> dict[str, Any]:
@@ -70,10 +73,11 @@ class Doc:
         where = f"{self.source}:{line}" if line else self.source
         key = format_path(path) or "(file)"
         self.errors.append(f"{where}: {key}: {bilingual(th, en)}")
+        self.located.append((path, bilingual(th, en)))
 
     def check(self) -> None:
         if self.errors:
-            raise RuleSetError(self.errors)
+            raise RuleSetError(self.errors, self.located)
 
 
 class _Required:
