@@ -26,7 +26,7 @@ def test_alice_signs_in_in_thai_sees_her_unit_switches_to_english_and_signs_out(
     sign_in(page, live_server.url, "alice", PASSWORD)
     page.wait_for_url(f"{live_server.url}/")
     assert "หน่วยงานของท่าน" in page.content()
-    assert page.locator(".linklist").get_by_text("หน่วยงานเอ").is_visible()
+    assert page.locator("#my-units").get_by_text("หน่วยงานเอ").is_visible()
     assert "หน่วยงานบี" not in page.content()
     shoot("02-home-alice-th")
 
