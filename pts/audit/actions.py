@@ -1,4 +1,6 @@
-"""Writing audit rows. Every `do_*`-style action calls `audit_record` inside its own transaction."""
+"""Writing audit rows. Every action calls `audit_record` inside its own transaction (the
+organisations actions through `pts.organisations.trail`). `snapshot` is re-exported from
+`pts.core.records` for the apps that describe a change."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from pts.audit.models import AuditEvent
+from pts.core.records import snapshot as snapshot  # re-exported for the apps that describe a change
 from pts.organisations.models import Org
 from pts.organisations.permissions import Actor, recorded_user
 
@@ -36,23 +39,6 @@ def dated_at(moment: datetime) -> Iterator[None]:
 def recorded_now() -> datetime:
     """The moment to store for a change made now: `dated_at`'s inside one, else the real time."""
     return _dated.get() or timezone.now()
-
-
-def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
-    """A JSON-safe dict of a model's concrete fields (dates as ISO strings), for before/after."""
-    data: dict[str, Any] = {}
-    for field in obj._meta.concrete_fields:
-        if fields is not None and field.name not in fields:
-            continue
-        value = field.value_from_object(obj)
-        if isinstance(value, date):
-            value = value.isoformat()
-        elif hasattr(value, "name") and isinstance(field, models.FileField):
-            value = value.name or ""
-        elif value is not None and not isinstance(value, str | int | bool | list | dict):
-            value = str(value)
-        data[field.attname if field.is_relation else field.name] = value
-    return data
 
 
 def audit_record(

@@ -11,9 +11,9 @@ import re
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
-from pts.audit.actions import audit_record, snapshot
+from pts.core.records import snapshot
 from pts.core.thai import bilingual, normalize_digits
-from pts.organisations import permissions
+from pts.organisations import permissions, trail
 from pts.organisations.models import ALLOWED_PARENTS, Membership, Org, OrgKind, Role, User
 from pts.organisations.permissions import SYSTEM_USERNAME, Actor
 
@@ -58,7 +58,7 @@ def org_create(
     org.path = f"{parent.path if parent else '/'}{org.pk:08d}/"  # zero-padded: siblings sort in creation order
     org.depth = parent.depth + 1 if parent else 0
     org.save(update_fields=["path", "depth"])
-    audit_record(actor=actor, action="org.create", obj=org, unit=org, after=snapshot(org))
+    trail.record(actor=actor, action="org.create", obj=org, unit=org, after=snapshot(org))
     return org
 
 
@@ -80,7 +80,7 @@ def user_create(
     else:
         user.set_unusable_password()
     user.save()
-    audit_record(actor=actor, action="user.create", obj=user,
+    trail.record(actor=actor, action="user.create", obj=user,
                  after=snapshot(user, ["username", "display_name", "email", "is_superuser", "is_active"]))
     return user
 
@@ -93,7 +93,7 @@ def role_grant(*, actor: Actor, user: User, org: Org, role: str) -> Membership:
         raise ValidationError({"role": bilingual(f"บทบาท '{role}' ไม่ถูกต้อง", f"unknown role '{role}'")})
     membership, created = Membership.objects.get_or_create(user=user, org=org, role=role)
     if created:
-        audit_record(actor=actor, action="role.grant", obj=membership, unit=org,
+        trail.record(actor=actor, action="role.grant", obj=membership, unit=org,
                      after={"user": user.username, "org": org.code, "role": role})
     return membership
 
@@ -102,7 +102,7 @@ def role_grant(*, actor: Actor, user: User, org: Org, role: str) -> Membership:
 def role_revoke(*, actor: Actor, membership: Membership) -> None:
     permissions.require_administrator(actor)
     before = {"user": membership.user.username, "org": membership.org.code, "role": membership.role}
-    audit_record(actor=actor, action="role.revoke", obj=membership, unit=membership.org, before=before)
+    trail.record(actor=actor, action="role.revoke", obj=membership, unit=membership.org, before=before)
     membership.delete()
 
 
@@ -122,7 +122,7 @@ def org_update(*, actor: Actor, org: Org, name_th: str, name_en: str = "", is_ac
     after = snapshot(org, ORG_AUDITED_FIELDS)
     if after != before:
         org.save(update_fields=["name_th", "name_en", "is_active"])
-        audit_record(actor=actor, action="org.update", obj=org, unit=org, before=before, after=after)
+        trail.record(actor=actor, action="org.update", obj=org, unit=org, before=before, after=after)
     return org
 
 
@@ -141,7 +141,7 @@ def user_update(*, actor: Actor, user: User, display_name: str, email: str = "",
     after = snapshot(user, USER_AUDITED_FIELDS)
     if after != before:
         user.save(update_fields=["display_name", "email", "is_active"])
-        audit_record(actor=actor, action="user.update", obj=user, before=before, after=after)
+        trail.record(actor=actor, action="user.update", obj=user, before=before, after=after)
     return user
 
 
@@ -172,6 +172,6 @@ def user_set_password(*, actor: Actor, user: User, password: str) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     user.set_password(password)
     user.save(update_fields=["password"])
-    audit_record(actor=actor, action="user.password_reset", obj=user,
+    trail.record(actor=actor, action="user.password_reset", obj=user,
                  before={"password": "(old)"}, after={"password": "(new)"})
     return user

@@ -21,7 +21,7 @@ from pts.budget.years import find_fiscal_year
 from pts.core.fiscal import Month
 from pts.organisations import actions as organisations
 from pts.organisations import permissions
-from pts.organisations.models import Membership, OrgKind, Role, User
+from pts.organisations.models import Membership, Org, OrgKind, Role, User
 from pts.organisations.permissions import SYSTEM, SYSTEM_NAME, SYSTEM_USERNAME, Need, NotAllowed
 from pts.procurement import actions as procurement
 from pts.reporting import actions as reporting
@@ -335,3 +335,16 @@ def test_a_scheme_is_not_created_in_a_closed_year(world):
     with pytest.raises(ValidationError, match="closed"):
         schemes.scheme_create(actor=world.carol, code="closed-2566", name="ปิดแล้ว", kind="province",
                               fiscal_year=2566, coordinator_org=world.province, units=[world.unit_a])
+
+
+def test_an_organisations_action_is_refused_when_nothing_records_it_and_nothing_is_written(world, monkeypatch):
+    """organisations sits below audit: the audit app registers its writer (pts.organisations.trail)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from pts.organisations import trail
+
+    monkeypatch.setitem(trail._WRITER, "record", trail._unrecorded)
+    with pytest.raises(ImproperlyConfigured):
+        organisations.org_create(actor=world.carol, code="0123456789", name_th="หน่วยเบิกจ่ายใหม่",
+                                 kind=OrgKind.DISBURSING_UNIT, parent=world.unit_a)
+    assert not Org.objects.filter(code="0123456789").exists()
