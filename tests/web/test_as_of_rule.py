@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 from django.urls import reverse
 
@@ -148,3 +149,14 @@ def test_the_selector_is_on_the_budget_pages_too(client, world):
     client.force_login(world.carol)
     overview = client.get(reverse("budget:overview", args=[2566]), {"series": "total"})
     assert reverse("budget:overview", args=[2567]) + "?series=total" in overview.content.decode()
+
+
+def test_date_boxes_show_the_format_in_the_interface_language(client, world):
+    make_fiscal_year(2566)
+    client.force_login(world.carol)
+    for url in (reverse("procurement:late", args=[2566]), reverse("budget:overview", args=[2566]),
+                reverse("audit:list")):
+        assert 'placeholder="วว/ดด/ปปปป"' in client.get(url).content.decode(), url
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(reverse("audit:list")).content.decode()
+    assert 'placeholder="dd/mm/yyyy"' in html and "วว/ดด/ปปปป" not in html
