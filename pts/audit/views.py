@@ -45,10 +45,8 @@ class AuditFilterForm(forms.Form):
     period = MonthField(label=_("Month concerned"), required=False, max_length=30,
                         help_text=_("e.g. ต.ค. 65 or 2022-10"))
     actor = forms.CharField(label=_("By (username)"), required=False, max_length=150)
-    date_from = ThaiDateField(label=_("From"), required=False, help_text="",
-                              widget=forms.TextInput(attrs={"placeholder": "วว/ดด/ปปปป"}))
-    date_to = ThaiDateField(label=_("To"), required=False, help_text="",
-                            widget=forms.TextInput(attrs={"placeholder": "วว/ดด/ปปปป"}))
+    date_from = ThaiDateField(label=_("From"), required=False, help_text="")  # placeholder: the format, translated
+    date_to = ThaiDateField(label=_("To"), required=False, help_text="")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

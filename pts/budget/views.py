@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from pts.budget import actions, forms, queries, subtotals
+from pts.budget import actions, forms, queries, subtotals, years
 from pts.budget.models import (
     Activity,
     Category,
@@ -64,9 +64,10 @@ def _unit(request: HttpRequest, unit_id: int, need: str = "") -> Org:
 
 
 def _as_of(request: HttpRequest, fy: FiscalYear) -> tuple[date, str]:
-    """GET `as_of` (BE or CE), default today, clamped to the fiscal year; plus an error message."""
+    """GET `as_of` (BE or CE), clamped to the fiscal year, else the year's default day
+    (`years.default_as_of`); plus an error message."""
     raw = request.GET.get("as_of", "").strip()
-    day, error = clock.today(), ""
+    day, error = years.default_as_of(fy, user=request.user), ""
     if raw:
         try:
             day = parse_date(raw)
@@ -214,6 +215,7 @@ def overview(request: HttpRequest, be_year: int) -> HttpResponse:
         "as_of_error": as_of_error, "rows": rows, "series": series, "series_choices": series_choices,
         "page": page, "q": q, "node": node, "drilled": node.pk if drilled and node else None,
         "crumbs": org_queries.visible_ancestors(request.user, node) if node else [],
+        "year_links": years.year_links(request, fy, "budget:overview"),
         "several_tops": len(tops) > 1, "grand_total": grand_total,
     })
 
@@ -256,6 +258,7 @@ def unit_ledger(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespons
         "query": query.urlencode(), "can_coordinate": can_coordinate,
         "can_edit": scope.can_edit_unit(request.user, unit), "has_children": unit.children.exists(),
         "elsewhere": money_elsewhere(request.user, unit, fy),
+        "year_links": years.year_links(request, fy, "budget:unit_ledger", unit_id=unit.pk),
     })
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from pts.budget import years
 from pts.budget.models import FiscalYear
 from pts.budget.years import current_be_year
 from pts.core import clock
@@ -57,10 +58,12 @@ def _year(be_year: int) -> FiscalYear:
     return get_object_or_404(FiscalYear, be_year=be_year)
 
 
-def _as_of(request: HttpRequest) -> tuple[date, str, str]:
-    """GET `as_of` (BE or CE) or today; with the text to put back in the box and an error."""
+def _as_of(request: HttpRequest, fy: FiscalYear) -> tuple[date, str, str]:
+    """GET `as_of` (BE or CE), else the default day of the fiscal year (`years.default_as_of`: today
+    while it runs, else its latest reporting month or its end); with the text to put back in the box
+    and an error."""
     raw = request.GET.get("as_of", "").strip()
-    today = clock.today()
+    today = years.default_as_of(fy, user=request.user)
     if raw:
         try:
             today = parse_date(raw)
@@ -148,12 +151,12 @@ def index(request: HttpRequest) -> HttpResponse:
     return redirect("procurement:overview", be_year=be_year)
 
 
-def _list_context(request: HttpRequest, fy: FiscalYear) -> dict[str, Any]:
-    today, as_of_input, as_of_error = _as_of(request)
+def _list_context(request: HttpRequest, fy: FiscalYear, url_name: str, **kwargs: Any) -> dict[str, Any]:
+    today, as_of_input, as_of_error = _as_of(request, fy)
     return {"fy": fy, "today": today, "as_of_input": as_of_input, "as_of_error": as_of_error,
             "can_import": scope.editable(request.user, Org.objects.units()).exists(),
             "is_coordinator": scope.is_coordinator(request.user), "q": paging.search_term(request),
-            "searchable": True}
+            "searchable": True, "year_links": years.year_links(request, fy, url_name, **kwargs)}
 
 
 def _projects(request: HttpRequest, fy: FiscalYear, q: str) -> Any:
@@ -170,7 +173,7 @@ def _projects(request: HttpRequest, fy: FiscalYear, q: str) -> Any:
 def overview(request: HttpRequest, be_year: int) -> HttpResponse:
     """Every project the user may see, grouped by status."""
     fy = _year(be_year)
-    ctx = _list_context(request, fy)
+    ctx = _list_context(request, fy, "procurement:overview")
     states = queries.evaluate(_projects(request, fy, ctx["q"]), today=ctx["today"], language=_lang())
     counts = queries.status_counts(states)
     wanted = request.GET.get("status", "")
@@ -189,7 +192,7 @@ def overview(request: HttpRequest, be_year: int) -> HttpResponse:
 def late(request: HttpRequest, be_year: int) -> HttpResponse:
     """Projects late or at risk, riskiest first (see pts.procurement.queries for the order)."""
     fy = _year(be_year)
-    ctx = _list_context(request, fy)
+    ctx = _list_context(request, fy, "procurement:late")
     states = queries.evaluate(_projects(request, fy, ctx["q"]), today=ctx["today"], language=_lang())
     page = paging.paginate(request, queries.late_list(states))
     ctx.update({"rows": [_row(s) for s in page.object_list], "page": page, "rank": True, "show_obstacles": True})
@@ -200,7 +203,7 @@ def late(request: HttpRequest, be_year: int) -> HttpResponse:
 def unit_figures(request: HttpRequest, be_year: int) -> HttpResponse:
     """Per unit: the procurement figures the provincial scheme scores."""
     fy = _year(be_year)
-    ctx = _list_context(request, fy)
+    ctx = _list_context(request, fy, "procurement:unit_figures")
     in_schemes = Scheme.units.through.objects.filter(scheme__fiscal_year=fy).values("org_id")
     with_projects = Project.objects.filter(fiscal_year=fy).values("unit_id")
     units = search_orgs(scope.visible(request.user, Org.objects.units()).filter(
@@ -216,7 +219,7 @@ def unit_projects(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespo
     """A unit's projects (and those of the units below it)."""
     fy = _year(be_year)
     unit = _unit(request, unit_id)
-    ctx = _list_context(request, fy)
+    ctx = _list_context(request, fy, "procurement:unit_projects", unit_id=unit.pk)
     qs = scope.visible(request.user, Project.objects.filter(fiscal_year=fy, unit__path__startswith=unit.path))
     states = queries.evaluate(qs, today=ctx["today"], language=_lang())
     ctx.update({"unit": unit, "rows": [_row(s) for s in states], "can_edit": scope.can_edit_unit(request.user, unit),
@@ -230,7 +233,7 @@ def unit_projects(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespo
 @login_required
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id)
-    today, as_of_input, as_of_error = _as_of(request)
+    today, as_of_input, as_of_error = _as_of(request, project.fiscal_year)
     state = _state(project, today)
     lang = _lang()
     names = {line.row.code: line.name for line in state.lines}
@@ -351,9 +354,13 @@ def round_update(request: SignedInRequest, project_id: int) -> HttpResponse:
     project = _project(request, project_id, edit=True)
     today = clock.today()
     settings = queries.settings_for(project)
-    choices = [(r.month.isoformat(), r.label) for r in settings.selectable_rounds(today)]
+    selectable = settings.selectable_rounds(today)
+    choices = [(r.month.isoformat(), r.label) for r in selectable]
+    # the round of the project's year that its default day falls in, when it may still be chosen
+    in_year = settings.default_round(years.default_as_of(project.fiscal_year, user=request.user, today=today))
+    default = in_year if in_year in selectable else settings.default_round(today)
     latest = RoundUpdate.objects.filter(project=project).order_by("recorded_at", "id").last()
-    initial = {"round_month": settings.default_round(today).month.isoformat(),
+    initial = {"round_month": default.month.isoformat(),
                "obstacles": latest.obstacles if latest else "", "remedy": latest.remedy if latest else ""}
     form = forms.RoundUpdateForm(request.POST or None, initial=initial,
                                  rounds=[(value, month_label(label)) for value, label in choices])

@@ -29,6 +29,15 @@ def periods_visible_to(user: Any) -> QuerySet[ReportingPeriod]:
     ).select_related("scheme__fiscal_year", "scheme__coordinator_org")
 
 
+def latest_reported_as_of(user: Any, fiscal_year: FiscalYear, until: date) -> date | None:
+    """The as-of day of the latest month of `fiscal_year`, on or before `until`, that a unit has
+    reported (submitted, returned or accepted) in a scheme the user sees; None when none has.
+    The default day of a past year's pages (`pts.budget.years.default_as_of`)."""
+    reported = MonthlyReport.objects.exclude(state=ReportState.DRAFT).values("period_id")
+    return (periods_visible_to(user).filter(scheme__fiscal_year=fiscal_year, as_of__lte=until, pk__in=reported)
+            .order_by("-as_of").values_list("as_of", flat=True).first())
+
+
 def reports_visible_to(user: Any) -> QuerySet[MonthlyReport]:
     return scope.visible(user, MonthlyReport.objects.all()).select_related("period__scheme", "unit")
 

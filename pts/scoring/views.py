@@ -25,6 +25,7 @@ from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pts.budget import years
 from pts.core import clock
 from pts.core.thai import bilingual
 from pts.organisations import scope
@@ -104,12 +105,13 @@ class Selection:
     form: AsOfForm
 
 
-def _select(params: Any, scheme: Scheme, rules: RuleSet) -> Selection:
+def _select(params: Any, scheme: Scheme, rules: RuleSet, *, user: Any) -> Selection:
     """The round and as-of date asked for in `params` (a query string, or a posted form), else the
-    latest round begun by today; the form shown says what is in use."""
+    latest round begun by the year's default day (`years.default_as_of`: today while the year runs,
+    else its latest reporting month or its end); the form shown says what is in use."""
     fy = scheme.fiscal_year
     form = AsOfForm(params or None, rounds=_rounds(rules), min_date=fy.start, max_date=fy.end)
-    today = min(max(clock.today(), fy.start), fy.end)
+    today = years.default_as_of(fy, user=user)
     chosen_round, chosen_date = None, None
     if form.is_valid():
         chosen_round, chosen_date = form.cleaned_data.get("round"), form.cleaned_data.get("as_of")
@@ -148,7 +150,7 @@ def _results(scheme: Scheme, rules: RuleSet, sel: Selection,
 def league(request: HttpRequest, scheme: str) -> HttpResponse:
     obj = _scheme(request, scheme)
     rules = queries.rules_for(obj)
-    sel = _select(request.GET, obj, rules)
+    sel = _select(request.GET, obj, rules, user=request.user)
     results, overrides = _results(obj, rules, sel)
     # every unit of the scheme takes a place; light rows, not 10,000 model instances
     units = {code: LeagueUnit(pk, code, name_th, name_en)
@@ -197,7 +199,7 @@ def card(request: HttpRequest, scheme: str, unit_id: int) -> HttpResponse:
     obj = _scheme(request, scheme)
     unit = scope.get_visible(request.user, obj.units.all(), pk=unit_id)
     rules = queries.rules_for(obj)
-    sel = _select(request.GET, obj, rules)
+    sel = _select(request.GET, obj, rules, user=request.user)
     return _render_card(request, obj, unit, rules, sel, override_form=None)
 
 
@@ -313,10 +315,10 @@ def override(request: SignedInRequest, scheme: str, unit_id: int) -> HttpRespons
             add_action_errors(form, exc)
         else:
             messages.success(request, _("The score was overridden."))
-            sel = _select(shown, obj, rules)
+            sel = _select(shown, obj, rules, user=request.user)
             url = reverse("scoring:card", kwargs={"scheme": obj.code, "unit_id": unit.pk})
             return redirect(f"{url}?{_query(sel)}")
-    sel = _select(shown, obj, rules)
+    sel = _select(shown, obj, rules, user=request.user)
     return _render_card(request, obj, unit, rules, sel, override_form=form, status=400)
 
 
@@ -353,7 +355,7 @@ def deduction_add(request: SignedInRequest, scheme: str, unit_id: int) -> HttpRe
     rules = queries.rules_for(obj)
     form = DeductionForm(request.POST, causes=_cause_choices(rules))
     # the card it came from: the posted round and date (an empty one would not read as "not given")
-    sel = _select({k: v for k in ("round", "as_of") if (v := request.POST.get(k))}, obj, rules)
+    sel = _select({k: v for k in ("round", "as_of") if (v := request.POST.get(k))}, obj, rules, user=request.user)
     if form.is_valid():
         try:
             deduction_actions.deduction_record(actor=request.user, scheme=obj, unit=unit, now=clock.now(),

@@ -7,7 +7,7 @@
   for review, late procurement projects, units below the curve.
 - An executive (and nothing else) lands on the scores of their latest scheme (see `views.home`).
 
-"This month" is the day pages default to, kept inside each scheme's fiscal year (`as_of_for`).
+"This month" is the day pages of each scheme's fiscal year default to (`pts.budget.years.default_as_of`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 
 from pts.budget import queries as budget
 from pts.budget.models import FiscalYear
+from pts.budget.years import default_as_of
 from pts.core.fiscal import fiscal_year_of
 from pts.organisations import scope
 from pts.organisations.models import Membership, Org, Role
@@ -34,11 +35,6 @@ from pts.scoring.positions import Position, positions
 from pts.scoring.rulesets import rules_for
 
 BELOW_SHOWN = 5  # units below the curve listed by name on a coordinator's home; the rest are counted
-
-
-def as_of_for(fiscal_year: FiscalYear, today: date) -> date:
-    """The day a page of `fiscal_year` shows by default: today, kept inside the year."""
-    return min(max(today, fiscal_year.start), fiscal_year.end)
 
 
 def current_period(scheme: Scheme, today: date) -> ReportingPeriod | None:
@@ -100,7 +96,7 @@ def officer_home(user: Any, today: date, now: Any) -> list[OfficerUnit]:
             FiscalYear.objects.order_by("be_year").first()
     if fiscal_year is None:
         return [OfficerUnit(unit=u, be_year=0) for u in units]
-    as_of = as_of_for(fiscal_year, today)
+    as_of = default_as_of(fiscal_year, user=user, today=today)
     ids = [u.pk for u in units]
     evaluated: dict[int, list[Scheme]] = {}
     for scheme in schemes:
@@ -156,7 +152,7 @@ def coordinator_home(user: Any, today: date) -> list[CoordinatorScheme]:
         schemes = [s for s in begun if s.fiscal_year.be_year == latest]
     out = []
     for scheme in schemes:
-        as_of = as_of_for(scheme.fiscal_year, today)
+        as_of = default_as_of(scheme.fiscal_year, user=user, today=today)
         period = current_period(scheme, today)
         units = list(scope.visible(user, scheme.units.all()).order_by("path"))
         counts = board_summary(user=user, period=period) if period is not None else {}
