@@ -465,7 +465,7 @@ def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explai
     words = _HEADINGS[lang]
     ids = [c.id for c in rules.criteria]
     th = lang == "th"
-    heads = [(c.heading.th if th else c.heading.en) or c.id for c in rules.criteria]
+    heads = [(c.heading.th if th else c.heading.en) or c.heading.th or c.heading.en or c.id for c in rules.criteria]
     rounds = {r.id: (r.label.th if th else r.label.en) or str(r.id) for r in rules.rounds}
     groups = {g.id: (g.label.th if th else g.label.en) or g.id for g in rules.size_groups}
     awards = {a.id: (a.label.th if th else a.label.en) or a.id for a in rules.awards}
@@ -486,10 +486,13 @@ def write_table(out: _Out, rules: RuleSet, results: list[RoundResult], *, explai
         rows.append((r, cells))
     widths = [max([_width(h)] + [_width(c[k]) for _, c in rows]) for k, h in enumerate(header)]
     numeric = [2 <= k < 4 + len(ids) for k in range(len(header))]  # items, total, max
-    title = rules.label.th if th else rules.label.en
+    # a rule set without a label in this language: the other one, never its id
+    title = (rules.label.th if th else rules.label.en) or rules.label.en or rules.label.th
     if rules.template and "TEMPLATE" not in title.upper() and "แม่แบบ" not in title:
         title = "[แม่แบบ / TEMPLATE] " + title
-    out.write(f"{title} ({rules.id} {rules.version})\n")
+    if rules.version:  # the id is in the JSON (`rule_set`), not on a screen
+        title += f" (ฉบับ {rules.version})" if th else f" (version {rules.version})"
+    out.write(f"{title}\n")
     out.write("  ".join(_pad(h, w, n) for h, w, n in zip(header, widths, numeric, strict=True)) + "\n")
     out.write("  ".join("-" * w for w in widths) + "\n")
     for r, cells in rows:

@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from pts.scoring.ruleedit import shown
+from pts.scoring.ruleedit import choice_key, shown
 from pts.ui.fields import MonthField, ThaiDateField
 
 
@@ -79,6 +79,10 @@ class RuleSetEditForm(forms.Form):
             label = f.label(lang)
             if f.kind == "bool":
                 field: forms.Field = forms.BooleanField(label=label, required=False, initial=f.value)
+            elif f.kind == "option":  # named choices; ruleedit.apply refuses anything else, naming the field
+                field = forms.CharField(label=label, initial=choice_key(f.value), required=False, help_text=f.help(lang),
+                                        widget=forms.Select(choices=[(c[0], c[2] if lang == "en" else c[1])
+                                                                     for c in f.choices]))
             elif f.choices and any(c[0] == str(f.value) for c in f.choices):
                 field = forms.ChoiceField(label=label, initial=str(f.value), required=False,
                                           choices=[(c[0], c[2] if lang == "en" else c[1]) for c in f.choices])
@@ -97,8 +101,16 @@ class RuleSetEditForm(forms.Form):
             if not out or out[-1]["title"] != title:
                 out.append({"title": title, "fields": [], "row": bool(f.short_th)})
             out[-1]["fields"].append({"bound": self[f.name], "short": f.short_en if self.lang == "en" else f.short_th,
-                                      "text": shown(f.value)})
+                                      "text": self._text(f)})
         return out
+
+
+    def _text(self, f: Any) -> str:
+        """A value as a reader sees it: an option by its choice's name."""
+        if f.kind == "option":
+            return next((c[2] if self.lang == "en" else c[1] for c in f.choices if c[0] == choice_key(f.value)),
+                        shown(f.value))
+        return shown(f.value)
 
 
 class RuleSetImportForm(forms.Form):

@@ -4,7 +4,8 @@ words, applying typed values, and the difference between two versions. Pure: no 
 A rule set is edited as the dict `tomllib` reads from its TOML (floats as Decimal); the edited dict
 is written back by `engine.tomlwrite` and checked by the engine's loader, so the file format stays
 the contract. Fields are found in the dict, not listed here: whatever curves, criteria parts, step
-tables, bands, causes, awards and `[options]` keys a rule set has get a field.
+tables, bands, causes and awards a rule set has get a field, and every `[options]` key the engine
+reads (`engine.options`) gets one with its label, help, named choices and default.
 """
 
 from __future__ import annotations
@@ -18,28 +19,11 @@ from typing import Any
 
 from pts.core.fiscal import fiscal_months
 from pts.core.thai import normalize_digits
+from pts.scoring.engine.options import BY_KEY, OPTIONS, Option
 
 Path = tuple[str | int, ...]
 MEASURES = {"disbursed": ("เบิกจ่าย", "disbursed"), "spent": ("ใช้จ่าย", "spent")}
 MISSING = {"-": ("ไม่มีเป้า", "no target"), "?": ("ยังไม่ทราบ", "unknown")}
-# the options the engine reads today; other keys of [options] are shown by their own name
-OPTION_LABELS = {
-    "percent_rounding": ("การปัดเศษร้อยละก่อนเทียบเป้า", "percent rounding before comparing"),
-    "measure": ("ตัววัด", "measure"),
-    "denominator": ("ฐานการคำนวณร้อยละ", "denominator"),
-    "absent_series": ("เมื่อไม่มีเงินในอนุกรม", "series without money"),
-    "missing_evidence": ("เมื่อไม่มีหลักฐานการกำกับติดตาม", "no governance evidence"),
-}
-OPTION_CHOICES: dict[str, list[tuple[str, str, str]]] = {
-    "percent_rounding": [("exact", "ไม่ปัดเศษ", "exact")] + [(str(n), f"ปัดเป็นทศนิยม {n} ตำแหน่ง", f"{n} decimals")
-                                                              for n in range(7)],
-    "measure": [("disbursed", "เบิกจ่าย", "disbursed"), ("spent", "ใช้จ่าย (รวม PO และสำรองเงินมีหนี้)", "spent")],
-    "denominator": [("current", "เงินจัดสรร ณ เดือนที่วัด", "current allocation"),
-                    ("original", "เงินจัดสรรครั้งแรกของปี", "original allocation")],
-    "absent_series": [("reweight", "โอนน้ำหนักไปส่วนที่มี", "reweight"), ("zero", "ได้ศูนย์", "zero"),
-                      ("full", "ได้เต็ม", "full")],
-    "missing_evidence": [("zero", "ได้ศูนย์", "zero"), ("full", "ได้เต็ม", "full")],
-}
 KEY_LABELS = {
     "points": ("คะแนน", "points"), "max": ("คะแนนเต็ม", "maximum"), "target": ("เป้าหมาย (%)", "target (%)"),
     "cap": ("หักได้ไม่เกิน", "cap"), "weight": ("น้ำหนัก", "weight"), "min_total": ("คะแนนรวมขั้นต่ำ", "minimum total"),
@@ -60,13 +44,15 @@ class Field:
     path: Path
     th: str
     en: str
-    kind: str  # "target" (per cent, "-" or "?"), "percent", "number", "bool", "text"
+    kind: str  # "target" (per cent, "-" or "?"), "percent", "number", "bool", "text", "option" (one of choices)
     group_th: str
     group_en: str
     value: Any
     choices: tuple[tuple[str, str, str], ...] = ()
     short_th: str = ""  # a column heading where the group is laid out as one row (a curve)
     short_en: str = ""
+    help_th: str = ""  # what the value does, and its default (an option)
+    help_en: str = ""
 
     @property
     def name(self) -> str:
@@ -75,6 +61,9 @@ class Field:
 
     def label(self, lang: str) -> str:
         return self.en if lang == "en" else self.th
+
+    def help(self, lang: str) -> str:
+        return self.help_en if lang == "en" else self.help_th
 
 
 def load(text: str) -> dict[str, Any]:
@@ -114,10 +103,9 @@ def fields(doc: dict[str, Any]) -> list[Field]:
 
 
 def _fields(doc: dict[str, Any]) -> Iterator[Field]:
-    for key, value in (doc.get("options") or {}).items():
-        th, en = OPTION_LABELS.get(key, (str(key).replace("_", " "),) * 2)
-        kind = "bool" if isinstance(value, bool) else "text"
-        yield Field(("options", key), th, en, kind, "ตัวเลือก", "options", value, tuple(OPTION_CHOICES.get(key, ())))
+    present = doc.get("options") or {}
+    for option in OPTIONS:  # every option the engine reads (the loader refuses any other key)
+        yield _option_field(option, present.get(option.key, option.default))
     for cid, by_measure in (doc.get("curves") or {}).items():
         s_th, s_en = _series_title(doc, cid)
         for measure, spec in (by_measure or {}).items():
@@ -201,6 +189,28 @@ def _criterion_fields(doc: dict[str, Any], i: int, crit: dict[str, Any], rounds:
                 yield Field(base + ("causes", j, key), f"{th} {k_th}", f"{en}, {k_en}", "number", g_th, g_en, cause[key])
 
 
+def _option_field(option: Option, value: Any) -> Field:
+    """An `[options]` key as its declarative description says: label, help, named choices, default."""
+    choices = tuple((choice_key(c), *_names(option, c)) for c in option.choices)
+    d_th, d_en = _names(option, option.default)
+    return Field(("options", option.key), option.label_th, option.label_en, "option", "ตัวเลือกการคิดคะแนน",
+                 "scoring options", value, choices,
+                 help_th=f"{option.help_th} (ค่าเริ่มต้น: {d_th})", help_en=f"{option.help_en} (default: {d_en})")
+
+
+def choice_key(value: Any) -> str:
+    """A choice as a form sends it: true / false for a bool, the value's text otherwise."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _names(option: Option, value: Any) -> tuple[str, str]:
+    if option.names:
+        return option.name(value, "th"), option.name(value, "en")
+    if isinstance(value, bool):
+        return ("ใช่", "yes") if value else ("ไม่ใช่", "no")
+    return str(value), str(value)
+
+
 def with_targets(doc: dict[str, Any], target_set: dict[str, Any]) -> dict[str, Any]:
     """`doc` with the curves of its target set written into its own [curves] (its own curves win),
     so that an in-app rule set carries every target it is edited and scored with."""
@@ -240,6 +250,15 @@ def parse_value(field: Field, raw: Any) -> tuple[Any, str | None]:
     if field.kind == "bool":
         return bool(raw), None
     text = normalize_digits(str(raw if raw is not None else "")).strip()
+    if field.kind == "option":
+        option = BY_KEY[str(field.path[-1])]
+        for choice in option.choices:
+            if choice_key(choice) == text:
+                return choice, None
+        names_th = ", ".join(c[1] for c in field.choices)
+        names_en = ", ".join(c[2] for c in field.choices)
+        return None, (f'{field.th}: "{text}" ไม่ใช่ตัวเลือกที่มี ({names_th}) / '
+                      f'{field.en}: "{text}" is not one of the choices ({names_en})')
     if field.kind == "text":
         if not text:
             return None, f"{field.th}: ต้องระบุค่า / {field.en}: a value is required"
@@ -291,9 +310,16 @@ def apply(doc: dict[str, Any], values: dict[str, Any]) -> tuple[dict[str, Any], 
         value, error = parse_value(field, values.get(field.name))
         if error:
             errors[field.name] = error
+        elif field.kind == "option" and get(out, field.path) is None:
+            if not _same_choice(value, BY_KEY[str(field.path[-1])].default):  # the default stays unwritten
+                out.setdefault("options", {})[field.path[-1]] = value
         else:
             _set(out, field.path, value)
     return out, errors
+
+
+def _same_choice(a: Any, b: Any) -> bool:
+    return a == b and type(a) is type(b)
 
 
 def field_for(doc: dict[str, Any], path: Path) -> Field | None:
@@ -326,8 +352,8 @@ def path_label(doc: dict[str, Any], path: Path, lang: str = "th") -> str:
             words.append((_series_title(doc, step))[index])
         elif step in KEY_LABELS:
             words.append(KEY_LABELS[step][index])
-        elif step in OPTION_LABELS:
-            words.append(OPTION_LABELS[step][index])
+        elif node is doc.get("options") and step in BY_KEY:
+            words.append(BY_KEY[step].label_en if lang == "en" else BY_KEY[step].label_th)
         elif step in MEASURES:
             words.append(MEASURES[step][index])
         elif step not in ("criteria", "parts", "causes", "items", "groups", "ruleset"):
@@ -371,6 +397,13 @@ def diff(old: dict[str, Any], new: dict[str, Any], lang: str = "th") -> list[Cha
             if Decimal(str(a)) == Decimal(str(b)):  # 50 and 50.0 are the same target
                 continue
         elif a == b and type(a) is type(b):
+            continue
+        option = BY_KEY.get(str(path[1])) if len(path) == 2 and path[0] == "options" else None
+        if option is not None:  # an option by its named choices; a key left out is its default
+            a_words = option.name(option.default if path not in before else a, lang)
+            b_words = option.name(option.default if path not in after else b, lang)
+            if a_words != b_words:
+                out.append(Change(path_label(new if path in after else old, path, lang), a_words, b_words))
             continue
         out.append(Change(path_label(new if path in after else old, path, lang), shown(a), shown(b)))
     return out

@@ -133,7 +133,12 @@ def version_label(version: RuleSetVersion) -> str:
 
 
 def ref_label(ref: str, lang: str = "th") -> str:
-    """What a person sees for a scheme's rule set: its title, never its id."""
+    """What a person sees for a scheme's rule set: its title; its id only when it has none."""
+    return ref_title(ref, lang) or ref
+
+
+def ref_title(ref: str, lang: str = "th") -> str | None:
+    """A rule set's title (an in-app one with its version), or None when the system no longer has it."""
     version = app_version(ref)
     if version is not None:
         name = version.rule_set.name
@@ -142,9 +147,9 @@ def ref_label(ref: str, lang: str = "th") -> str:
         try:
             rules = load_ruleset(ref)
         except RuleSetError:
-            return ref
-        return (rules.label.en if lang == "en" and rules.label.en else rules.label.th) or ref
-    return ref
+            return None
+        return (rules.label.en if lang == "en" and rules.label.en else rules.label.th) or rules.label.en or None
+    return None
 
 
 def choices_for(user: Any, org: Org | None = None, lang: str = "th") -> list[tuple[str, str]]:

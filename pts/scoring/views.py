@@ -175,7 +175,7 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     can_coordinate = can_coordinate_scheme(request.user, obj)
     return paging.render_list(request, "scoring/league.html", "scoring/_league_results.html", {
         "scheme": obj, "rules": rules, "rules_label": _label(rules.label), "sel": sel, "form": sel.form,
-        "frozen_rules": _frozen_rules(sel.frozen, rules) if sel.frozen else "",
+        "frozen_rules": _frozen_rules(sel.frozen, rules) if sel.frozen else ("", ""),
         "criteria": [(c.id, _label(c.heading), _label(c.label), _max_text(c)) for c in criteria], "table": table,
         "provisional": _provisional(rules, sel),
         "checks": [(_label(c.heading), _label(c.label)) for c in rules.checks],
@@ -186,11 +186,19 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     })
 
 
-def _frozen_rules(frozen: FrozenRound, rules: RuleSet) -> str:
-    """The rule set a frozen round was scored with, by its title (never its id)."""
+def _frozen_rules(frozen: FrozenRound, rules: RuleSet) -> tuple[str, str]:
+    """The rule set a frozen round was scored with, by its title, and its id when the system no
+    longer has it (shown only behind a details toggle)."""
     if frozen.app_version_id is not None:
-        return rulesets.ref_label(f"{rulesets.APP_PREFIX}{frozen.app_version_id}", _lang())
-    return rulesets.ref_label(frozen.rule_set, _lang()) if frozen.rule_set != rules.id else _label(rules.label)
+        title = rulesets.ref_title(f"{rulesets.APP_PREFIX}{frozen.app_version_id}", _lang())
+    elif frozen.rule_set == rules.id:
+        title = _label(rules.label) or rules.label.en or rules.label.th
+    else:
+        title = rulesets.ref_title(frozen.rule_set, _lang())
+    if title:
+        return title, ""
+    return _("a rule set no longer in the system (version %(version)s)") % {
+        "version": frozen.rule_set_version or "-"}, frozen.rule_set
 
 
 @login_required

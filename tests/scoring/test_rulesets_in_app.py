@@ -292,3 +292,42 @@ def test_in_english_the_editor_and_history_use_english_labels(world, province):
     client.post(rules_url(province), {Q2: "50"})
     page = client.get(rules_url(province, "rules_history")).content.decode()
     assert "Q2 target (%), overall disbursed" in page and "Version 2" in page
+
+
+# The editor's [options]: Thai labels, help, named choices and defaults (engine.options), validated
+
+ROUNDING = "f-options-percent_rounding"
+
+
+def test_the_editor_shows_each_option_by_its_thai_label_help_and_named_choices(world, province):
+    import re
+
+    from pts.scoring.engine.options import OPTIONS
+
+    ruleset_start(actor=world.carol, scheme=province)
+    page = client_for(world.carol).get(rules_url(province)).content.decode()
+    assert f'<select name="{ROUNDING}"' in page
+    assert '<option value="2">ปัดเป็นทศนิยม 2 ตำแหน่ง</option>' in page
+    assert "การปัดเศษร้อยละก่อนเทียบเป้าหมาย" in page and "(ค่าเริ่มต้น: ไม่ปัดเศษ)" in page
+    text = re.sub(r"<[^>]+>", " ", page)  # what a reader sees: no attributes (the field names are keys)
+    for option in OPTIONS:
+        assert option.label_th in text
+        assert option.key not in text, option.key
+
+
+def test_an_option_is_saved_by_its_choice_and_a_bad_one_refused_naming_the_field(world, province):
+    ruleset_start(actor=world.carol, scheme=province)
+    province.refresh_from_db()
+    pinned, count = province.rule_set, RuleSetVersion.objects.count()
+    client = client_for(world.carol)
+    response = client.post(rules_url(province), {ROUNDING: "ten"})
+    assert response.status_code == 400
+    [error] = response.context["form"].errors[ROUNDING]
+    assert error.startswith('การปัดเศษร้อยละก่อนเทียบเป้าหมาย: "ten" ไม่ใช่ตัวเลือกที่มี (ไม่ปัดเศษ, ')
+    province.refresh_from_db()
+    assert province.rule_set == pinned and RuleSetVersion.objects.count() == count
+    assert client.post(rules_url(province), {ROUNDING: "2"}).status_code == 302
+    province.refresh_from_db()
+    assert ruleedit.load(rulesets.app_version(province.rule_set).toml)["options"]["percent_rounding"] == 2
+    history = client.get(rules_url(province, "rules_history")).content.decode()
+    assert "การปัดเศษร้อยละก่อนเทียบเป้าหมาย" in history and "ปัดเป็นทศนิยม 2 ตำแหน่ง" in history

@@ -8,7 +8,8 @@ different codes be summed; without it a second such row is a duplicate.
 Evidence: header `unit,item,posted[,month]`; `month` names the month a monthly item reports on.
 Both: UTF-8 (with or without BOM) or cp874, read by `pts.core.csvread` (streamed, errors capped).
 Every row is validated and the errors collected (line, column, value, Thai / English) before
-anything is built. The common case, plain ASCII digits, is parsed with int() and no Decimal.
+anything is built. The common case, plain ASCII digits, is parsed with int() and no Decimal;
+every amount, however read, is held to the one ceiling (`pts.core.money.check_amount`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import BinaryIO
 from pts.core.categories import CATEGORY_NAMES, CATEGORY_TH, fund_code_category, is_fund_code
 from pts.core.csvread import CsvError, Issue, IssueLog, Table, decode
 from pts.core.fiscal import FiscalError, Month, parse_date, parse_month
-from pts.core.money import MoneyError, parse_satang
+from pts.core.money import MoneyError, check_amount, max_amount_satang, parse_satang
 from pts.core.thai import DigitError, bilingual, foreign_digit, foreign_digit_message, strict_digits
 from pts.scoring.engine.inputs import CATEGORIES, Evidence, Figures, UnitData
 from pts.scoring.engine.rules import RuleSet
@@ -154,6 +155,7 @@ def _read_fast(text: str, rules: RuleSet) -> list[UnitData] | None:
     months_of = _MonthIndex(fiscal, rules.fiscal_year)
     by_unit = _UnitRows()
     odd = "_" in text or "+" in text  # characters int() takes that an amount may not have
+    limit = max_amount_satang()  # disbursed <= allocated below, so allocated is the one to check
     rows = 0
     try:
         for fields in reader:
@@ -169,7 +171,7 @@ def _read_fast(text: str, rules: RuleSet) -> list[UnitData] | None:
                 disbursed = int(d.replace(".", "", 1)) if d[-3:-2] == "." else int(d) * 100
             except ValueError:
                 allocated, disbursed = _fast_amount(a), _fast_amount(d)
-            if disbursed > allocated or disbursed < 0 or (odd and ("_" in a or "_" in d or "+" in a or "+" in d)):
+            if allocated > limit or disbursed > allocated or disbursed < 0 or (odd and ("_" in a or "_" in d or "+" in a or "+" in d)):
                 raise _Bail
             row = by_unit[unit][months_of[label]]
             if category in row:
@@ -204,6 +206,7 @@ def _read_rows(source: str | BinaryIO, rules: RuleSet) -> tuple[list[UnitData], 
     iu, im, ia, idis = (cols[k] for k in ("unit", "month", "allocated", "disbursed"))
     ic, icm, ifund = cols.get("category"), cols.get("committed"), cols.get("fund")
     fiscal = {m: i for i, m in enumerate(rules.months)}
+    limit = max_amount_satang()
     month_cache: dict[str, int | str] = {}
     warnings = IssueLog()
     cells: dict[str, dict[int, tuple[int, int, int, int]]] = {}
@@ -233,12 +236,23 @@ def _read_rows(source: str | BinaryIO, rules: RuleSet) -> tuple[list[UnitData], 
                 amounts.append(0)
                 continue
             text = row[index]
-            if text.isascii() and text.isdigit():
-                amounts.append(int(text) * 100)
-                continue
-            whole, dot, frac = text.partition(".")
-            if dot and len(frac) <= 2 and whole.isascii() and whole.isdigit() and frac.isascii() and frac.isdigit():
-                amounts.append(int(whole) * 100 + int(frac.ljust(2, "0")))
+            satang: int | None = None
+            if len(text) > 24:  # far past the ceiling; int() refuses 4,300 digits: parse_satang words it
+                pass
+            elif text.isascii() and text.isdigit():
+                satang = int(text) * 100
+            else:
+                whole, dot, frac = text.partition(".")
+                if dot and len(frac) <= 2 and whole.isascii() and whole.isdigit() and frac.isascii() and frac.isdigit():
+                    satang = int(whole) * 100 + int(frac.ljust(2, "0"))
+            if satang is not None:
+                if satang > limit:
+                    try:
+                        check_amount(satang, maximum=limit)
+                    except MoneyError as exc:
+                        log.add(Issue(line, column, text, str(exc)))
+                    satang = 0
+                amounts.append(satang)
                 continue
             if column == "committed" and not text.strip():
                 amounts.append(0)

@@ -369,3 +369,13 @@ def test_the_doh_checks_come_apart_from_the_scored_items(tmp_path: Path, capsys:
          "th": "ค่าใช้จ่ายฝึกอบรม ประชุม สัมมนา ธ.ค. 65: ตรวจไม่ได้ (ไม่มีเงินจัดสรร)"}]}}
     code, out, _ = run(capsys, "--rules", "doh-kpi23-2566", "--input", str(write(tmp_path / "in.csv", U01)))
     assert "ฝึกอบรม ไตรมาส 1" in out.splitlines()[1]
+
+
+def test_the_table_title_is_the_rule_sets_label_and_version_never_its_id(tmp_path: Path, capsys) -> None:
+    path = write(tmp_path / "in.csv", U01)
+    code, out, _ = run(capsys, "--rules", "doh-kpi23-2566", "--input", str(path))
+    assert code == 0
+    assert out.splitlines()[0] == "ตัวชี้วัดที่ 2.3 ร้อยละของการเบิกจ่ายงบประมาณ ปีงบประมาณ พ.ศ. 2566 (กรมอนามัย) (ฉบับ 2566.1)"
+    assert "doh-kpi23-2566" not in out
+    code, out, _ = run(capsys, "--rules", "doh-kpi23-2566", "--input", str(path), "--lang", "en")
+    assert out.splitlines()[0] == "DOH KPI 2.3 percentage of budget disbursement, FY2566 (version 2566.1)"

@@ -14,6 +14,7 @@ import pytest
 
 from pts.scoring import ruleedit
 from pts.scoring.engine import RuleSetError, load_ruleset, parse_ruleset, shipped_rulesets
+from pts.scoring.engine.options import BY_KEY, OPTIONS
 from pts.scoring.engine.targets import SHIPPED_DIR, resolve
 from pts.scoring.engine.tomlwrite import dumps
 
@@ -115,15 +116,40 @@ def test_a_bad_target_is_refused_naming_the_field(typed: str, named: str) -> Non
     assert errors[q2.name].startswith("เป้าหมายไตรมาส 2 (%) ภาพรวม เบิกจ่าย: ") and named in errors[q2.name]
 
 
-def test_options_of_any_kind_get_a_field_and_round_trip() -> None:
-    """Options another part of the engine may add: a bool is a checkbox, a string a text field."""
-    doc = ruleedit.load('[ruleset]\nid = "x"\n[options]\nround_half_even = true\nstyle = "strict"\n')
-    by_path = {f.path: f for f in ruleedit.fields(doc)}
-    assert by_path[("options", "round_half_even")].kind == "bool"
-    assert by_path[("options", "style")].kind == "text"
-    edited, errors = ruleedit.apply(doc, {by_path[("options", "style")].name: "lenient"})  # the box unticked
+def test_every_option_has_its_thai_label_help_named_choices_and_default() -> None:
+    """The options come from engine.options: no key is what a Thai reader sees."""
+    doc = ruleedit.load((SHIPPED_DIR / "doh-kpi23-2566.toml").read_text(encoding="utf-8"))
+    options = {f.path[1]: f for f in ruleedit.fields(doc) if f.path[0] == "options"}
+    assert set(options) == {o.key for o in OPTIONS}  # also those the file leaves out
+    for key, f in options.items():
+        option = BY_KEY[key]
+        assert (f.kind, f.th, f.en) == ("option", option.label_th, option.label_en)
+        assert f.help_th.startswith(option.help_th) and "ค่าเริ่มต้น: " in f.help_th
+        thai = [f.th, f.group_th, f.help_th, *(c[1] for c in f.choices)]
+        assert not any(key in text for text in thai), (key, thai)
+        assert [c[0] for c in f.choices] == [str(c) for c in option.choices]
+    rounding = options["percent_rounding"]
+    assert rounding.choices[0][1:] == ("ไม่ปัดเศษ", "exact") and rounding.choices[3][1] == "ปัดเป็นทศนิยม 2 ตำแหน่ง"
+    assert rounding.help_th.endswith("(ค่าเริ่มต้น: ไม่ปัดเศษ)")
+    assert options["no_money"].help_th.endswith("(ค่าเริ่มต้น: ได้ 0 คะแนนและจัดอันดับ)")
+
+
+def test_an_option_is_validated_written_as_its_toml_value_and_its_default_left_out() -> None:
+    doc = ruleedit.load((SHIPPED_DIR / "doh-kpi23-2566.toml").read_text(encoding="utf-8"))
+    del doc["options"]["no_money"]  # a file that leaves an option out
+    by_key = {f.path[1]: f for f in ruleedit.fields(doc) if f.path[0] == "options"}
+    edited, errors = ruleedit.apply(doc, {by_key["percent_rounding"].name: "2", by_key["no_money"].name: "zero",
+                                          by_key["absent_series"].name: "zero"})
     assert errors == {}
-    assert ruleedit.load(dumps(edited))["options"] == {"round_half_even": False, "style": "lenient"}
+    written = ruleedit.load(dumps(edited))["options"]
+    assert written["percent_rounding"] == 2 and written["absent_series"] == "zero"  # an integer in the file
+    assert "no_money" not in written  # left out of the file, it was the default: today's file unchanged
+    assert parse_ruleset(dumps(edited), source="x.toml").options.percent_rounding == 2
+    changes = {c.label: (c.before, c.after) for c in ruleedit.diff(doc, edited)}
+    assert changes["การปัดเศษร้อยละก่อนเทียบเป้าหมาย"] == ("ไม่ปัดเศษ", "ปัดเป็นทศนิยม 2 ตำแหน่ง")
+    assert changes["อนุกรมที่ไม่มีเงินในรอบ"] == ("ย้ายน้ำหนักไปส่วนที่มี", "ได้ 0 คะแนน")
+    _edited, errors = ruleedit.apply(doc, {by_key["measure"].name: "spent-ish"})
+    assert errors[by_key["measure"].name].startswith('ตัวเลขที่ใช้วัด: "spent-ish" ไม่ใช่ตัวเลือกที่มี (เบิกจ่าย, ')
 
 
 def test_step_tables_and_thresholds_are_editable_per_round() -> None:
