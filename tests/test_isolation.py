@@ -45,7 +45,7 @@ ADMIN_NAMESPACES = {"admin"}
 # Public by design: signing in and choosing the language.
 PUBLIC_NAMES = {"login", "set_language"}
 # Keywords that alone name a list rather than one of A's objects.
-CONTEXT_KWARGS = {"be_year"}
+CONTEXT_KWARGS = {"be_year", "round_no"}
 # Tables that change on their own (sessions, sign-in throttling) are not part of "nothing changed".
 VOLATILE_APPS = {"sessions", "axes"}
 
@@ -91,6 +91,7 @@ def build_a_world(world: Any) -> AWorld:
     from pts.reporting import actions as reporting
     from pts.reporting.models import ReportingPeriod
     from pts.schemes.actions import scheme_create
+    from pts.scoring.actions import scores_freeze
     from pts.scoring.deductions import deduction_record
 
     a, b, carol, alice, bob = world.unit_a, world.unit_b, world.carol, world.alice, world.bob
@@ -142,6 +143,7 @@ def build_a_world(world: Any) -> AWorld:
                                  month=date(2022, 11, 1), note=MARKER, now=at(2022, 12, 2))
     # A asks for its (locked) October period of the shared scheme to be reopened
     reopen = reporting.reopen_request(actor=alice, period=shared_period, unit=a, reason=MARKER, now=at(2022, 10, 25))
+    scores_freeze(actor=carol, scheme=a_scheme, round_no=1, as_of=date(2023, 2, 28))  # its result names A
     return AWorld(
         world=world, movement=movement, reservation=reservation, shared_scheme=shared,
         shared_period=shared_period, a_scheme=a_scheme, a_period=a_period, report=report, evidence=evidence,
@@ -173,6 +175,8 @@ A_OBJECTS = {
     "event_id": lambda aw: aw.deduction.pk,
     # A's request to reopen its period of the shared scheme
     "request_id": lambda aw: aw.reopen.pk,
+    # the round frozen in A's own scheme (a round number alone names no unit: see CONTEXT_KWARGS)
+    "round_no": lambda aw: 1,
 }
 # With another of A's objects in the URL, the shared scheme and its period are tried too
 # (e.g. A's report in a period bob also reports in).

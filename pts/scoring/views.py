@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, cast
 from urllib.parse import urlencode
@@ -23,10 +24,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from pts.budget import years
 from pts.core import clock
+from pts.core.fiscal import thai_date_numeric
 from pts.core.thai import bilingual
 from pts.organisations import scope
 from pts.organisations.models import Org
@@ -50,7 +52,9 @@ from pts.scoring.forms import (
 from pts.scoring.models import DeductionEvent, FrozenRound, RuleSetVersion
 from pts.scoring.sources import deduction_causes, deductions_visible_to
 from pts.ui import paging
+from pts.ui.exports import csv_response, xlsx_response
 from pts.ui.forms import action_error_text, add_action_errors
+from pts.ui.templatetags.pts import thai_date
 
 
 def _scheme(request: HttpRequest, code: str) -> Scheme:
@@ -334,6 +338,7 @@ def override(request: SignedInRequest, scheme: str, unit_id: int) -> HttpRespons
 @require_POST
 @readable_rules
 def freeze(request: SignedInRequest, scheme: str) -> HttpResponse:
+    """Freezing cannot be undone: a post without `confirm` only shows what would be frozen and asks again."""
     obj = _scheme(request, scheme)
     if not can_coordinate_scheme(request.user, obj):
         raise PermissionDenied
@@ -343,13 +348,79 @@ def freeze(request: SignedInRequest, scheme: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(url)
+    round_no, as_of = form.cleaned_data["round_no"], form.cleaned_data["as_of"]
+    if not request.POST.get("confirm"):
+        return render(request, "scoring/freeze_confirm.html", {
+            "scheme": obj, "form": form, "round_label": dict(_rounds(rules)).get(round_no, round_no), "as_of": as_of,
+            "rules_label": _label(rules.label), "back": f"{url}?{urlencode({'round': round_no, 'as_of': thai_date_numeric(as_of)})}",
+        })
     try:
         frozen = actions.scores_freeze(actor=request.user, scheme=obj, now=clock.now(), **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, action_error_text(exc))
         return redirect(url)
     messages.success(request, _("Round %(round)s was frozen.") % {"round": frozen.round_no})
-    return redirect(f"{url}?round={frozen.round_no}")
+    return redirect("scoring:frozen", scheme=obj.code, round_no=frozen.round_no)
+
+
+def _frozen(request: HttpRequest, scheme: str, round_no: int) -> tuple[Scheme, RuleSet, FrozenRound]:
+    obj = _scheme(request, scheme)
+    frozen = get_object_or_404(FrozenRound.objects.select_related("frozen_by"), scheme=obj, round_no=round_no)
+    return obj, queries.rules_for(obj), frozen
+
+
+@login_required
+@require_safe
+@readable_rules
+def frozen(request: HttpRequest, scheme: str, round_no: int) -> HttpResponse:
+    """A frozen round: when, as of which day, with which rule set, and its result to download."""
+    obj, rules, frz = _frozen(request, scheme, round_no)
+    return render(request, "scoring/frozen.html", {
+        "scheme": obj, "frozen": frz, "round_label": dict(_rounds(rules)).get(frz.round_no, frz.round_no),
+        "frozen_rules": _frozen_rules(frz, rules),
+        "league": f"{reverse('scoring:league', kwargs={'scheme': obj.code})}?round={frz.round_no}",
+    })
+
+
+def _frozen_table(request: HttpRequest, obj: Scheme, rules: RuleSet,
+                  frz: FrozenRound) -> tuple[list[str], list[list[Any]]]:
+    """The frozen round as the league table shows it (overrides applied), rows of the units the user may see."""
+    sel = _select({"round": frz.round_no}, obj, rules, user=request.user)
+    results, overrides = _results(obj, rules, sel)
+    units = {code: LeagueUnit(pk, code, name_th, name_en)
+             for pk, code, name_th, name_en in obj.units.values_list("pk", "code", "name_th", "name_en")}
+    visible = set(scheme_units_visible(request.user, obj).values_list("code", flat=True))
+    rows = queries.league(rules, results, round_no=frz.round_no, units=cast("dict[str, Org]", units),
+                          visible_codes=visible, overridden=overrides.keys())
+    groups = {g.id: _label(g.label) for g in rules.size_groups}
+    awards = {a.id: _label(a.label) for a in rules.awards}
+    round_label = dict(_rounds(rules)).get(frz.round_no, str(frz.round_no))
+    as_of = thai_date(frz.as_of)
+    header = [_("Rank"), _("Unit code"), _("Unit"), _("Size group"),
+              *[_label(c.heading) for c in rules.criteria], _("Total points"), _("Maximum points"), _("Award"), _("Round"), _("As of")]
+    table = []
+    for row in rows:
+        r = row.result
+        scores = [Decimal(points(r.items[c.id].score)) if r.assessed else _("Not assessed") for c in rules.criteria]
+        table.append([row.rank if row.rank is not None else "", row.unit.code, row.unit.name,
+                      groups.get(r.size_group or "", ""), *scores, Decimal(points(r.total)), Decimal(points(r.max)),
+                      awards.get(r.award or "", ""), round_label, as_of])
+    return header, table
+
+
+@login_required
+@require_safe
+@readable_rules
+def frozen_export(request: HttpRequest, scheme: str, round_no: int, fmt: str) -> HttpResponse:
+    """The frozen result as CSV or xlsx: Thai headers, BE dates, unit codes and names, points to 4 decimals."""
+    obj, rules, frz = _frozen(request, scheme, round_no)
+    header, rows = _frozen_table(request, obj, rules, frz)
+    name = f"{obj.code}-round-{frz.round_no}-{frz.as_of.isoformat()}"
+    if fmt == "csv":
+        return cast(HttpResponse, csv_response(f"{name}.csv", header, rows))  # not streamed: a league's rows
+    four = {i: "0.0000" for i in range(4, len(header) - 3)}  # the criteria, total and maximum
+    return xlsx_response(f"{name}.xlsx", header, rows, sheet=_("Round %(round)s") % {"round": frz.round_no},
+                         number_formats=four)
 
 
 @login_required

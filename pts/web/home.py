@@ -61,6 +61,19 @@ class SchemeLine:
     period: ReportingPeriod | None
     report: MonthlyReport | None
     locked: bool
+    # the period just past whose report was never sent (None when sent): its way in, locked or reopened
+    overdue: ReportingPeriod | None = None
+    overdue_locked: bool = False
+
+
+def overdue_period(scheme: Scheme, unit: Org, today: date) -> ReportingPeriod | None:
+    """The latest period whose deadline has passed, if the unit's report for it was never submitted
+    (missing or still a draft; a returned report is listed on its own)."""
+    period = ReportingPeriod.objects.filter(scheme=scheme, deadline__lt=today).order_by("-deadline", "-month").first()
+    if period is None:
+        return None
+    sent = MonthlyReport.objects.filter(period=period, unit=unit).exclude(state=ReportState.DRAFT).exists()
+    return None if sent else period
 
 
 @dataclass
@@ -122,10 +135,13 @@ def officer_home(user: Any, today: date, now: Any) -> list[OfficerUnit]:
         for scheme in evaluated.get(unit.pk, []):
             period = current_period(scheme, today)
             report = None if period is None else MonthlyReport.objects.filter(period=period, unit=unit).first()
+            overdue = overdue_period(scheme, unit, today)
             line.schemes.append(SchemeLine(
                 scheme=scheme, as_of=as_of,
                 positions=positions(scheme=scheme, rules=rules_for(scheme), units=[unit], as_of=as_of),
-                period=period, report=report, locked=period.is_locked_for(unit.pk, now) if period else False))
+                period=period, report=report, locked=period.is_locked_for(unit.pk, now) if period else False,
+                overdue=overdue if overdue != period else None,
+                overdue_locked=overdue.is_locked_for(unit.pk, now) if overdue else False))
         out.append(line)
     return out
 

@@ -184,3 +184,14 @@ def test_the_board_reopens_a_locked_period_for_one_unit_and_refuses_a_bad_date_n
     officer = signed_in(world.bob).get(
         reverse("reporting:report_edit", kwargs={"period_id": period.pk, "unit_id": world.unit_b.pk})).content.decode()
     assert "ปิดรับรายงานแล้ว" not in officer and 'name="action" value="submit"' in officer
+
+
+def test_the_boards_reopen_boxes_start_at_the_default_correction_date(setup, settings):
+    world, _scheme, period = setup
+    settings.PTS_TODAY = "2022-11-25"
+    actions.reopen_request(actor=world.alice, period=period, unit=world.unit_a, reason="ลืม", now=AFTER)
+    board = signed_in(world.carol).get(reverse("reporting:period_status", kwargs={"period_id": period.pk}))
+    html = board.content.decode()
+    until = thai_date_numeric(date(2022, 11, 25) + timedelta(days=settings.PTS_CORRECTION_DAYS))
+    # the request's box and each unit's box: one click reopens, no date to type
+    assert html.count(f'name="until" value="{until}"') == 1 + 2

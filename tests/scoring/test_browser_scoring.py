@@ -194,11 +194,16 @@ def test_the_coordinator_freezes_a_round_and_sees_a_later_disbursement_against_i
     freeze.locator("select[name=round_no]").select_option("1")
     freeze.locator("input[name=as_of]").fill("28/02/2566")
     freeze.locator("button[type=submit]").click()
-    page.wait_for_url("**/?round=1")
+    page.wait_for_url("**/freeze/")  # asks first, saying what freezing means
+    assert "ไม่สามารถยกเลิกได้" in page.locator("main").inner_text() and not FrozenRound.objects.exists()
+    page.get_by_role("button", name="ยืนยันบันทึกผลรอบนี้").click()
+    page.wait_for_url("**/rounds/1/frozen/")
     assert page.locator(".messages").inner_text() == "บันทึกผลรอบ 1 แล้ว"
+    assert FrozenRound.objects.get().as_of == date(2023, 2, 28)
+    page.get_by_role("link", name="ตารางจัดอันดับ").last.click()
+    page.wait_for_url("**/?round=1")
     assert page.locator(".badge.ok").first.inner_text() == "บันทึกผลแล้ว"
     assert page.locator("form[action$='/freeze/']").count() == 0  # once per round
-    assert FrozenRound.objects.get().as_of == date(2023, 2, 28)
 
     pay(world.unit_a, 50_000_00, date(2022, 12, 10), "capital")  # capital now on target in December too
     page.reload()

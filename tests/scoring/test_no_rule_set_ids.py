@@ -23,7 +23,7 @@ def visible(html: str) -> str:
 def freeze(client, scheme, user):
     client.force_login(user)
     response = client.post(reverse("scoring:freeze", kwargs={"scheme": scheme.code}),
-                           {"round_no": 1, "as_of": "28/02/2566"})
+                           {"round_no": 1, "as_of": "28/02/2566", "confirm": "1"})
     assert response.status_code == 302
     return FrozenRound.objects.get()
 

@@ -95,7 +95,7 @@ def test_the_coordinator_freezes_a_round_and_the_card_then_shows_a_later_change(
 
     login(client, world.carol)
     response = client.post(reverse("scoring:freeze", kwargs={"scheme": ledger.code}),
-                           {"round_no": 1, "as_of": "28/02/2566"})
+                           {"round_no": 1, "as_of": "28/02/2566", "confirm": "1"})
     assert response.status_code == 302
     frozen = FrozenRound.objects.get()
     assert frozen.as_of == date(2023, 2, 28) and frozen.frozen_by == world.carol
@@ -205,3 +205,83 @@ def test_leftover_capital_reallocated_in_the_ledger_is_checked_against_its_dates
     found = checks["เงินเหลือจ่ายภายใน 1 เดือน"]
     assert found["state"] == "failed"
     assert any("เมื่อ 10 มี.ค. 2566 ต้องเบิกจ่ายภายใน 10 เม.ย. 2566: เบิกจ่ายแล้ว 0.00 บาท" in line for line in found["lines"])
+
+
+# -- freezing asks first, then offers the frozen result ------------------------------------------
+
+FREEZE = {"round_no": 1, "as_of": "28/02/2566"}
+
+
+def freeze_url(scheme):
+    return reverse("scoring:freeze", kwargs={"scheme": scheme.code})
+
+
+def test_a_freeze_without_confirm_only_shows_what_freezing_means(client, ledger, world):
+    page = login(client, world.carol).post(freeze_url(ledger), FREEZE)
+    assert page.status_code == 200 and not FrozenRound.objects.exists()
+    html = page.content.decode()
+    assert "ไม่สามารถยกเลิกได้" in html and "28 ก.พ. 2566" in html and "รอบ 5 เดือนแรก" in html
+    assert 'name="confirm"' in html and 'value="28/02/2566"' in html  # the second click posts the same round and date
+    assert "2023" not in html and ledger.rule_set not in html
+
+
+def test_the_confirmed_freeze_lands_on_the_downloads_of_the_frozen_result(client, ledger, world):
+    response = login(client, world.carol).post(freeze_url(ledger), FREEZE | {"confirm": "1"})
+    url = reverse("scoring:frozen", kwargs={"scheme": ledger.code, "round_no": 1})
+    assert response.status_code == 302 and response["Location"] == url
+    html = client.get(url).content.decode()
+    assert reverse("scoring:frozen_csv", kwargs={"scheme": ledger.code, "round_no": 1}) in html
+    assert reverse("scoring:frozen_xlsx", kwargs={"scheme": ledger.code, "round_no": 1}) in html
+    assert url in client.get(league_url(ledger, round=1)).content.decode()  # the league table links to it too
+
+
+def frozen_csv(client, scheme):
+    response = client.get(reverse("scoring:frozen_csv", kwargs={"scheme": scheme.code, "round_no": 1}))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    import csv
+    import io
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_the_frozen_csv_has_thai_headers_be_dates_codes_names_and_four_decimals(client, ledger, world):
+    from pts.scoring.actions import scores_freeze
+
+    scores_freeze(actor=world.carol, scheme=ledger, round_no=1, as_of=date(2023, 2, 28))
+    rows = frozen_csv(login(client, world.carol), ledger)
+    header, body = rows[0], {r[1]: r for r in rows[1:]}
+    assert header[:3] == ["อันดับ", "รหัสหน่วยงาน", "หน่วยงาน"] and header[-5:-2] == ["คะแนนรวม", "คะแนนเต็ม", "รางวัล"]
+    assert body["AG-A"][2] == "หน่วยงานเอ" and body["AG-A"][-5:-3] == ["4.3000", "5.0000"]
+    assert body["AG-B"][0] == "1" and body["AG-B"][-1] == "28 ก.พ. 2566"
+
+
+def test_the_frozen_export_neutralises_formulas_and_bob_gets_only_his_row(client, ledger, world):
+    from pts.organisations.models import Org
+    from pts.scoring.actions import scores_freeze
+
+    scores_freeze(actor=world.carol, scheme=ledger, round_no=1, as_of=date(2023, 2, 28))
+    Org.objects.filter(pk=world.unit_b.pk).update(name_th="=HYPERLINK(\"http://x\")")
+    rows = frozen_csv(login(client, world.bob), ledger)
+    assert [r[1] for r in rows[1:]] == ["AG-B"] and rows[1][2] == "'=HYPERLINK(\"http://x\")"
+    client.logout()
+    response = login(client, world.carol).get(reverse("scoring:frozen_xlsx", kwargs={"scheme": ledger.code,
+                                                                                      "round_no": 1}))
+    import io
+
+    from openpyxl import load_workbook
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0][:3] == ("อันดับ", "รหัสหน่วยงาน", "หน่วยงาน") and sheet.title == "รอบ 1"
+    by_code = {v[1]: v for v in values[1:]}
+    assert by_code["AG-B"][2] == "'=HYPERLINK(\"http://x\")" and by_code["AG-A"][-5] == 4.3
+    assert sheet.cell(2, len(values[0]) - 4).number_format == "0.0000"
+
+
+def test_an_outsider_gets_404_for_the_frozen_result_and_its_downloads(client, ledger, world):
+    from pts.scoring.actions import scores_freeze
+
+    scores_freeze(actor=world.carol, scheme=ledger, round_no=1, as_of=date(2023, 2, 28))
+    other = make_org(kind=OrgKind.PROVINCE, code="PROV-X", name_th="จังหวัดอื่น")
+    login(client, make_user(username="stranger", role=Role.COORDINATOR, org=other))
+    for name in ("scoring:frozen", "scoring:frozen_csv", "scoring:frozen_xlsx"):
+        assert client.get(reverse(name, kwargs={"scheme": ledger.code, "round_no": 1})).status_code == 404
+    assert client.get(reverse("scoring:frozen", kwargs={"scheme": "nope", "round_no": 1})).status_code == 404

@@ -105,3 +105,26 @@ def test_an_executive_lands_on_the_scheme_overview(world, money):
 def test_an_executive_without_a_scheme_still_gets_a_home_page(world):
     response = signed_in(world.erin).get("/")
     assert response.status_code == 200 and "PROV-T" in response.content.decode()
+
+
+def test_a_missed_report_of_the_month_just_past_stays_on_the_officers_home_with_its_way_in(world, settings):
+    """After November's deadline the home page shows December's report; November's, never sent, is not
+    lost: it is listed with the link that asks for the locked period to be reopened, and goes once sent."""
+    from pts.reporting import actions as reporting
+    from tests.reporting.factories import allocate, at, period_of
+
+    allocate(world, world.unit_b, "operating", 1_000_000_00)
+    scheme = make_scheme(world, units=[world.unit_b])
+    november = period_of(scheme, 2022, 11)
+    (line,) = officer_home(world.bob, date(2022, 11, 25), at(2022, 11, 25))[0].schemes
+    assert line.period == period_of(scheme, 2022, 12) and line.overdue == november and line.overdue_locked
+    settings.PTS_TODAY = "2022-11-25"
+    html = signed_in(world.bob).get(reverse("home")).content.decode()
+    assert "รายงานเดือน พ.ย. 65 ยังไม่ได้ส่งภายในกำหนด 20 พ.ย. 2565" in html
+    edit = reverse("reporting:report_edit", kwargs={"period_id": november.pk, "unit_id": world.unit_b.pk})
+    assert f'<a href="{edit}">ขอเปิดรับรายงาน</a>' in html
+    report = reporting.report_save_draft(actor=world.bob, period=november, unit=world.unit_b,
+                                         lines={"operating": (0, 0)}, obstacles="", version=0, now=at(2022, 11, 16))
+    assert officer_home(world.bob, date(2022, 11, 25), at(2022, 11, 25))[0].schemes[0].overdue == november  # a draft
+    reporting.report_submit(actor=world.bob, report=report, version=report.version, now=at(2022, 11, 16))
+    assert officer_home(world.bob, date(2022, 11, 25), at(2022, 11, 25))[0].schemes[0].overdue is None
