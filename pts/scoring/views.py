@@ -162,8 +162,10 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     criteria = [c for c in rules.criteria]
     groups = {g.id: _label(g.label) for g in rules.size_groups}
     awards = {a.id: _label(a.label) for a in rules.awards}
+    ranked = queries.ranked_per_group(results, round_no=sel.round_no, units=units)
     table = [{
-        "unit": row.unit, "rank": row.rank, "group": groups.get(row.result.size_group or "", ""),
+        "unit": row.unit, "rank": row.rank, "of": ranked[row.result.size_group] if row.rank else 0,
+        "group": groups.get(row.result.size_group or "", "") if row.rank else "",
         "award": awards.get(row.result.award or "", ""), "assessed": row.result.assessed,
         "items": [(points(row.result.items[c.id].score) if row.result.assessed else "-", c.id in row.overridden)
                   for c in criteria],

@@ -91,6 +91,28 @@ def crawl(page, base: str, username: str, slugs: set[str], shoot=None) -> tuple[
     return visited, problems
 
 
+PRINTED = """() => {
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+  const main = document.querySelector('main');
+  return {
+    page: getComputedStyle(document.body).page,
+    nav: [...document.querySelectorAll('.topbar, .mainnav, .breadcrumb')].some(shown),
+    controls: [...document.querySelectorAll('main input:not([type=hidden]), main select, main button')].filter(shown).length,
+    narrow: [...document.querySelectorAll('main table')].filter(t => t.getBoundingClientRect().width < main.clientWidth - 1).length,
+  };
+}"""
+
+
+def printed(page, base: str, url: str) -> dict:
+    """How `url` lays out for the printer: its named page, and whether menus, controls or a narrow table show."""
+    page.emulate_media(media="print")
+    try:
+        page.goto(base + url)
+        return page.evaluate(PRINTED)
+    finally:
+        page.emulate_media(media="screen")
+
+
 @pytest.fixture
 def wide(browser):
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="th-TH")
@@ -118,4 +140,10 @@ def test_no_page_the_demo_users_reach_is_wider_than_an_office_screen_or_shows_an
                                    shoot if request.config.getoption("--screenshots") else None)
             assert len(visited) >= 10, f"{username} reached only {visited}"
             problems += found
+            if username == "treasury":
+                board = next(u for u in visited if re.fullmatch(r"/reports/periods/\d+/(\?.*)?", u))
+                league = next(u for u in visited if re.fullmatch(r"/scores/[^/]+/", u))
+                for url in (board, league, "/procurement/2566/late/"):
+                    assert printed(wide, live_server.url, url) == {
+                        "page": "landscape", "nav": False, "controls": 0, "narrow": 0}, url
     assert not problems, "\n".join(problems)
