@@ -7,6 +7,7 @@ table holds only the rows of the units they may see, ranked among every unit of 
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pts.core import clock
+from pts.core.fiscal import parse_month
 from pts.core.thai import bilingual
 from pts.organisations import scope
 from pts.organisations.models import Org
@@ -47,7 +49,7 @@ from pts.scoring.forms import (
     RuleSetImportForm,
 )
 from pts.scoring.models import DeductionEvent, FrozenRound, RuleSetVersion
-from pts.scoring.sources import deduction_causes, deductions_visible_to
+from pts.scoring.sources import deduction_causes, deductions_visible_to, recorded_deductions
 from pts.ui import paging
 from pts.ui.forms import action_error_text, add_action_errors
 
@@ -235,6 +237,20 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
     causes = deduction_causes(rules)
     if can_coordinate and causes and deduction_form is None:
         deduction_form = DeductionForm(causes=_cause_choices(rules))
+    # the engine's deductions that no one recorded (derived from the ledger and the procurement rounds)
+    # are shown apart from the coordinator's; a recorded event counts once against one engine line
+    lines = [ln for c in rules.criteria if c.kind == "deductions" and result and c.id in result.items
+             for ln in result.items[c.id].lines if ln.code == "deduction"]
+    months = sorted({parse_month(ln.facts["month"]) for ln in lines})
+    kept = Counter((d.cause, d.month.iso(), d.note) for d in recorded_deductions(
+        scheme=obj, rules=rules, months=months, unit_ids=[unit.pk], as_of=sel.as_of).get(unit.pk, ()))
+    automatic = []
+    for ln in lines:
+        key = (ln.facts["cause"], ln.facts["month"], ln.facts["note"])
+        if kept[key]:
+            kept[key] -= 1
+        else:
+            automatic.append(say(ln))
     recorded = [(e, _label(causes[e.cause].label) if e.cause in causes else e.cause)
                 for e in deductions_visible_to(user=request.user, scheme=obj).filter(unit=unit)]
     return render(request, "scoring/card.html", {
@@ -251,6 +267,7 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
         "query": _query(sel),
         "can_coordinate": can_coordinate, "override_form": override_form if can_coordinate else None,
         "has_deductions": bool(causes) or bool(recorded), "recorded_deductions": recorded,
+        "automatic_deductions": automatic,
         "deduction_form": deduction_form if can_coordinate and causes else None,
         "withdraw_form": DeductionWithdrawForm() if can_coordinate else None,
     }, status=status)

@@ -143,6 +143,14 @@ def test_no_page_the_demo_users_reach_is_wider_than_an_office_screen_or_shows_an
             if username == "treasury":
                 board = next(u for u in visited if re.fullmatch(r"/reports/periods/\d+/(\?.*)?", u))
                 league = next(u for u in visited if re.fullmatch(r"/scores/[^/]+/", u))
+                # the year-end cards list the engine's own deductions apart from the coordinator's
+                cards = [u for u in visited if re.fullmatch(r"/scores/[^/]+/units/\d+/", u)]
+                automatic = 0
+                for url in cards:
+                    wide.goto(live_server.url + url)
+                    automatic += wide.locator("ul.deductions-automatic li").count()
+                    assert wide.locator("table.deductions-recorded").count() == 1
+                assert cards and automatic > 0, cards
                 for url in (board, league, "/procurement/2566/late/"):
                     assert printed(wide, live_server.url, url) == {
                         "page": "landscape", "nav": False, "controls": 0, "narrow": 0}, url
