@@ -6,7 +6,7 @@ Reads only; writes (freeze, override) are in actions.py.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -378,6 +378,11 @@ def league(rules: RuleSet, results: Sequence[RoundResult], *, round_no: int, uni
         if r.unit in visible_codes:
             out.append(LeagueRow(units[r.unit], r, None, frozenset(marks.get(r.unit, ()))))
     return out
+
+
+def ranked_per_group(results: Sequence[RoundResult], *, round_no: int, units: Mapping[str, Any]) -> Counter[str | None]:
+    """How many units take a place in each size group (None: no groups): the "of 20" of "14 of 20"."""
+    return Counter(r.size_group for r in results if r.round == round_no and r.unit in units and r.assessed)
 
 
 def _positions(rows: Sequence[RoundResult]) -> Iterable[tuple[int, RoundResult]]:

@@ -7,6 +7,7 @@ table holds only the rows of the units they may see, ranked among every unit of 
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +29,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from pts.budget import years
 from pts.core import clock
-from pts.core.fiscal import thai_date_numeric
+from pts.core.fiscal import parse_month, thai_date_numeric
 from pts.core.thai import bilingual
 from pts.organisations import scope
 from pts.organisations.models import Org
@@ -50,7 +51,7 @@ from pts.scoring.forms import (
     RuleSetImportForm,
 )
 from pts.scoring.models import DeductionEvent, FrozenRound, RuleSetVersion
-from pts.scoring.sources import deduction_causes, deductions_visible_to
+from pts.scoring.sources import deduction_causes, deductions_visible_to, recorded_deductions
 from pts.ui import paging
 from pts.ui.exports import csv_response, xlsx_response
 from pts.ui.forms import action_error_text, add_action_errors
@@ -168,8 +169,10 @@ def league(request: HttpRequest, scheme: str) -> HttpResponse:
     criteria = [c for c in rules.criteria]
     groups = {g.id: _label(g.label) for g in rules.size_groups}
     awards = {a.id: _label(a.label) for a in rules.awards}
+    ranked = queries.ranked_per_group(results, round_no=sel.round_no, units=units)
     table = [{
-        "unit": row.unit, "rank": row.rank, "group": groups.get(row.result.size_group or "", ""),
+        "unit": row.unit, "rank": row.rank, "of": ranked[row.result.size_group] if row.rank else 0,
+        "group": groups.get(row.result.size_group or "", "") if row.rank else "",
         "award": awards.get(row.result.award or "", ""), "assessed": row.result.assessed,
         "items": [(points(row.result.items[c.id].score) if row.result.assessed else "-", c.id in row.overridden)
                   for c in criteria],
@@ -247,6 +250,20 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
     causes = deduction_causes(rules)
     if can_coordinate and causes and deduction_form is None:
         deduction_form = DeductionForm(causes=_cause_choices(rules))
+    # the engine's deductions that no one recorded (derived from the ledger and the procurement rounds)
+    # are shown apart from the coordinator's; a recorded event counts once against one engine line
+    lines = [ln for c in rules.criteria if c.kind == "deductions" and result and c.id in result.items
+             for ln in result.items[c.id].lines if ln.code == "deduction"]
+    months = sorted({parse_month(ln.facts["month"]) for ln in lines})
+    kept = Counter((d.cause, d.month.iso(), d.note) for d in recorded_deductions(
+        scheme=obj, rules=rules, months=months, unit_ids=[unit.pk], as_of=sel.as_of).get(unit.pk, ()))
+    automatic = []
+    for ln in lines:
+        key = (ln.facts["cause"], ln.facts["month"], ln.facts["note"])
+        if kept[key]:
+            kept[key] -= 1
+        else:
+            automatic.append(say(ln))
     recorded = [(e, _label(causes[e.cause].label) if e.cause in causes else e.cause)
                 for e in deductions_visible_to(user=request.user, scheme=obj).filter(unit=unit)]
     return render(request, "scoring/card.html", {
@@ -263,6 +280,7 @@ def _render_card(request: HttpRequest, obj: Scheme, unit: Any, rules: RuleSet, s
         "query": _query(sel),
         "can_coordinate": can_coordinate, "override_form": override_form if can_coordinate else None,
         "has_deductions": bool(causes) or bool(recorded), "recorded_deductions": recorded,
+        "automatic_deductions": automatic,
         "deduction_form": deduction_form if can_coordinate and causes else None,
         "withdraw_form": DeductionWithdrawForm() if can_coordinate else None,
     }, status=status)

@@ -52,11 +52,13 @@ def show(page, *, as_of: str = "", round_no: int | None = None) -> None:
 
 
 def rows(page) -> dict[str, list[str]]:
-    """League rows by unit code: [rank, unit, (size group,) criteria..., total(, award)] as shown."""
+    """League rows by unit code: [rank ("1 จาก 2"), unit, criteria..., total(, award)] as shown; a size
+    group's heading row has no `td` and is left out."""
     out = {}
     for tr in page.locator("main table tbody tr").all():
         cells = [c.strip() for c in tr.locator("td").all_inner_texts()]
-        out[cells[1].split()[0]] = cells
+        if cells:
+            out[cells[1].split()[0]] = cells
     return out
 
 
@@ -84,8 +86,8 @@ def test_the_coordinator_reads_the_league_switches_round_and_opens_a_card_explai
     assert headers[2:6] == ["ระดับ 1-3\n/0.5000", "ระดับ 4.1\n/1.0000", "ระดับ 4.2\n/2.5000", "ระดับ 5\n/1.0000"]
     table = rows(page)
     assert list(table) == ["AG-B", "AG-A"]  # ranked: B 4.5 above A 4.3
-    assert table["AG-B"][0] == "1" and table["AG-B"][-1] == "4.5000 / 5.0000"
-    assert table["AG-A"][0] == "2" and table["AG-A"][-1] == "4.3000 / 5.0000"
+    assert table["AG-B"][0] == "1 จาก 2" and table["AG-B"][-1] == "4.5000 / 5.0000"
+    assert table["AG-A"][0] == "2 จาก 2" and table["AG-A"][-1] == "4.3000 / 5.0000"
     assert table["AG-A"][2:6] == ["0.0000", "0.8000", "2.5000", "1.0000"]
     assert "หน่วยงานเอ" in table["AG-A"][1] and "หน่วยงานบี" in table["AG-B"][1]
     shoot("01-league-round1-carol-th")
@@ -94,7 +96,7 @@ def test_the_coordinator_reads_the_league_switches_round_and_opens_a_card_explai
     assert page.locator("select[name=round] option:checked").inner_text().startswith("รอบ 5 เดือนหลัง")
     table = rows(page)
     assert {code: r[-1] for code, r in table.items()} == {"AG-A": "0.0000 / 5.0000", "AG-B": "0.0000 / 5.0000"}  # nothing after Feb
-    assert [r[0] for r in table.values()] == ["1", "1"]  # a tie shares the place
+    assert [r[0] for r in table.values()] == ["1 จาก 2", "1 จาก 2"]  # a tie shares the place
     shoot("02-league-round2-carol-th")
 
     show(page, as_of="28/02/2566", round_no=1)
@@ -133,7 +135,10 @@ def test_the_province_league_shows_size_groups_and_the_template_warning(page, sh
     sign_in(page, live_server.url, "carol")
     page.goto(league_url(live_server.url, scheme, "?round=1"))
     table = rows(page)
-    assert {r[2] for r in table.values()} == {"ขนาดเล็ก (ไม่เกิน 10 ล้านบาท)"}
+    # the rows sit under their size group's heading; the rank counts within it ("1 จาก 2 (group)" to a reader)
+    group = "ขนาดเล็ก (ไม่เกิน 10 ล้านบาท)"
+    assert [h.strip() for h in page.locator("main table tbody tr.group-head").all_inner_texts()] == [group]
+    assert all(re.fullmatch(rf"[12] จาก 2\s+\({re.escape(group)}\)", r[0]) for r in table.values()), table
     assert page.locator(".badge.warn").first.inner_text() == "ชุดเกณฑ์แม่แบบ: ต้องแก้ไขก่อนใช้งาน"
     shoot("05-league-province-template-th")
 
@@ -228,7 +233,7 @@ def test_bob_sees_only_his_units_row_and_gets_404_on_unit_as_card(page, shoot, l
     sign_in(page, base, "bob")
     page.goto(league_url(base, ledger, "?round=1&as_of=28/02/2566"))
     table = rows(page)
-    assert list(table) == ["AG-B"] and table["AG-B"][0] == "1" and table["AG-B"][-1] == "4.5000 / 5.0000"
+    assert list(table) == ["AG-B"] and table["AG-B"][0] == "1 จาก 2" and table["AG-B"][-1] == "4.5000 / 5.0000"
     text = page.locator("main").inner_text()
     assert "AG-A" not in text and "หน่วยงานเอ" not in text and "4.3" not in text
     assert page.locator("form[action$='/freeze/']").count() == 0

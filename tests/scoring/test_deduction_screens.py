@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.urls import reverse
 
 from pts.core.fiscal import Month
@@ -110,3 +112,20 @@ def test_a_month_in_full_width_digits_is_refused_in_thai_and_nothing_is_written(
     assert response.status_code == 400
     assert "ใช้ได้เฉพาะตัวเลข 0-9 หรือเลขไทย ๐-๙" in response.content.decode()
     assert not DeductionEvent.objects.exists()
+
+
+def test_the_card_shows_the_engines_deductions_apart_from_those_the_coordinator_recorded(client, world, scheme):
+    deduction_record(actor=world.carol, scheme=scheme, unit=world.unit_a, cause="documents_returned",
+                     month=Month(2022, 11), note="ฎีกาเลขที่ 12", now=datetime(2022, 12, 1, 10, tzinfo=UTC))
+    client.force_login(world.carol)
+    card = client.get(card_url(scheme, world.unit_a) + "?as_of=2023-09-30").context
+    engine = next(i for i in card["items"] if i["id"] == "deductions")["lines"]
+    counted = [line for line in engine if "ฎีกาเลขที่ 12" in line]
+    assert counted  # the engine takes the recorded event's points ...
+    assert not any("ฎีกาเลขที่ 12" in line for line in card["automatic_deductions"])  # ... shown as recorded
+    assert [e.note for e, _cause in card["recorded_deductions"]] == ["ฎีกาเลขที่ 12"]
+    # what the engine deducts on its own (late procurement rounds, lapsed money) is listed as automatic
+    derived = [line for line in engine if line.startswith("หักคะแนน:") and line not in counted]
+    assert card["automatic_deductions"] == derived  # none here: the demo's cards have some (tests/browser)
+    page = client.get(card_url(scheme, world.unit_a)).content.decode()
+    assert "หักโดยอัตโนมัติจากบัญชีงบประมาณ" in page and "บันทึกโดยผู้ประสานงาน" in page
