@@ -48,6 +48,7 @@ def test_an_exe_renamed_pdf_is_refused_whatever_the_browser_says():
     assert "order.pdf" in " ".join(exc.value.message_dict["uploaded_file"])
 
 
+@pytest.mark.usefixtures("english")
 def test_a_pdf_named_png_is_refused_as_a_mismatch():
     with pytest.raises(ValidationError) as exc:
         check_upload(upload("scan.png", PDF, "image/png"), max_bytes=10_000)
@@ -118,6 +119,7 @@ def test_the_same_file_twice_is_stored_once(world):
     ({"uploaded_file": upload("empty.pdf", b"")}, "uploaded_file", ["empty.pdf", "empty"]),
     ({"actor": "bob"}, NON_FIELD_ERRORS, ["bob", "AG-A"]),
 ])
+@pytest.mark.usefixtures("english")
 def test_it_refuses_bad_evidence_naming_the_field_and_value_and_stores_nothing(world, overrides, field, words):
     if overrides.get("actor") == "bob":
         overrides = {**overrides, "actor": world.bob}
@@ -144,6 +146,7 @@ def test_september_minutes_may_be_posted_in_october_of_the_next_year(world):
     assert item.event_date == date(2023, 10, 20)
 
 
+@pytest.mark.usefixtures("english")
 def test_a_future_date_is_refused_when_today_is_known(world):
     with pytest.raises(ValidationError) as exc:
         send(world, today=date(2022, 11, 10))
