@@ -247,8 +247,8 @@ def report_save_draft(
     user = permissions.require_edit(actor, unit)
     if not period.scheme.units.filter(pk=unit.pk).exists():
         raise ValidationError({"unit": bilingual(
-            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการ {period.scheme.code}",
-            f"unit {unit.code} is not in scheme {period.scheme.code}",
+            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการติดตาม '{period.scheme.name}'",
+            f"unit {unit.code} is not in scheme '{period.scheme.name}'",
         )})
     cleaned = clean_lines(lines)
     obstacles, correction_note = (obstacles or "").strip(), (correction_note or "").strip()

@@ -135,11 +135,11 @@ def scheme_create(
     code = (code or "").strip()
     if not SLUG.match(code):
         raise ValidationError({"code": bilingual(
-            f"รหัสโครงการ '{code}' ใช้ได้เฉพาะ a-z 0-9 และ - (เช่น demo-province-2566)",
-            f"scheme id '{code}' may use only a-z, 0-9 and - (e.g. demo-province-2566)",
+            f"รหัสโครงการติดตาม '{code}' ใช้ได้เฉพาะ a-z 0-9 และ - (เช่น province-2569)",
+            f"scheme id '{code}' may use only a-z, 0-9 and - (e.g. province-2569)",
         )})
     if code in RESERVED_CODES or Scheme.objects.filter(code=code).exists():
-        raise ValidationError({"code": bilingual(f"รหัสโครงการ '{code}' มีอยู่แล้ว", f"scheme id '{code}' is taken")})
+        raise ValidationError({"code": bilingual(f"รหัสโครงการติดตาม '{code}' มีอยู่แล้ว", f"scheme id '{code}' is taken")})
     if not (name or "").strip():
         raise ValidationError({"name": bilingual("ต้องระบุชื่อโครงการ", "a name is required")})
     if kind not in SchemeKind.values:
