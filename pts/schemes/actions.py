@@ -19,7 +19,7 @@ from django.db import transaction
 from pts.audit.actions import audit_record, snapshot
 from pts.budget.models import Category, FiscalYear
 from pts.budget.years import find_fiscal_year
-from pts.core.fiscal import thai_date
+from pts.core.fiscal import english_date, thai_date
 from pts.core.thai import bilingual
 from pts.organisations import permissions
 from pts.organisations.models import Org, OrgKind
@@ -91,7 +91,7 @@ def validate_calendar(
             raise ValidationError({"deadline_day": bilingual(
                 f"ยอด ณ {thai_date(as_of)} อยู่หลังกำหนดส่ง {thai_date(deadline)}: "
                 "เลื่อนกำหนดส่งไปเดือนถัดไป หรือให้วันที่ของยอดไม่เกินวันกำหนดส่ง",
-                f"figures as of {as_of.isoformat()} come after the deadline {deadline.isoformat()}: "
+                f"figures as of {english_date(as_of)} come after the deadline {english_date(deadline)}: "
                 "move the deadline to the next month or pick an as-of day no later than the deadline day",
             )})
 

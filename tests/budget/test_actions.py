@@ -167,7 +167,7 @@ def test_it_refuses_a_bad_amount_and_names_it(world, amount, field, fragment):
 def test_it_refuses_a_date_outside_the_fiscal_year(world):
     assert_refused(lambda: actions.allocation_record(
         actor=world.carol, fiscal_year=2566, unit=world.unit_a, category="operating", amount=1_00,
-        effective_date=date(2023, 10, 1)), "effective_date", "2023-10-01", "2566")
+        effective_date=date(2023, 10, 1)), "effective_date", "1 Oct 2023", "2566")
 
 
 def test_it_refuses_any_movement_in_a_closed_year(world):

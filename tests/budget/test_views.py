@@ -141,7 +141,7 @@ def test_a_coordinator_allocates_through_the_form_and_is_told_so_in_thai(client,
     ("alice", "unit_commitment", {"amount": "-5"}, "note", ""),  # a correction needs its reason
     ("carol", "allocate", {"amount": "-5"}, "amount", "-5"),
     ("alice", "unit_disbursement", {"amount": "0"}, "amount", ""),
-    ("alice", "unit_commitment", {"effective_date": "01/10/2566"}, "effective_date", "2023-10-01"),
+    ("alice", "unit_commitment", {"effective_date": "01/10/2566"}, "effective_date", "1 Oct 2023"),
     ("alice", "unit_disbursement", {"amount": "1,000,000"}, "amount", "1,000,000.00"),  # above what remains
 ])
 @pytest.mark.usefixtures("english")

@@ -298,7 +298,7 @@ def test_instalments_split_from_the_contract_value_add_up_to_the_satang(world, v
     actions.project_update(actor=world.alice, project=project, contract_value=value, now=at(date(2022, 12, 20)))
     due = [date(2023, 1, 31) + timedelta(days=30 * i) for i in range(parts)]
     if value < parts:
-        with pytest.raises(ValidationError, match="cannot be split"):
+        with pytest.raises(ValidationError, match="งวดไม่ได้"):
             actions.instalments_split(actor=world.alice, project=project, due_dates=due, now=at(date(2022, 12, 21)))
         return
     made = actions.instalments_split(actor=world.alice, project=project, due_dates=due, now=at(date(2022, 12, 21)))

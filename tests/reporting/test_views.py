@@ -276,7 +276,7 @@ def test_an_evidence_date_outside_the_fiscal_year_is_refused_by_the_page(world):
     before = counts()
     response = client_for(world.alice).post(evidence_url(world.unit_a), {
         "kind": "committee_order", "month": "", "event_date": "01/12/2566", "uploaded_file": upload("m.pdf", PDF)})
-    assert response.status_code == 200 and "2023-12-01" in response.content.decode()
+    assert response.status_code == 200 and "1 Dec 2023" in response.content.decode()
     assert counts() == before and stored_files() == []
 
 

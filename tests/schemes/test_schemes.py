@@ -52,7 +52,7 @@ def test_month_end_figures_are_due_in_the_next_month(world):
     ({"deadline_day": 32}, "deadline_day", ["32"]),
     ({"as_of_day": 0}, "as_of_day", ["0"]),
     ({"deadline_month_offset": 3}, "deadline_month_offset", ["3"]),
-    ({"as_of_day": None, "deadline_day": 25}, "deadline_day", ["2022-10-31", "2022-10-25"]),
+    ({"as_of_day": None, "deadline_day": 25}, "deadline_day", ["31 Oct 2022", "25 Oct 2022"]),
     ({"kind": "national"}, "kind", ["'national'"]),
     ({"denominator": "budget"}, "denominator", ["'budget'"]),
     ({"fiscal_year": 2599}, "fiscal_year", ["2599"]),
