@@ -18,6 +18,7 @@ from django.test import override_settings
 
 from pts.organisations.models import Org, OrgKind, Role, User
 from tests.factories import make_fiscal_year, make_org, make_user
+from tests.lang import english, no_language  # noqa: F401  (fixtures: a test reads messages in English / as pure Python)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -108,6 +109,16 @@ def _fast_password_hashing():
     For the whole session, so that module- and session-scoped fixtures hash fast too."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_over():
+    """A request of the test client activates its page's language in this thread and leaves it
+    there; messages choose their language when shown, so each test starts as outside a request."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

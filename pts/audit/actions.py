@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from pts.audit.models import AuditEvent
 from pts.core.records import snapshot as snapshot  # re-exported for the apps that describe a change
+from pts.core.thai import thai_text
 from pts.organisations.models import Org
 from pts.organisations.permissions import Actor, recorded_user
 
@@ -75,6 +76,6 @@ def audit_record(
         period=period,
         before=before,
         after=after,
-        note=note,
+        note=thai_text(note),  # stored in Thai; a bilingual note shows the same words in any language
         reaches_down=reaches_down,
     )

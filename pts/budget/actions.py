@@ -40,7 +40,7 @@ from pts.budget.models import MovementKind as K
 from pts.budget.queries import Projection, project
 from pts.budget.years import find_fiscal_year
 from pts.core.categories import category_th
-from pts.core.fiscal import thai_date
+from pts.core.fiscal import english_date, thai_date
 from pts.core.money import AMOUNT_LIMIT_SATANG, AmountTooLarge, check_amount, format_baht
 from pts.core.thai import bilingual
 from pts.organisations import permissions
@@ -76,7 +76,7 @@ def _in_year(fy: FiscalYear, day: Any, field: str = "effective_date") -> date:
         raise _error(
             field,
             f"วันที่ {thai_date(day)} อยู่นอกปีงบประมาณ {fy.be_year} ({thai_date(fy.start)} – {thai_date(fy.end)})",
-            f"date {day.isoformat()} is outside fiscal year {fy.be_year} ({fy.start} – {fy.end})",
+            f"date {english_date(day)} is outside fiscal year {fy.be_year} ({english_date(fy.start)} – {english_date(fy.end)})",
         )
     return day
 
@@ -216,7 +216,7 @@ def _check_balances(movements: list[Movement], units: dict[int, Org], field: str
                 f"จำนวน {format_baht(p.need)} บาท เกิน{th}ที่ใช้ได้ {format_baht(p.have)} บาท ของ {code} "
                 f"{category_th(category)} ปีงบประมาณ {year} (ยอดต่ำสุดตั้งแต่ {thai_date(p.start)} ถึงสิ้นปีงบประมาณ)",
                 f"{format_baht(p.need)} is more than the available {en} {format_baht(p.have)} of {code}/{category} "
-                f"in fiscal year {year} (the lowest from {p.start.isoformat()} to the end of the year)",
+                f"in fiscal year {year} (the lowest from {english_date(p.start)} to the end of the year)",
             )
     return projections
 
@@ -396,7 +396,7 @@ def _open_reservation(reservation: ReservationForm, effective_date: Any) -> tupl
     _in_year(fy, effective_date)
     if effective_date < form.requested_on:
         raise _error("effective_date", f"วันที่ {thai_date(effective_date)} อยู่ก่อนวันที่ขอใช้เงิน {thai_date(form.requested_on)}",
-                     f"date {effective_date.isoformat()} is before the request date {form.requested_on.isoformat()}")
+                     f"date {english_date(effective_date)} is before the request date {english_date(form.requested_on)}")
     return form, fy
 
 
@@ -597,7 +597,7 @@ def movement_reverse(*, actor: Actor, movement: Movement, effective_date: date, 
     _in_year(fy, effective_date)
     if effective_date < original.effective_date:
         raise _error("effective_date", f"วันที่ {thai_date(effective_date)} อยู่ก่อนรายการเดิม ({thai_date(original.effective_date)})",
-                     f"date {effective_date.isoformat()} is before the movement ({original.effective_date.isoformat()})")
+                     f"date {english_date(effective_date)} is before the movement ({english_date(original.effective_date)})")
     group = new_group() if original.group is not None else None
     reversals = []
     for m in members:

@@ -107,7 +107,7 @@ def require(actor: Actor, need: Need, org: Org | None = None, *, scheme_code: st
         raise NotAllowed(f"{actor} ไม่มีสิทธิ์แก้ไขข้อมูลของ {org.code}",
                          f"{actor} may not change the data of {org.code}")
     if scheme_code:
-        raise NotAllowed(f"{actor} ไม่ได้เป็นผู้ประสานงานของโครงการ {scheme_code}",
+        raise NotAllowed(f"{actor} ไม่ได้เป็นผู้ประสานงานของโครงการติดตาม {scheme_code}",
                          f"{actor} is not a coordinator of scheme {scheme_code}")
     raise NotAllowed(f"{actor} ไม่ได้เป็นผู้ประสานงานของ {org.code}", f"{actor} is not a coordinator of {org.code}")
 

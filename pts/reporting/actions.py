@@ -31,7 +31,7 @@ from pts.budget.models import Category, CommitmentType, FiscalYear, Movement
 from pts.budget.queries import unit_figures
 from pts.budget.years import find_fiscal_year
 from pts.core.categories import category_th
-from pts.core.fiscal import Month, thai_date
+from pts.core.fiscal import Month, english_date, thai_date
 from pts.core.money import AmountTooLarge, MoneyError, check_amount, format_baht, parse_satang
 from pts.core.thai import bilingual
 from pts.organisations import permissions
@@ -77,7 +77,7 @@ def _require_open(period: ReportingPeriod, unit: Org, now: datetime) -> None:
         raise ValidationError({NON_FIELD_ERRORS: bilingual(
             f"งวด {Month.of(period.month).thai_short()} ปิดรับรายงานแล้วเมื่อพ้นกำหนด {thai_date(period.deadline)}: "
             "ขอให้ผู้ประสานงานเปิดงวดอีกครั้ง",
-            f"the period {Month.of(period.month).iso()} is locked since its deadline {period.deadline.isoformat()}: "
+            f"the period {Month.of(period.month).iso()} is locked since its deadline {english_date(period.deadline)}: "
             "ask the coordinator to reopen it",
         )})
 
@@ -158,7 +158,7 @@ def check_lines(
                 errors[line_field(category, figure)] = bilingual(
                     f"{th} {format_baht(value)} บาท เกินงบประมาณที่ได้รับ ณ {thai_date(period.as_of)} "
                     f"({format_baht(allocation)} บาท)",
-                    f"{en} {format_baht(value)} is above the allocation as of {period.as_of.isoformat()} "
+                    f"{en} {format_baht(value)} is above the allocation as of {english_date(period.as_of)} "
                     f"({format_baht(allocation)})",
                 )
     if not correction_note.strip():
@@ -174,7 +174,7 @@ def check_lines(
                     errors[name] = bilingual(
                         f"{th} {format_baht(value)} บาท ต่ำกว่ายอดในบัญชี ณ {thai_date(period.as_of)} "
                         f"({format_baht(ledger_value)} บาท): ระบุคำอธิบายการแก้ไข หรือใช้ยอดตามบัญชี",
-                        f"{en} {format_baht(value)} is below the ledger as of {period.as_of.isoformat()} "
+                        f"{en} {format_baht(value)} is below the ledger as of {english_date(period.as_of)} "
                         f"({format_baht(ledger_value)}): a correction needs an explanation, or use the ledger's figures",
                     )
     previous = previous_accepted(period, unit)
@@ -247,8 +247,8 @@ def report_save_draft(
     user = permissions.require_edit(actor, unit)
     if not period.scheme.units.filter(pk=unit.pk).exists():
         raise ValidationError({"unit": bilingual(
-            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการ {period.scheme.code}",
-            f"unit {unit.code} is not in scheme {period.scheme.code}",
+            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการติดตาม '{period.scheme.name}'",
+            f"unit {unit.code} is not in scheme '{period.scheme.name}'",
         )})
     cleaned = clean_lines(lines)
     obstacles, correction_note = (obstacles or "").strip(), (correction_note or "").strip()
@@ -378,7 +378,7 @@ def report_return(*, actor: Actor, report: MonthlyReport, reason: str, now: date
     if correct_by < timezone.localdate(now):
         raise ValidationError({"correct_by": bilingual(
             f"กำหนดแก้ไข {thai_date(correct_by)} ต้องไม่ก่อนวันนี้ ({thai_date(timezone.localdate(now))})",
-            f"the correction deadline {correct_by.isoformat()} must not be before today",
+            f"the correction deadline {english_date(correct_by)} must not be before today",
         )})
     before = _report_snapshot(report)
     report.state, report.return_reason = ReportState.RETURNED, reason
@@ -681,11 +681,11 @@ def evidence_upload(
     if not low <= event_date <= high:
         raise ValidationError({"event_date": bilingual(
             f"วันที่ {thai_date(event_date)} อยู่นอกช่วง {thai_date(low)} – {thai_date(high)}",
-            f"date {event_date.isoformat()} is outside {low.isoformat()} – {high.isoformat()}",
+            f"date {english_date(event_date)} is outside {english_date(low)} – {english_date(high)}",
         )})
     if today is not None and event_date > today:
         raise ValidationError({"event_date": bilingual(
-            f"วันที่ {thai_date(event_date)} ยังมาไม่ถึง", f"date {event_date.isoformat()} is in the future"
+            f"วันที่ {thai_date(event_date)} ยังมาไม่ถึง", f"date {english_date(event_date)} is in the future"
         )})
     checked = check_upload(uploaded_file, max_bytes=settings.PTS_EVIDENCE_MAX_BYTES)
     evidence = Evidence(

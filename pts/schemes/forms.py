@@ -109,7 +109,7 @@ class SchemeSettingsForm(forms.Form):
 
 
 class SchemeCreateForm(SchemeSettingsForm):
-    code = forms.SlugField(label=_("Scheme id"), max_length=60, help_text=_("e.g. demo-province-2566"))
+    code = forms.SlugField(label=_("Scheme id"), max_length=60, help_text=_("e.g. province-2569"))
     kind = forms.ChoiceField(label=_("Scheme kind"), choices=SchemeKind.choices)
     fiscal_year = forms.ModelChoiceField(label=_("Fiscal year (BE)"), queryset=FiscalYear.objects.all())
     coordinator_org = OrgChoiceField(label=_("Run from (coordinating organisation)"), queryset=Org.objects.none())

@@ -88,7 +88,7 @@ def scheme_create(request: SignedInRequest) -> HttpResponse:
             add_action_errors(form, exc)
         else:
             messages.success(request, _("Scheme %(code)s created with its twelve reporting periods.") % {
-                "code": created.code})
+                "code": created.name})
             return redirect("schemes:detail", scheme=created.code)
     return render(request, "schemes/form.html", {"form": form, "scheme": None})
 
@@ -116,6 +116,6 @@ def scheme_edit(request: SignedInRequest, scheme: str) -> HttpResponse:
         except ValidationError as exc:
             add_action_errors(form, exc)
         else:
-            messages.success(request, _("Scheme %(code)s saved.") % {"code": obj.code})
+            messages.success(request, _("Scheme %(code)s saved.") % {"code": obj.name})
             return redirect("schemes:detail", scheme=obj.code)
     return render(request, "schemes/form.html", {"form": form, "scheme": obj})

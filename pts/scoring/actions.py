@@ -58,8 +58,8 @@ def scores_freeze(*, actor: Actor, scheme: Scheme, round_no: int, as_of: date, n
     Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # two clicks: the second waits, then sees the first
     if FrozenRound.objects.filter(scheme=scheme, round_no=round_no).exists():
         raise ValidationError({"round_no": bilingual(
-            f"รอบ {round_no} ของโครงการ {scheme.code} ถูกบันทึกผลไว้แล้ว",
-            f"round {round_no} of scheme {scheme.code} is already frozen",
+            f"รอบ {round_no} ของโครงการติดตาม '{scheme.name}' ถูกบันทึกผลไว้แล้ว",
+            f"round {round_no} of scheme '{scheme.name}' is already frozen",
         )})
     inputs = queries.build_inputs(scheme=scheme, as_of=as_of, rules=rules)
     results = [r for r in score_units(rules, inputs) if r.round == round_no]
@@ -77,8 +77,8 @@ def scores_freeze(*, actor: Actor, scheme: Scheme, round_no: int, as_of: date, n
             )
     except IntegrityError:
         raise ValidationError({"round_no": bilingual(
-            f"รอบ {round_no} ของโครงการ {scheme.code} ถูกบันทึกผลไว้แล้ว",
-            f"round {round_no} of scheme {scheme.code} is already frozen",
+            f"รอบ {round_no} ของโครงการติดตาม '{scheme.name}' ถูกบันทึกผลไว้แล้ว",
+            f"round {round_no} of scheme '{scheme.name}' is already frozen",
         )}) from None
     audit_record(actor=actor, action="scoring.freeze", obj=frozen, unit=scheme.coordinator_org,
                  fiscal_year=scheme.fiscal_year.be_year, after={
@@ -142,7 +142,7 @@ def score_override(
         )
     if not scheme.units.filter(pk=unit.pk).exists():
         errors["unit"] = bilingual(
-            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการ {scheme.code}", f"unit {unit.code} is not in scheme {scheme.code}"
+            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการติดตาม '{scheme.name}'", f"unit {unit.code} is not in scheme '{scheme.name}'"
         )
     reason = (reason or "").strip()
     if not reason:

@@ -37,8 +37,8 @@ def _month(value: Any, scheme: Scheme) -> Month | str:
     month = value if isinstance(value, Month) else Month.of(value) if isinstance(value, date) else None
     if month is None or month not in fiscal_months(be):
         return bilingual(
-            f"เดือน '{value}' ไม่อยู่ในปีงบประมาณ {be} ของโครงการ {scheme.code}",
-            f"month '{value}' is not in fiscal year {be} of scheme {scheme.code}",
+            f"เดือน '{value}' ไม่อยู่ในปีงบประมาณ {be} ของโครงการติดตาม '{scheme.name}'",
+            f"month '{value}' is not in fiscal year {be} of scheme '{scheme.name}'",
         )
     return month
 
@@ -58,15 +58,15 @@ def deduction_record(
     if cause not in causes:
         shown = ", ".join(causes) or bilingual("ไม่มี", "none")
         errors["cause"] = bilingual(
-            f"สาเหตุการหักคะแนน '{cause}' ไม่มีในชุดเกณฑ์ของโครงการ {scheme.code} (มี {shown})",
-            f"deduction cause '{cause}' is not in the rule set of scheme {scheme.code} (causes: {shown})",
+            f"สาเหตุการหักคะแนน '{cause}' ไม่มีในชุดเกณฑ์ของโครงการติดตาม '{scheme.name}' (มี {shown})",
+            f"deduction cause '{cause}' is not in the rule set of scheme '{scheme.name}' (causes: {shown})",
         )
     checked = _month(month, scheme)
     if isinstance(checked, str):
         errors["month"] = checked
     if not scheme.units.filter(pk=unit.pk).exists():
         errors["unit"] = bilingual(
-            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการ {scheme.code}", f"unit {unit.code} is not in scheme {scheme.code}"
+            f"หน่วยงาน {unit.code} ไม่อยู่ในโครงการติดตาม '{scheme.name}'", f"unit {unit.code} is not in scheme '{scheme.name}'"
         )
     if errors:
         raise ValidationError(errors)

@@ -12,7 +12,15 @@ from django import forms
 from django.core import validators
 from django.utils.translation import gettext_lazy
 
-from pts.core.fiscal import FiscalError, Month, parse_date, parse_month, thai_date, thai_date_numeric
+from pts.core.fiscal import (
+    FiscalError,
+    Month,
+    english_date,
+    parse_date,
+    parse_month,
+    thai_date,
+    thai_date_numeric,
+)
 from pts.core.money import AmountTooLarge, MoneyError, format_baht, max_amount_satang, parse_satang
 from pts.core.thai import bilingual, foreign_digit, foreign_digit_message
 
@@ -117,7 +125,7 @@ class ThaiDateField(_TextInField):
             raise forms.ValidationError(
                 bilingual(
                     f"วันที่ {thai_date(day)} อยู่นอกช่วง {thai_date(self.min_date)} – {thai_date(self.max_date)}",
-                    f"date {day.isoformat()} is outside {self.min_date} – {self.max_date}",
+                    f"date {english_date(day)} is outside {english_date(self.min_date)} – {english_date(self.max_date)}",
                 ),
                 code="out_of_range",
             )

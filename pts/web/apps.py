@@ -1,7 +1,8 @@
 from django import forms
 from django.apps import AppConfig
+from django.utils import translation
 
-from pts.core.thai import bilingual
+from pts.core.thai import bilingual, use_language
 
 
 class WebConfig(AppConfig):
@@ -9,12 +10,13 @@ class WebConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        use_language(translation.get_language)  # messages in the page's language, Thai outside a request
         bilingual_form_errors()
 
 
 def bilingual_form_errors() -> None:
-    """Django's own form messages (a required field, a value not among the choices) in Thai and
-    English, like every message of the product, whatever language the page is in."""
+    """Django's own form messages (a required field, a value not among the choices) written in Thai
+    and English like every message of the product, and shown in the page's language."""
     choice = bilingual("ตัวเลือก '%(value)s' ไม่อยู่ในรายการที่เลือกได้", "'%(value)s' is not one of the choices")
     forms.Field.default_error_messages["required"] = bilingual("ต้องกรอกช่องนี้", "this field is required")
     forms.ChoiceField.default_error_messages["invalid_choice"] = choice

@@ -11,6 +11,7 @@ from django.urls import reverse
 from pts.audit.models import AuditEvent
 from pts.organisations.models import Membership, Org, OrgKind, Role, User
 from tests.factories import PASSWORD, make_org, make_user
+from tests.lang import english_page
 
 pytestmark = pytest.mark.django_db
 
@@ -82,13 +83,17 @@ def test_a_coordinator_adds_a_disbursing_unit_with_a_thai_digit_gfmis_code(world
 
 def test_a_disbursing_unit_code_that_is_not_ten_digits_is_refused_and_nothing_is_stored(world):
     before = Org.objects.count()
-    response = signed_in(world.carol).post(
-        reverse("organisations:create_child", args=[world.unit_a.pk]),
-        {"kind": OrgKind.DISBURSING_UNIT, "code": "12345", "name_th": "หน่วยผิด"},
-    )
+    client = signed_in(world.carol)
+    def post():
+        return client.post(reverse("organisations:create_child", args=[world.unit_a.pk]),
+                           {"kind": OrgKind.DISBURSING_UNIT, "code": "12345", "name_th": "หน่วยผิด"})
+    response = post()
     body = text(response)
     assert response.status_code == 200
-    assert "'12345'" in body and "10 หลัก" in body and "10 digits" in body
+    assert "'12345'" in body and "10 หลัก" in body and "10 digits" not in body  # Thai only
+    english_page(client)
+    body = text(post())
+    assert "'12345'" in body and "10 digits" in body and "10 หลัก" not in body
     assert Org.objects.count() == before
 
 
@@ -160,11 +165,11 @@ def test_an_administrator_creates_a_user_with_a_strong_password(world):
 
 
 def test_a_weak_password_is_refused_in_both_languages(world):
-    response = signed_in(world.root).post(reverse("organisations:user_create"), {
-        "username": "dave", "password": "12345",
-    })
-    body = text(response)
-    assert "รหัสผ่านสั้นเกินไป" in body and "too short" in body
+    client = signed_in(world.root)
+    body = text(client.post(reverse("organisations:user_create"), {"username": "dave", "password": "12345"}))
+    assert "รหัสผ่านสั้นเกินไป" in body and "too short" not in body  # the page's language only
+    body = text(english_page(client).post(reverse("organisations:user_create"), {"username": "dave", "password": "12345"}))
+    assert "too short" in body and "รหัสผ่านสั้นเกินไป" not in body
     assert not User.objects.filter(username="dave").exists()
 
 

@@ -69,6 +69,7 @@ def test_a_contract_signed_on_the_due_date_meets_it_and_a_day_later_misses_it():
     assert late.status is DeadlineStatus.MISSED and late.flagged and late.days_late == 1
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_a_forecast_after_the_due_date_is_flagged_before_the_deadline_passes():
     check = doh(facts(1_000_000, forecast_contract_date=date(2023, 1, 5)), today=date(2022, 11, 15))[
         "0.5m-2m-commit"
@@ -135,6 +136,7 @@ def test_a_project_whose_forecast_slips_past_31_december_is_flagged_two_months_a
     assert check.status is DeadlineStatus.FORECAST_TO_MISS
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_a_scheme_with_a_fifth_quarter_is_refused_bilingually():
     broken = """
 [scheme]
@@ -149,7 +151,7 @@ quarter = 5
 name_th = "x"
 name_en = "x"
 """
-    with pytest.raises(DeadlineError, match="ชุดกำหนดเวลาไม่ถูกต้อง / bad deadline scheme"):
+    with pytest.raises(DeadlineError, match="ชุดกำหนดเวลาไม่ถูกต้อง: ไตรมาส 5 ไม่ถูกต้อง / quarter 5 is invalid / bad deadline scheme: "):
         parse_scheme(broken)
 
 
@@ -163,6 +165,7 @@ def test_a_deadline_needs_a_kind_it_knows_and_exactly_one_kind_of_due_date():
         parse_scheme(base + 'kind="commit"\n')
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_an_unknown_scheme_and_a_ce_fiscal_year_are_refused():
     with pytest.raises(DeadlineError, match="no deadline scheme"):
         load_scheme("nope")
@@ -189,6 +192,7 @@ def test_a_scheme_applies_by_default_only_the_sets_of_its_own_year_and_owner():
 SHIPPED = '[scheme]\nid="x"\nname_th="x"\nname_en="x"\nsource="x"\n{meta}\n[[deadlines]]\nid="d"\nkind="commit"\nquarter=1\nname_th="x"\nname_en="x"\n'
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_a_shipped_set_without_its_years_or_owner_is_refused_naming_what_is_missing():
     with pytest.raises(DeadlineError, match="deadlines-x.toml.*fiscal_years, owner_th, owner_en"):
         parse_shipped_scheme(SHIPPED.format(meta=""), file_name="deadlines-x.toml")

@@ -80,14 +80,14 @@ def test_a_coordinators_extra_day_closes_the_units_of_their_tree_only(trees):
 
 def test_a_national_day_is_an_administrators_and_closes_every_tree(trees):
     w = trees.w
-    with pytest.raises(ValidationError, match="administrator"):
+    with pytest.raises(ValidationError, match="ผู้ดูแลระบบ"):
         actions.extra_holiday_add(actor=w.carol, day=DAY, name="วันหยุดพิเศษ", org=None)
     assert not ExtraHoliday.objects.exists()
     holiday = actions.extra_holiday_add(actor=w.root, day=DAY, name="วันหยุดพิเศษ (มติ ครม.)")
     assert not any(queries.work_calendar(u).is_working_day(DAY) for u in (w.unit_a, trees.other_unit, None))
-    with pytest.raises(ValidationError, match="already an extra holiday"):
+    with pytest.raises(ValidationError, match="เป็นวันหยุดเพิ่มเติมอยู่แล้ว"):
         actions.extra_holiday_add(actor=w.carol, day=DAY, name="ซ้ำ", org=w.province)
-    with pytest.raises(ValidationError, match="administrator"):
+    with pytest.raises(ValidationError, match="ผู้ดูแลระบบ"):
         actions.extra_holiday_remove(actor=w.carol, holiday=holiday)
     assert ExtraHoliday.objects.filter(pk=holiday.pk).exists()
     page = signed_in(w.carol).get(reverse("procurement:holidays"))
@@ -104,9 +104,9 @@ def test_a_coordinator_of_another_tree_can_neither_see_add_nor_remove_a_trees_da
     dave = signed_in(trees.dave)
     assert "วันหยุดของทดสอบ" not in text(dave.get(reverse("procurement:holidays")))
     assert dave.post(reverse("procurement:holiday_remove", args=[holiday.pk])).status_code == 404
-    with pytest.raises(ValidationError, match="not a coordinator"):
+    with pytest.raises(ValidationError, match="ไม่ได้เป็นผู้ประสานงาน"):
         actions.extra_holiday_add(actor=trees.dave, day=date(2022, 11, 17), name="แทรก", org=w.province)
-    with pytest.raises(ValidationError, match="not a coordinator"):
+    with pytest.raises(ValidationError, match="ไม่ได้เป็นผู้ประสานงาน"):
         actions.extra_holiday_remove(actor=trees.dave, holiday=holiday)
     # the form offers only the organisations dave coordinates: the province's id is refused by name
     refused = dave.post(reverse("procurement:holidays"), {"day": "17/11/2565", "name": "แทรก", "org": w.province.pk})

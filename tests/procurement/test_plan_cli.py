@@ -13,6 +13,11 @@ import pytest
 from pts.cli import main
 
 
+@pytest.fixture(autouse=True)
+def _pure_python(no_language):
+    """`pts plan` is pure Python (no Django): its messages carry both languages."""
+
+
 def run(capsys, *args: str) -> tuple[int, str, str]:
     code = main(["plan", *args])
     out, err = capsys.readouterr()

@@ -99,6 +99,7 @@ def test_a_template_whose_rule_names_an_unknown_milestone_is_refused():
         parse_template(broken)
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_an_unknown_template_name_is_refused_bilingually():
     with pytest.raises(ScheduleError, match="ไม่พบแม่แบบ .* / no milestone template"):
         load_template("nope")
@@ -146,6 +147,7 @@ def test_the_specific_method_is_allowed_at_exactly_five_hundred_thousand_baht():
     generate_plan(value_satang=500_000 * BAHT, method="specific", start=date(2023, 11, 1))
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_the_specific_method_above_five_hundred_thousand_is_refused_bilingually():
     with pytest.raises(
         ScheduleError, match="วิธีเฉพาะเจาะจง .* / the specific method is for values up to 500,000.00"
@@ -176,11 +178,13 @@ def test_the_specific_method_above_its_limit_is_only_noted_when_not_strict():
         ),
     ],
 )
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_a_bad_plan_request_is_refused_with_a_bilingual_message(kwargs, pattern):
     with pytest.raises(ScheduleError, match=pattern):
         generate_plan(**kwargs)
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_a_start_on_a_holiday_moves_to_the_next_working_day_with_a_note():
     plan = generate_plan(value_satang=MILLION, start=date(2023, 12, 5))
     assert plan.items[0].planned == date(2023, 12, 6)
@@ -268,6 +272,7 @@ def test_a_generated_plan_validates_without_warnings():
     assert validate_plan(PLAN_1M, value_satang=MILLION, method="e-bidding") == []
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_a_bid_day_too_soon_after_the_invitation_is_named_with_both_milestones_and_numbers():
     warnings = validate_plan(plan_1m(bid_day=date(2023, 12, 22)), value_satang=MILLION, method="e-bidding")
     assert len(warnings) == 1
@@ -285,6 +290,7 @@ def test_a_plan_that_breaks_the_clarification_period_gets_both_warnings():
     assert {w.rule_id for w in warnings} == {"invitation-period-0.5m-5m", "clarification"}
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_payment_later_than_five_working_days_after_acceptance_breaks_a_maximum():
     warnings = validate_plan(plan_1m(payment=date(2024, 5, 3)), value_satang=MILLION, method="e-bidding")
     assert [(w.kind, w.rule_id, w.required, w.actual) for w in warnings] == [
@@ -293,6 +299,7 @@ def test_payment_later_than_five_working_days_after_acceptance_breaks_a_maximum(
     assert "above the maximum of 5" in warnings[0].message
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_a_milestone_moved_onto_new_years_day_is_flagged_with_the_holidays_name():
     warnings = validate_plan(plan_1m(evaluation=date(2024, 1, 1)), value_satang=MILLION, method="e-bidding")
     assert [w.kind for w in warnings] == ["holiday"]
@@ -319,6 +326,7 @@ def test_a_half_filled_plan_is_checked_only_where_it_has_dates():
     assert validate_plan(partial, value_satang=MILLION, method="e-bidding") == []
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_a_step_of_another_method_is_flagged_and_an_unknown_step_refused():
     warnings = validate_plan(
         {"invitation_published": date(2023, 12, 19)}, value_satang=100_000 * BAHT, method="specific"
@@ -422,6 +430,7 @@ def test_a_required_step_neither_planned_nor_done_is_unplanned_and_an_optional_o
     assert p.forecast_contract is None
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_tracking_refuses_an_unknown_milestone():
     with pytest.raises(ScheduleError, match="unknown milestone"):
         track(

@@ -132,6 +132,7 @@ def test_a_thousand_working_days_crosses_several_years_and_counts_back():
     assert cal.add_working_days(far, -1000) == date(2023, 1, 4)
 
 
+@pytest.mark.usefixtures("no_language")  # pure Python, as `pts plan` runs it
 def test_it_refuses_years_it_has_no_holiday_data_for():
     with pytest.raises(CalendarError, match=" / "):
         cal.is_working_day(date(1900, 1, 2))

@@ -17,6 +17,7 @@ from pts.budget.queries import unit_figures
 from pts.reporting import actions
 from pts.reporting.models import MonthlyReport, ReportState
 from tests.factories import make_user
+from tests.lang import in_both
 from tests.reporting.factories import allocate, at, counts, make_scheme, period_of, report_state
 
 MILLION = 1_000_000_00  # one million baht in satang
@@ -61,6 +62,7 @@ def test_a_repeated_new_draft_form_yields_one_report(setup):
     assert MonthlyReport.objects.count() == 1
 
 
+@pytest.mark.usefixtures("english")
 def test_a_save_with_a_stale_version_is_refused_and_keeps_the_first_save(setup):
     world, scheme, period = setup
     colleague = make_user(username="alice2", role="officer", org=world.unit_a)
@@ -95,6 +97,7 @@ def test_a_missing_category_is_removed_from_the_draft(setup):
         ({"travel": (0, 0)}, "__all__", ["'travel'"]),
     ],
 )
+@pytest.mark.usefixtures("english")
 def test_it_refuses_bad_figures_naming_the_field_and_value_and_stores_nothing(setup, lines, field, words):
     world, scheme, period = setup
     save(world, period, {"operating": (1_00, 1_00)})
@@ -102,10 +105,9 @@ def test_it_refuses_bad_figures_naming_the_field_and_value_and_stores_nothing(se
     with pytest.raises(ValidationError) as exc:
         save(world, period, lines, version=1)
     assert field in exc.value.message_dict
-    text = " ".join(exc.value.message_dict[field])
+    text = in_both(lambda: " ".join(exc.value.message_dict[field]))  # Thai, or English on an English page
     for word in words:
         assert word in text
-    assert " / " in text  # Thai / English
     assert counts() == before and report_state() == rows
 
 
@@ -153,6 +155,7 @@ def test_a_submission_after_the_deadline_in_a_reopened_period_is_flagged_late(se
     assert report.is_late
 
 
+@pytest.mark.usefixtures("english")
 def test_a_locked_period_refuses_saves_and_submissions(setup):
     world, scheme, period = setup
     report = save(world, period, {"operating": (0, 0)})
@@ -226,6 +229,7 @@ def test_a_returned_report_can_be_corrected_and_resubmitted(setup):
     assert report.state == ReportState.SUBMITTED and report.first_submitted_at == at(2022, 11, 19)
 
 
+@pytest.mark.usefixtures("english")
 def test_a_submitted_report_cannot_be_edited_until_returned(setup):
     world, scheme, period = setup
     report = submitted(world, period, {"operating": (10_00, 10_00)})
@@ -239,6 +243,7 @@ def ledger_of(world, unit, as_of):
     return {c: (f.committed_total, f.disbursed) for c, f in figures.items() if c != "total" and (f.committed_total or f.disbursed)}
 
 
+@pytest.mark.usefixtures("english")
 def test_accepting_makes_the_ledger_equal_the_report_to_the_satang_and_cannot_be_repeated(setup):
     world, scheme, period = setup
     # The ledger already knows part of it: a PO and a payment recorded directly.
@@ -283,6 +288,7 @@ def test_only_a_coordinator_of_the_scheme_accepts(setup):
     assert not Movement.objects.filter(source_report=report).exists()
 
 
+@pytest.mark.usefixtures("english")
 def test_a_figure_below_the_accepted_month_needs_an_explanation_and_becomes_a_correction(setup):
     world, scheme, period = setup
     report = submitted(world, period, {"operating": (0, 200_000_00)})
@@ -301,6 +307,7 @@ def test_a_figure_below_the_accepted_month_needs_an_explanation_and_becomes_a_co
     assert ledger_of(world, world.unit_a, december.as_of) == {"operating": (0, 150_000_00)}
 
 
+@pytest.mark.usefixtures("english")
 def test_it_refuses_to_accept_a_month_that_would_change_a_later_accepted_month(setup):
     world, scheme, period = setup
     november = submitted(world, period, {"operating": (0, 10_00)})

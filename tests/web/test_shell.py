@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import PASSWORD
+from tests.lang import english_page
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +49,9 @@ def test_a_wrong_password_is_refused_in_both_languages_without_saying_which_half
     response = client.post(reverse("login"), {"username": "alice", "password": "nope"})
     body = response.content.decode()
     assert response.status_code == 200
-    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in body and "the username or password is not correct" in body
+    assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in body and "the username or password is not correct" not in body
+    english = english_page(client).post(reverse("login"), {"username": "alice", "password": "nope"}).content.decode()
+    assert "the username or password is not correct" in english and "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" not in english
 
 
 def test_an_inactive_user_cannot_sign_in(client, world):
