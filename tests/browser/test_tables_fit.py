@@ -154,8 +154,4 @@ def test_no_page_the_demo_users_reach_is_wider_than_an_office_screen_or_shows_an
                 for url in (board, league, "/procurement/2566/late/"):
                     assert printed(wide, live_server.url, url) == {
                         "page": "landscape", "nav": False, "controls": 0, "narrow": 0}, url
-    layout = [p for p in problems if "shows the id" not in p]
-    assert not layout, "\n".join(layout)
-    ids = [p for p in problems if "shows the id" in p]
-    if ids:  # the slugs go with the vocabulary work (issue 10, part 4); until it is merged this part is known
-        pytest.xfail("scheme slugs or rule-set ids still visible:\n" + "\n".join(ids))
+    assert not problems, "\n".join(problems)
