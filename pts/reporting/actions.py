@@ -581,8 +581,12 @@ def reopen_request(*, actor: Actor, period: ReportingPeriod, unit: Org, reason: 
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": bilingual("ต้องระบุเหตุผลที่ขอเปิดงวด", "a reason for the request is required")})
-    request = ReopenRequest.objects.create(period=period, unit=unit, reason=reason, requested_by=user,
-                                           requested_at=now)
+    try:
+        with transaction.atomic():
+            request = ReopenRequest.objects.create(period=period, unit=unit, reason=reason, requested_by=user,
+                                                   requested_at=now)
+    except IntegrityError:  # another request of the unit landed a moment ago: that one is waiting
+        return ReopenRequest.objects.get(period=period, unit=unit, state=RequestState.OPEN)
     audit_record(actor=actor, action="period.reopen_request", obj=request, unit=unit,
                  fiscal_year=period.scheme.fiscal_year.be_year, period=period.month,
                  after=snapshot(request, ["state", "reason"]), note=reason)
