@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -61,11 +61,11 @@ class ReportingPeriod(models.Model):
             return False
         return not self.openings.filter(unit_id=unit_id, until__gt=now).exists()
 
-    def open_until_for(self, unit_id: int, now=None) -> datetime | None:  # noqa: ANN001 - aware datetime
-        """The end of the unit's own reopening still running at `now`, or None."""
+    def open_until_for(self, unit_id: int, now=None) -> date | None:  # noqa: ANN001 - aware datetime
+        """The last local day of the unit's own reopening still running at `now`, or None."""
         now = now or clock.now()
         found = self.openings.filter(unit_id=unit_id, until__gt=now).order_by("-until").first()
-        return found.until if found else None
+        return found.last_day if found else None
 
 
 class ReportState(models.TextChoices):

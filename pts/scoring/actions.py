@@ -241,7 +241,7 @@ def ruleset_start(*, actor: Actor, scheme: Scheme, now: datetime | None = None) 
     # the history says what it started from (`based_on`), in the reader's language: no comment to write
     version = _new_version(rule_set=rule_set, text=text, user=user, comment="", now=now)
     _pin(actor=actor, scheme=scheme, version=version, previous=None, action="scoring.ruleset_start",
-         comment=f"based on {ref}")
+         comment=bilingual(f"เริ่มจากชุดเกณฑ์ {rules.label.th}", f"started from the rule set {rules.label.en or rules.label.th}"))
     return version
 
 

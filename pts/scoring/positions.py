@@ -34,6 +34,7 @@ class Position:
     reached_target: Fraction | None  # per cent, at that month
     next_month: Month | None  # the next month with a target from the day's month on
     next_target: Fraction | None
+    target_unknown: bool = False  # a target in force from the day on is not published yet (`?`)
 
     @property
     def share(self) -> Fraction:
@@ -44,6 +45,14 @@ class Position:
     def below(self) -> bool:
         """Below the target of the latest month that has one."""
         return self.reached_target is not None and self.share < self.reached_target
+
+    @property
+    def shortfall(self) -> int:
+        """Satang short of the latest target in force (rounded up): what the unit is behind by."""
+        if self.reached_target is None:
+            return 0
+        goal = Fraction(self.reached_target * self.base, 100)
+        return max(0, -(-goal.numerator // goal.denominator) - self.measured)
 
     @property
     def needed(self) -> int:
@@ -68,7 +77,15 @@ def positions(*, scheme: Scheme, rules: RuleSet, units: Iterable[Org | int], as_
         reached = [m for m in with_target if m.last_day <= as_of]  # measured at the month's end
         upcoming = [m for m in with_target if m.last_day > as_of]
         reached_month = reached[-1] if reached else None
+        # a target not published yet (`?`) between the last known one and the day: the last known
+        # one is no longer the target in force, so nothing is compared
+        unknown = [m for m in rules.months if curve.missing[m.fiscal_index - 1] == "unknown"]
+        pending = reached_month is not None and any(reached_month < m and m.first_day <= as_of for m in unknown)
+        if pending:
+            reached_month = None
         next_month = upcoming[0] if upcoming else None
+        if next_month is not None and any(as_of < m.last_day and m < next_month for m in unknown):
+            next_month, pending = None, True  # the next target in force is not published yet
         for unit_id in ids:
             total = sum((by_cat.get((unit_id, c), budget.ZERO) for c in series.categories), budget.ZERO)
             base = total.base("original" if scheme.denominator == Denominator.ORIGINAL else "current")
@@ -79,7 +96,7 @@ def positions(*, scheme: Scheme, rules: RuleSet, units: Iterable[Org | int], as_
                 measured=total.disbursed if measure == "disbursed" else total.spent,
                 reached_month=reached_month,
                 reached_target=_target(curve.values, reached_month),
-                next_month=next_month, next_target=_target(curve.values, next_month),
+                next_month=next_month, next_target=_target(curve.values, next_month), target_unknown=pending,
             ))
     return out
 

@@ -128,3 +128,18 @@ def test_a_missed_report_of_the_month_just_past_stays_on_the_officers_home_with_
     assert officer_home(world.bob, date(2022, 11, 25), at(2022, 11, 25))[0].schemes[0].overdue == november  # a draft
     reporting.report_submit(actor=world.bob, report=report, version=report.version, now=at(2022, 11, 16))
     assert officer_home(world.bob, date(2022, 11, 25), at(2022, 11, 25))[0].schemes[0].overdue is None
+
+
+def test_a_month_whose_target_is_not_announced_is_compared_with_nothing_and_a_shortfall_is_shown(world, money):
+    """FY2566's cabinet targets for Q2 and Q3 are "?": in July neither December's target nor
+    September's is the target in force, so nothing is compared; at the year's end the shortfall shows."""
+    from pts.scoring.positions import positions
+    from pts.scoring.rulesets import rules_for
+
+    a1, scheme = money
+    july = positions(scheme=scheme, rules=rules_for(scheme), units=[a1], as_of=date(2023, 7, 31))
+    assert july and all(p.reached_target is None and p.target_unknown and not p.below for p in july)
+    year_end = positions(scheme=scheme, rules=rules_for(scheme), units=[a1], as_of=date(2023, 9, 30))
+    below = [p for p in year_end if p.below]
+    assert below and all(p.shortfall > 0 and p.next_target is None for p in below)
+    assert all(p.share * p.base / 100 + p.shortfall / 1 >= p.reached_target * p.base / 100 for p in below)
