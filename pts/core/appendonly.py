@@ -89,3 +89,19 @@ def unguard_sql(vendor: str, table: str) -> list[str]:
     if vendor == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"]
     return [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+
+
+def guard_table(schema_editor: Any, table: str) -> None:
+    """Make `table` append-only from a migration (the PostgreSQL function first, where needed)."""
+    vendor = schema_editor.connection.vendor
+    statements = [POSTGRES_FUNCTION] if vendor == "postgresql" else []
+    with schema_editor.connection.cursor() as cursor:
+        for sql in statements + guard_sql(vendor, table):
+            cursor.execute(sql)
+
+
+def unguard_table(schema_editor: Any, table: str) -> None:
+    """Undo `guard_table` (a migration's reverse)."""
+    with schema_editor.connection.cursor() as cursor:
+        for sql in unguard_sql(schema_editor.connection.vendor, table):
+            cursor.execute(sql)

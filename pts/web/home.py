@@ -128,17 +128,26 @@ def officer_home(user: Any, today: date, now: Any) -> list[OfficerUnit]:
             unit__in=[u.pk for u in units], state=ReportState.RETURNED,
             period__scheme__fiscal_year=fiscal_year)).select_related("period__scheme").order_by("period__month"):
         returned.setdefault(returned_report.unit_id, []).append(returned_report)
+    # per scheme once: the period due next, and every shown unit's position (one ledger query)
+    shown = {u.pk for u in units}
+    this_year = [s for s in schemes if s.fiscal_year_id == fiscal_year.pk]
+    periods = {s.pk: current_period(s, today) for s in this_year}
+    placed: dict[tuple[int, int], list[Position]] = {}
+    for scheme in this_year:
+        ids_in_scheme = [pk for pk, listed in evaluated.items() if pk in shown and scheme in listed]
+        for p in positions(scheme=scheme, rules=rules_for(scheme), units=ids_in_scheme, as_of=as_of):
+            placed.setdefault((scheme.pk, p.unit_id), []).append(p)
     out = []
     for unit in units:
         line = OfficerUnit(unit=unit, be_year=fiscal_year.be_year, late_projects=late.get(unit.pk, 0),
                            returned=returned.get(unit.pk, []))
         for scheme in evaluated.get(unit.pk, []):
-            period = current_period(scheme, today)
+            period = periods[scheme.pk]
             report = None if period is None else MonthlyReport.objects.filter(period=period, unit=unit).first()
             overdue = overdue_period(scheme, unit, today)
             line.schemes.append(SchemeLine(
                 scheme=scheme, as_of=as_of,
-                positions=positions(scheme=scheme, rules=rules_for(scheme), units=[unit], as_of=as_of),
+                positions=placed.get((scheme.pk, unit.pk), []),
                 period=period, report=report, locked=period.is_locked_for(unit.pk, now) if period else False,
                 overdue=overdue if overdue != period else None,
                 overdue_locked=overdue.is_locked_for(unit.pk, now) if overdue else False))

@@ -6,17 +6,11 @@ TABLE = "audit_auditevent"
 
 
 def install(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    statements = [appendonly.POSTGRES_FUNCTION] if vendor == "postgresql" else []
-    with schema_editor.connection.cursor() as cursor:
-        for sql in statements + appendonly.guard_sql(vendor, TABLE):
-            cursor.execute(sql)
+    appendonly.guard_table(schema_editor, TABLE)
 
 
 def uninstall(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        for sql in appendonly.unguard_sql(schema_editor.connection.vendor, TABLE):
-            cursor.execute(sql)
+    appendonly.unguard_table(schema_editor, TABLE)
 
 
 class Migration(migrations.Migration):

@@ -7,9 +7,7 @@ TABLE = "audit_auditevent"
 
 def guard(apps, schema_editor):
     """SQLite adds the column by rebuilding the table, which drops its triggers: put them back."""
-    with schema_editor.connection.cursor() as cursor:
-        for sql in appendonly.guard_sql(schema_editor.connection.vendor, TABLE):
-            cursor.execute(sql)
+    appendonly.guard_table(schema_editor, TABLE)
 
 
 class Migration(migrations.Migration):
