@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "score": ("pts.scoring.cli", "score units against a rule set from a CSV file"),
     "plan": ("pts.procurement.cli", "print a procurement milestone plan on the Thai working-day calendar"),
     "ledger-check": ("pts.scoring.checks", "recompute the ledger's sums and the stored scores from the movements"),
+    "import": ("pts.imports.cli", "import a file (units, snapshot, cgd, gfmis, bureau, pts) into PTS"),
+    "import-undo": ("pts.imports.undo_cli", "undo a committed import"),
 }
 
 

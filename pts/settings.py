@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "pts.reporting",
     "pts.scoring",
     "pts.procurement",
+    "pts.imports",
     "pts.demo",
 ]
 
@@ -179,7 +180,12 @@ MEDIA_ROOT = Path(os.environ.get("PTS_MEDIA_ROOT", DATA_DIR / "media"))
 
 # Uploads are bounded: evidence files and imports have their own caps below this.
 PTS_EVIDENCE_MAX_BYTES = env_int("PTS_EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)
-PTS_IMPORT_MAX_BYTES = env_int("PTS_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+PTS_IMPORT_MAX_BYTES = env_int("PTS_IMPORT_MAX_BYTES", 200 * 1024 * 1024)  # an uploaded import file
+PTS_IMPORT_MAX_ROWS = env_int("PTS_IMPORT_MAX_ROWS", 1_200_000)  # data rows of one import file
+PTS_IMPORT_ERROR_KEEP = env_int("PTS_IMPORT_ERROR_KEEP", 10_000)  # errors stored per import (all counted)
+PTS_IMPORT_PREVIEW_HOURS = env_int("PTS_IMPORT_PREVIEW_HOURS", 24)  # an unconfirmed preview expires
+PTS_IMPORT_STALE_SECONDS = env_int("PTS_IMPORT_STALE_SECONDS", 120)  # a job silent this long is taken over
+PTS_IMPORT_BACKGROUND = env_bool("PTS_IMPORT_BACKGROUND", True)  # web imports run as background jobs
 # Days an officer has to correct a returned report when the coordinator gives no date (at least the period's deadline).
 PTS_CORRECTION_DAYS = env_int("PTS_CORRECTION_DAYS", 5)
 

@@ -137,6 +137,13 @@ register("procurement.settings_set", _("Set procurement deadlines"),
 register("procurement.sheet_import", _("Import a procurement sheet"),
          _("%(actor)s imported the procurement sheet %(file)s (%(rows)s rows)"), reason=False)
 
+group("imports.", _("Imports"))
+register("imports.commit", _("Import a file"), _("%(actor)s imported the file %(file)s (%(rows)s rows)"), reason=False)
+register("imports.undo", _("Undo an import"), _("%(actor)s undid the import of the file %(file)s (%(rows)s rows)"),
+         reason=False)
+register("imports.mapping_save", _("Save a column mapping"), _("%(actor)s saved the column mapping %(name)s"),
+         reason=False)
+
 # before/after keys that are not a field of the event's model
 EXTRA_LABELS: dict[str, Promise] = {
     "units": _("units"), "password": _("password"), "role": _("role"), "user": _("user account"),

@@ -147,6 +147,85 @@ class MovementKind(models.TextChoices):
     CARRY_OVER_IN = "carry_over_in", _("Carried over from last year")
 
 
+class BatchState(models.TextChoices):
+    PENDING = "pending", _("Being prepared")
+    COMMITTED = "committed", _("Committed")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+class LedgerBatch(models.Model):
+    """Movements written in bulk (an import, or the undo of one), invisible until committed.
+
+    A bulk writer appends its movements in short transactions while the batch is `pending`: no
+    reader sees them (`Movement.objects` leaves them out) and the summary tables do not count them
+    (the trigger skips rows of a batch). Committing is one short transaction: it adds the batch's
+    monthly sums (`LedgerBatchMonth`, gathered while writing) to `LedgerMonth` and `LedgerStamp` and
+    marks the batch committed, so every reader sees all of it or none of it. `pts.budget.bulk` is the
+    only writer. A batch's movements can be inserted only while it is pending (a trigger refuses the
+    rest), so no row is ever counted twice.
+    """
+
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=12, choices=BatchState.choices, default=BatchState.PENDING)
+    purpose = models.CharField(max_length=80, blank=True, help_text="what wrote it, e.g. 'import 12'")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="reversed_by")
+    basis = models.BigIntegerField(default=0, help_text="the highest commit_seq of the year when writing began")
+    commit_seq = models.BigIntegerField(null=True, blank=True, help_text="order of commits within the year")
+    movements = models.BigIntegerField(default=0)
+    first_id = models.BigIntegerField(null=True, blank=True)
+    last_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger batch")
+        constraints = [
+            choices_check("state", BatchState, "ledgerbatch_state_valid"),
+            models.UniqueConstraint(fields=["fiscal_year", "commit_seq"], name="ledgerbatch_commit_seq_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} ({self.state})"
+
+
+class LedgerBatchMonth(models.Model):
+    """A pending batch's sums per unit, category and month: what committing adds to `LedgerMonth`."""
+
+    batch = models.ForeignKey(LedgerBatch, on_delete=models.CASCADE, related_name="months")
+    unit_id = models.BigIntegerField()
+    category = models.CharField(max_length=20)
+    month = models.DateField()
+    movements = models.BigIntegerField(default=0)
+    last_id = models.BigIntegerField(default=0)
+    allocated_original = models.BigIntegerField(default=0)
+    transfers_in = models.BigIntegerField(default=0)
+    transfers_out = models.BigIntegerField(default=0)
+    pulled_back = models.BigIntegerField(default=0)
+    received_pullbacks = models.BigIntegerField(default=0)
+    reserved = models.BigIntegerField(default=0)
+    committed_total = models.BigIntegerField(default=0)
+    settled = models.BigIntegerField(default=0)
+    disbursed = models.BigIntegerField(default=0)
+    carried_over = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "unit_id", "category", "month"], name="ledgerbatchmonth_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.unit_id}/{self.category}/{self.month:%Y-%m}"
+
+
+class LedgerManager(models.Manager["Movement"]):
+    """The ledger as every reader sees it: movements of a batch still being prepared are left out."""
+
+    def get_queryset(self) -> models.QuerySet[Movement]:
+        committed = LedgerBatch.objects.filter(state=BatchState.COMMITTED).values("pk")
+        return super().get_queryset().filter(Q(batch__isnull=True) | Q(batch_id__in=committed))
+
+
 class CommitmentType(models.TextChoices):
     PO = "po", _("Purchase order / contract")
     RESERVATION_WITH_DEBT = "debt_reservation", _("Reservation with debt (CK/CX)")
@@ -158,10 +237,15 @@ class Movement(models.Model):
     when it undoes one particular movement). Rows are never updated or deleted.
     """
 
-    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="movements")
-    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="movements")
+    # Indexes are few on purpose (a million imported lines pay for each): the composite ones below,
+    # and partial ones on the optional references, which most lines leave empty.
+    fiscal_year = models.ForeignKey(FiscalYear, on_delete=models.PROTECT, related_name="movements",
+                                    db_index=False)
+    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="movements",
+                             db_index=False)  # (fiscal_year, unit, effective_date) serves the lookups
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    activity = models.ForeignKey(Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 db_index=False)
     kind = models.CharField(_("kind"), max_length=24, choices=MovementKind.choices)
     amount = models.BigIntegerField(_("amount (satang)"), validators=[validate_amount])
     effective_date = models.DateField(_("effective date"))
@@ -171,24 +255,31 @@ class Movement(models.Model):
         default=False, help_text="a disbursement paid against an earlier commitment"
     )
     reservation = models.ForeignKey(
-        ReservationForm, null=True, blank=True, on_delete=models.PROTECT, related_name="movements"
+        ReservationForm, null=True, blank=True, on_delete=models.PROTECT, related_name="movements", db_index=False
     )
-    group = models.UUIDField(null=True, blank=True, db_index=True, help_text="pairs both sides of a transfer")
-    reverses = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    group = models.UUIDField(null=True, blank=True, help_text="pairs both sides of a transfer")
+    reverses = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by", db_index=False,
+        help_text="the movement this one undoes (at most one undoes each)",
     )
     source_report = models.ForeignKey(
-        "reporting.MonthlyReport", null=True, blank=True, on_delete=models.PROTECT, related_name="movements"
+        "reporting.MonthlyReport", null=True, blank=True, on_delete=models.PROTECT, related_name="movements",
+        db_index=False,
     )
+    batch = models.ForeignKey(LedgerBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                              db_index=False, help_text="the bulk write (import) the movement belongs to")
     note = models.CharField(_("note"), max_length=255, blank=True)
     request_key = models.UUIDField(
-        null=True, blank=True, unique=True, editable=False,
+        null=True, blank=True, editable=False,
         help_text="the submitting form's one-time key: a second submission replays the first",
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     scope_path = "unit__path"
+
+    objects = LedgerManager()
+    with_pending = models.Manager()  # every row, a pending batch's too: only pts.budget.bulk reads it  # noqa: DJ012
 
     class Meta:
         ordering = ["effective_date", "id"]
@@ -198,8 +289,21 @@ class Movement(models.Model):
             models.Index(fields=["fiscal_year", "effective_date"]),
             # the few rows of a kind (carry-overs for the deductions) without scanning a year's ledger
             models.Index(fields=["fiscal_year", "kind"]),
+            # a batch's rows are found by id range (LedgerBatch.first_id .. last_id), not by an index;
+            # an imported document line already in the ledger (pts.imports: never twice):
+            models.Index(fields=["fiscal_year", "document_ref"], condition=Q(batch__isnull=False) & ~Q(document_ref=""),
+                         name="movement_batch_document"),
+            models.Index(fields=["activity"], condition=Q(activity__isnull=False), name="movement_activity"),
+            models.Index(fields=["reservation"], condition=Q(reservation__isnull=False), name="movement_reservation"),
+            models.Index(fields=["source_report"], condition=Q(source_report__isnull=False),
+                         name="movement_source_report"),
+            models.Index(fields=["group"], condition=Q(group__isnull=False), name="movement_group"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["request_key"], condition=Q(request_key__isnull=False),
+                                    name="movement_request_key_unique"),
+            models.UniqueConstraint(fields=["reverses"], condition=Q(reverses__isnull=False),
+                                    name="movement_reverses_unique"),
             models.CheckConstraint(condition=~Q(amount=0), name="movement_amount_nonzero"),
             amount_check("amount", "movement_amount_within_limit"),
             choices_check("kind", MovementKind, "movement_kind_valid"),

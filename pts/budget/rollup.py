@@ -12,6 +12,9 @@ web worker, CLI run and machine sees the same figures the moment a write commits
   of the unit's ledger. Scores stored for a unit are reused while its stamp is unchanged.
 
 Movements are append-only (`pts.core.appendonly`), so inserts are the only change to follow.
+A movement of a bulk batch (`LedgerBatch`, an import) is not counted when inserted: the batch adds
+its own monthly sums in the one transaction that commits it (`pts.budget.bulk`), and a trigger
+refuses a batch row unless the batch is still pending, so each row is counted exactly once.
 PostgreSQL sums a whole statement's rows at once (a statement trigger over the transition table),
 so a bulk insert of a million lines costs one grouped upsert; SQLite has row triggers only.
 `pts ledger-check` recomputes both tables from the movements and reports any difference.
@@ -42,6 +45,10 @@ COLUMNS = tuple(COMPONENTS)
 MONTH_TABLE = "budget_ledgermonth"
 STAMP_TABLE = "budget_ledgerstamp"
 MOVEMENT_TABLE = "budget_movement"
+BATCH_TABLE = "budget_ledgerbatch"
+BATCH_REFUSAL = "a movement of a bulk batch can only be written while the batch is pending"
+# the movements every reader sees: outside any batch, or in a committed one
+VISIBLE = (f"(m.batch_id IS NULL OR m.batch_id IN (SELECT id FROM {BATCH_TABLE} WHERE state = 'committed'))")
 
 
 def _case(name: str, row: str, true: str) -> str:
@@ -55,20 +62,27 @@ def _updates(target: str, excluded: str) -> str:
     return ", ".join(f"{c} = {target}.{c} + {excluded}.{c}" for c in ("movements", *COLUMNS))
 
 
-def trigger_sql(vendor: str) -> list[str]:
-    """Statements creating the triggers that keep both tables (run by the migration)."""
+def trigger_sql(vendor: str, *, batches: bool = True) -> list[str]:
+    """Statements creating the triggers that keep both tables (run by the migrations; `batches`
+    False: as they were before bulk batches existed, for the migrations that ran then)."""
     cols = ", ".join(("fiscal_year_id", "unit_id", "category", "month", "movements", *COLUMNS))
     if vendor == "postgresql":
         sums = ", ".join(f"sum({_case(c, 'n.', 'true')})::bigint" for c in COLUMNS)
+        unbatched = " WHERE n.batch_id IS NULL" if batches else ""
+        refuse = f"""
+  IF EXISTS (SELECT 1 FROM new_rows n JOIN {BATCH_TABLE} b ON b.id = n.batch_id WHERE b.state <> 'pending') THEN
+    RAISE EXCEPTION '{MOVEMENT_TABLE}: {BATCH_REFUSAL}' USING ERRCODE = '23000';
+  END IF;""" if batches else ""
         return [
             f"""CREATE OR REPLACE FUNCTION pts_ledger_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+BEGIN{refuse}
   INSERT INTO {MONTH_TABLE} ({cols})
   SELECT n.fiscal_year_id, n.unit_id, n.category, date_trunc('month', n.effective_date)::date, count(*), {sums}
-  FROM new_rows n GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+  FROM new_rows n{unbatched} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
   ON CONFLICT (fiscal_year_id, unit_id, category, month) DO UPDATE SET {_updates(MONTH_TABLE, 'EXCLUDED')};
   INSERT INTO {STAMP_TABLE} (fiscal_year_id, unit_id, movements, last_id)
-  SELECT n.fiscal_year_id, n.unit_id, count(*), max(n.id) FROM new_rows n GROUP BY 1, 2 ORDER BY 1, 2
+  SELECT n.fiscal_year_id, n.unit_id, count(*), max(n.id) FROM new_rows n{unbatched}
+  GROUP BY 1, 2 ORDER BY 1, 2
   ON CONFLICT (fiscal_year_id, unit_id) DO UPDATE SET movements = {STAMP_TABLE}.movements + EXCLUDED.movements,
     last_id = greatest({STAMP_TABLE}.last_id, EXCLUDED.last_id);
   RETURN NULL;
@@ -78,9 +92,16 @@ END $$""",
             "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION pts_ledger_rollup()",
         ]
     values = ", ".join(_case(c, "NEW.", "1") for c in COLUMNS)
+    guard = [
+        f"DROP TRIGGER IF EXISTS {MOVEMENT_TABLE}_batch_pending",
+        f"""CREATE TRIGGER {MOVEMENT_TABLE}_batch_pending BEFORE INSERT ON {MOVEMENT_TABLE}
+  WHEN NEW.batch_id IS NOT NULL AND coalesce((SELECT state FROM {BATCH_TABLE} WHERE id = NEW.batch_id), '') <> 'pending'
+  BEGIN SELECT RAISE(ABORT, '{MOVEMENT_TABLE}: {BATCH_REFUSAL}'); END""",
+    ] if batches else []
     return [
         f"DROP TRIGGER IF EXISTS {MOVEMENT_TABLE}_rollup",
-        f"""CREATE TRIGGER {MOVEMENT_TABLE}_rollup AFTER INSERT ON {MOVEMENT_TABLE} BEGIN
+        *guard,
+        f"""CREATE TRIGGER {MOVEMENT_TABLE}_rollup AFTER INSERT ON {MOVEMENT_TABLE}{" WHEN NEW.batch_id IS NULL" if batches else ""} BEGIN
   INSERT INTO {MONTH_TABLE} ({cols})
   VALUES (NEW.fiscal_year_id, NEW.unit_id, NEW.category, date(NEW.effective_date, 'start of month'), 1, {values})
   ON CONFLICT (fiscal_year_id, unit_id, category, month) DO UPDATE SET {_updates(MONTH_TABLE, 'excluded')};
@@ -96,7 +117,7 @@ def drop_sql(vendor: str) -> list[str]:
     if vendor == "postgresql":
         return [f"DROP TRIGGER IF EXISTS {MOVEMENT_TABLE}_rollup ON {MOVEMENT_TABLE}",
                 "DROP FUNCTION IF EXISTS pts_ledger_rollup()"]
-    return [f"DROP TRIGGER IF EXISTS {MOVEMENT_TABLE}_rollup"]
+    return [f"DROP TRIGGER IF EXISTS {MOVEMENT_TABLE}_rollup", f"DROP TRIGGER IF EXISTS {MOVEMENT_TABLE}_batch_pending"]
 
 
 def run(statements: Iterable[str], schema_editor: Any = None) -> None:
@@ -124,7 +145,7 @@ def _sqlite_sum(expression: str) -> str:
     return f"(sum(({expression}) / {half}) * {half} + sum(({expression}) % {half}))"
 
 
-def _month_sql(vendor: str) -> str:
+def _month_sql(vendor: str, batches: bool = True) -> str:
     month = ("date_trunc('month', m.effective_date)::date" if vendor == "postgresql"
              else "date(m.effective_date, 'start of month')")
     true = "true" if vendor == "postgresql" else "1"
@@ -133,7 +154,7 @@ def _month_sql(vendor: str) -> str:
     else:  # SQLite's sum() raises past 2**63 (rows beyond the amount ceiling, stored before it)
         sums = ", ".join(_sqlite_sum(_case(c, "m.", true)) for c in COLUMNS)
     return (f"SELECT m.fiscal_year_id, m.unit_id, m.category, {month}, count(*), {sums} "
-            f"FROM {MOVEMENT_TABLE} m GROUP BY 1, 2, 3, 4")
+            f"FROM {MOVEMENT_TABLE} m WHERE {VISIBLE if batches else 'true'} GROUP BY 1, 2, 3, 4")
 
 
 def differences(limit: int = 100) -> tuple[list[Difference], int]:
@@ -146,7 +167,8 @@ def differences(limit: int = 100) -> tuple[list[Difference], int]:
         checks = [
             (MONTH_TABLE, _month_sql(vendor),
              f"SELECT fiscal_year_id, unit_id, category, month, movements, {', '.join(COLUMNS)} FROM {MONTH_TABLE}", 4),
-            (STAMP_TABLE, f"SELECT fiscal_year_id, unit_id, count(*), max(id) FROM {MOVEMENT_TABLE} GROUP BY 1, 2",
+            (STAMP_TABLE, f"SELECT fiscal_year_id, unit_id, count(*), max(id) FROM {MOVEMENT_TABLE} m "
+                          f"WHERE {VISIBLE} GROUP BY 1, 2",
              f"SELECT fiscal_year_id, unit_id, movements, last_id FROM {STAMP_TABLE}", 2),
         ]
         for table, recompute, stored_sql, width in checks:
@@ -167,12 +189,13 @@ def _key(row: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(str(v) if not isinstance(v, int) else v for v in row)
 
 
-def fill(cursor: Any, vendor: str) -> None:
+def fill(cursor: Any, vendor: str, *, batches: bool = True) -> None:
     """Insert both tables' rows computed from the movements (into empty tables)."""
     cols = ", ".join(("fiscal_year_id", "unit_id", "category", "month", "movements", *COLUMNS))
-    cursor.execute(f"INSERT INTO {MONTH_TABLE} ({cols}) {_month_sql(vendor)}")
+    cursor.execute(f"INSERT INTO {MONTH_TABLE} ({cols}) {_month_sql(vendor, batches)}")
     cursor.execute(f"INSERT INTO {STAMP_TABLE} (fiscal_year_id, unit_id, movements, last_id) "
-                   f"SELECT fiscal_year_id, unit_id, count(*), max(id) FROM {MOVEMENT_TABLE} GROUP BY 1, 2")
+                   f"SELECT fiscal_year_id, unit_id, count(*), max(id) FROM {MOVEMENT_TABLE} m "
+                   f"WHERE {VISIBLE if batches else 'true'} GROUP BY 1, 2")
 
 
 def rebuild() -> None:

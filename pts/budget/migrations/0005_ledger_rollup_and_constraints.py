@@ -13,10 +13,10 @@ def install(apps, schema_editor):
     movements already there."""
     vendor = schema_editor.connection.vendor
     statements = [appendonly.POSTGRES_FUNCTION] if vendor == "postgresql" else []
-    statements += rollup.trigger_sql(vendor) + appendonly.guard_sql(vendor, rollup.MOVEMENT_TABLE)
+    statements += rollup.trigger_sql(vendor, batches=False) + appendonly.guard_sql(vendor, rollup.MOVEMENT_TABLE)
     rollup.run(statements, schema_editor)
     with schema_editor.connection.cursor() as cursor:
-        rollup.fill(cursor, vendor)
+        rollup.fill(cursor, vendor, batches=False)
 
 
 def uninstall(apps, schema_editor):

@@ -13,7 +13,7 @@ def reinstall_triggers(apps, schema_editor):
     """SQLite rebuilt the movements table to add its CHECK, dropping its triggers: put them back."""
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
-        rollup.run(rollup.trigger_sql(vendor) + appendonly.guard_sql(vendor, rollup.MOVEMENT_TABLE), schema_editor)
+        rollup.run(rollup.trigger_sql(vendor, batches=False) + appendonly.guard_sql(vendor, rollup.MOVEMENT_TABLE), schema_editor)
 
 
 class Migration(migrations.Migration):

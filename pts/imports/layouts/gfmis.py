@@ -1,0 +1,94 @@
+"""`gfmis`: document lines downloaded from GFMIS (NFMA55 / NFMA60 / NFMA60CX and the like).
+
+One row per document line: document number (and line item, if the report has one), document type,
+posting date, disbursing-unit code, 7-digit source-of-funds code (which gives the budget category,
+docs/domain.md §2) and amount. The real reports' headers vary between versions and offices, so the
+coordinator matches the columns once and saves the mapping by name (docs/domain.md §8).
+
+Types: a purchase order or contract (PO) is a commitment; a reservation with debt (CK, CX) is a
+commitment of that type; a disbursement document is a disbursement, settling a commitment when the
+line names the document it pays (the reference column). A line already imported by an earlier file
+(same unit, type and document number) is skipped, so each month's year-to-date download adds only
+its new lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pts.budget.bulk import Line
+from pts.core.thai import bilingual
+from pts.imports import cells
+from pts.imports.cells import CellError
+from pts.imports.layouts.base import Context, Field, Layout, RowError, fold
+
+COMMITMENT, DISBURSEMENT = "commitment", "disbursement"
+TYPES: dict[str, tuple[str, str]] = {}
+for _names, _kind in (
+    (("po", "ใบสั่งซื้อ", "สัญญา", "ใบสั่งซื้อ/สัญญา", "purchase order", "contract", "ก่อหนี้ผูกพัน"), (COMMITMENT, "po")),
+    (("ck", "cx", "ck/cx", "สำรองเงินแบบมีหนี้", "สำรองเงินมีหนี้", "reservation with debt"), (COMMITMENT, "debt_reservation")),
+    (("disbursement", "เบิกจ่าย", "ขอเบิก", "จ่าย", "ka", "kb", "kc", "kd", "ke", "kl", "payment"), (DISBURSEMENT, "")),
+):
+    for _name in _names:
+        TYPES[fold(_name)] = _kind
+
+
+class Gfmis(Layout):
+    code = "gfmis"
+    th = "รายการเอกสาร GFMIS"
+    en = "GFMIS document lines"
+    dedupe = True
+    fields = (
+        Field("document", "เลขที่เอกสาร", "document number", ("doc no", "document no", "เลขที่เอกสาร gfmis")),
+        Field("item", "รายการที่", "line item", ("line", "item", "ลำดับรายการ"), required=False),
+        Field("type", "ประเภทเอกสาร", "document type", ("doc type", "type")),
+        Field("date", "วันที่ผ่านรายการ", "posting date", ("วันที่บันทึก", "date", "posting_date")),
+        Field("unit", "รหัสหน่วยเบิกจ่าย", "disbursing unit", ("unit", "unit code", "รหัสหน่วยงาน")),
+        Field("fund", "รหัสแหล่งของเงิน", "source of funds", ("fund", "fund code", "แหล่งของเงิน")),
+        Field("amount", "จำนวนเงิน", "amount", ("จำนวนเงิน (บาท)", "amount (baht)")),
+        Field("reference", "เอกสารอ้างอิง", "reference document", ("reference", "po number", "เลขที่ใบสั่งซื้อ"),
+              required=False),
+    )
+
+    def row(self, ctx: Context, row: Sequence[Any], line: int) -> Iterable[Line]:
+        problems: list[tuple[str, str, str]] = []
+        values: dict[str, Any] = {}
+        for key, read in (("document", lambda c: cells.code(c, what=("เลขที่เอกสาร", "document number"), max_length=40)),
+                          ("date", cells.day), ("fund", cells.fund_category), ("amount", cells.amount)):
+            cell = ctx.cell(row, key)
+            try:
+                values[key] = read(cell)
+            except CellError as exc:
+                problems.append((key, cells.shown(cell), exc.message))
+        kind = TYPES.get(fold(cells.text(ctx.cell(row, "type"))))
+        if kind is None:
+            problems.append(("type", cells.shown(ctx.cell(row, "type")), bilingual(
+                "ประเภทเอกสารต้องเป็น PO, CK, CX หรือเบิกจ่าย", "the document type must be PO, CK, CX or disbursement")))
+        unit = None
+        try:
+            unit = ctx.units.get(cells.code(ctx.cell(row, "unit"), what=("รหัสหน่วยเบิกจ่าย", "unit code")))
+        except CellError as exc:
+            problems.append(("unit", cells.shown(ctx.cell(row, "unit")), exc.message))
+        except RowError as exc:
+            problems.extend(exc.problems)
+        day = values.get("date")
+        if day is not None and not ctx.fiscal_year.contains(day):
+            problems.append(("date", cells.shown(ctx.cell(row, "date")), bilingual(
+                f"วันที่อยู่นอกปีงบประมาณ {ctx.fiscal_year.be_year}", f"the date is outside fiscal year {ctx.fiscal_year.be_year}")))
+        if values.get("amount") == 0:
+            problems.append(("amount", cells.shown(ctx.cell(row, "amount")), bilingual("จำนวนเงินเป็นศูนย์", "the amount is zero")))
+        if problems:
+            raise RowError(problems)
+        assert kind is not None and unit is not None
+        document = values["document"]
+        item = cells.text(ctx.cell(row, "item"))
+        ref = f"{document}/{item}" if item else document
+        reference = cells.text(ctx.cell(row, "reference"))
+        yield Line(unit_id=unit.pk, category=values["fund"], kind=kind[0], amount=values["amount"],
+                   effective_date=values["date"], document_ref=ref[:80], commitment_type=kind[1],
+                   settles=kind[0] == DISBURSEMENT and bool(reference),
+                   note=(f"GFMIS {reference}"[:255] if reference else ""))
+
+
+LAYOUT = Gfmis()
