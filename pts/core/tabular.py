@@ -99,6 +99,7 @@ class TabularRefused(ValueError):
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
+        self.inflated: int | None = None  # an xlsx refused by its guard: the bytes it inflated before stopping
         super().__init__("\n".join(map(str, issues)))
 
 
@@ -459,8 +460,16 @@ def _guard_xlsx(stream: IO[bytes], *, max_rows: int, header_row: int | None, bud
     if declared > budget:
         raise _bomb(f"ขยายแล้วได้ {declared:,} ไบต์ เกิน {budget:,} ({MAX_INFLATED_ENV})",
                     f"it inflates to {declared:,} bytes, more than {budget:,} ({MAX_INFLATED_ENV})")
-    by_name = {i.filename: i for i in infos}
     guard = _Streamer(stream, budget)
+    try:
+        return _stream_parts(guard, infos, max_rows=max_rows, header_row=header_row)
+    except TabularRefused as exc:
+        exc.inflated = guard.total
+        raise
+
+
+def _stream_parts(guard: _Streamer, infos: list[zipfile.ZipInfo], *, max_rows: int, header_row: int | None) -> _Facts:
+    by_name = {i.filename: i for i in infos}
     facts = _Facts()
     sheet_of: dict[str, str] = {}
     if WORKBOOK in by_name:
