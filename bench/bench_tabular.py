@@ -198,7 +198,7 @@ GUARDED = (
     "    for _ in t.rows(): pass\n"
     "    print('read')\n"
     "except TabularRefused as exc:\n"
-    "    print('refused:', str(exc.issues[0])[-140:])\n"
+    "    print('refused:', str(exc.issues[0]).partition(' / ')[2].partition(' / ')[2][:140])\n"
 )
 UNGUARDED = (
     "import sys, resource\n"

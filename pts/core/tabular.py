@@ -181,7 +181,7 @@ class _Csv(Tabular):
         self._max_rows = max_rows
         self._with_header = header_row is not None
         try:
-            self._table = csvread.Table(stream, {}, (), self.log)
+            self._table = csvread.Table(stream, {}, (), self.log)  # type: ignore[arg-type]
         except csvread.CsvError as exc:
             stream.close()
             raise TabularRefused(exc.issues) from exc
@@ -436,7 +436,7 @@ def _guard_xlsx(stream: IO[bytes], *, max_rows: int, header_row: int | None, bud
         raise _too_big(entries)
     try:
         stream.seek(0)
-        with zipfile.ZipFile(stream) as zf:  # type: ignore[arg-type]
+        with zipfile.ZipFile(stream) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, OverflowError, struct.error,
             OSError, EOFError, KeyError, IndexError, UnicodeDecodeError) as exc:
@@ -581,7 +581,7 @@ def _column_above(n: int) -> bytes:
         if letters != "Z":
             alts.append(b"[%s-Z%s-z]" % (chr(ord(letters) + 1).encode(), chr(ord(letters) + 33).encode()))
     else:
-        first, second = letters
+        first, second = letters[0], letters[1]
         if first != "Z":
             alts.append(b"[%s-Z%s-z][A-Za-z]" % (chr(ord(first) + 1).encode(), chr(ord(first) + 33).encode()))
         if second != "Z":
@@ -718,7 +718,7 @@ class _Streamer:
         if len(local) < 30 or local[:4] != b"PK\x03\x04":
             raise _corrupt(f"ส่วน {info.filename} ไม่ครบ", f"the part {info.filename} is incomplete")
         name_len, extra_len = struct.unpack("<HH", local[26:30])
-        start = info.header_offset + 30 + name_len + extra_len
+        start = int(info.header_offset + 30 + name_len + extra_len)
         if start + info.compress_size > self.size:
             raise _corrupt(f"ส่วน {info.filename} ไม่ครบ", f"the part {info.filename} is incomplete")
         return start
