@@ -472,6 +472,9 @@ def _stream_parts(guard: _Streamer, infos: list[zipfile.ZipInfo], *, max_rows: i
     by_name = {i.filename: i for i in infos}
     facts = _Facts()
     sheet_of: dict[str, str] = {}
+    if WORKBOOK not in by_name:  # every writer puts it there; elsewhere its sheets would go unchecked
+        raise _refuse("ไม่ใช่ไฟล์ Excel (.xlsx): ไม่มี xl/workbook.xml (ไฟล์ .ods หรือ .zip อื่น?)",
+                      "not an Excel workbook (.xlsx): it has no xl/workbook.xml (an .ods or another zip?)")
     if WORKBOOK in by_name:
         wb_xml = guard.whole(by_name[WORKBOOK])
         rels = guard.whole(by_name[WORKBOOK_RELS]) if WORKBOOK_RELS in by_name else b""

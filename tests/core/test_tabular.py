@@ -296,4 +296,4 @@ def test_a_workbook_calamine_cannot_read_is_refused_not_a_traceback():
     broken = xlsx(sheet_xml(b"<sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>99</v></c></row>"))  # unclosed
     assert "cannot read" in refused(broken)
     no_workbook = raw_zip([Member("hello.txt", b"hello")])
-    assert "cannot read the Excel file" in refused(no_workbook)
+    assert "not an Excel workbook (.xlsx): it has no xl/workbook.xml" in refused(no_workbook)
