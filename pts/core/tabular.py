@@ -235,6 +235,8 @@ class _Xlsx(Tabular):
     def __init__(self, wb: CalamineWorkbook, name: str, names: list[str], *, max_rows: int,
                  header_row: int | None) -> None:
         self.kind = "xlsx"
+        self._wb = wb
+        self._closed = False
         self.sheet_name = name
         self.sheet_names = names
         self.log = IssueLog()
@@ -293,12 +295,20 @@ class _Xlsx(Tabular):
         if self._used:
             raise RuntimeError("a Tabular's rows are read once")
         self._used = True
-        for number, cells in self._raw():
-            if not top and self.header_row is not None and number <= self.header_row:
-                continue
-            if _blank(cells):
-                continue
-            yield number, cells
+        try:
+            for number, cells in self._raw():
+                if not top and self.header_row is not None and number <= self.header_row:
+                    continue
+                if _blank(cells):
+                    continue
+                yield number, cells
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._wb.close()
 
     def rows(self) -> Iterator[tuple[int, list[Cell]]]:
         return self._iter(top=False)
@@ -333,7 +343,8 @@ def open_tabular(
         if head.startswith(ZIP_MAGIC):
             inflated = max_inflated_bytes() if max_inflated is None else max_inflated
             facts = _guard_xlsx(stream, max_rows=max_rows, header_row=header_row, budget=inflated)
-            return _open_xlsx(stream, facts, sheet=sheet, prefer=prefer, max_rows=max_rows, header_row=header_row)
+            stream.close()  # calamine opens the file itself (the upload is ours: it does not change meanwhile)
+            return _open_xlsx(path, facts, sheet=sheet, prefer=prefer, max_rows=max_rows, header_row=header_row)
         if _binary(head):
             raise _refuse("ไม่ใช่ไฟล์ตารางข้อมูล: นำเข้าได้เฉพาะ .xlsx หรือ .csv",
                           "not a spreadsheet: only .xlsx or .csv files can be imported")
@@ -356,11 +367,11 @@ def _binary(head: bytes) -> bool:
     return len(_CONTROL.findall(head)) * 200 > len(head)
 
 
-def _open_xlsx(stream: IO[bytes], facts: _Facts, *, sheet: str | None, prefer: str | None, max_rows: int,
+def _open_xlsx(source: str | Path | bytes, facts: _Facts, *, sheet: str | None, prefer: str | None, max_rows: int,
                header_row: int | None) -> Tabular:
-    stream.seek(0)
     try:
-        wb = CalamineWorkbook.from_filelike(stream)
+        wb = (CalamineWorkbook.from_filelike(io.BytesIO(source)) if isinstance(source, bytes)
+              else CalamineWorkbook.from_path(str(source)))
         names = list(wb.sheet_names)
     except _CALAMINE_ERRORS as exc:
         raise _refuse(f"อ่านไฟล์ Excel ไม่ได้: ไฟล์เสียหรือไม่ใช่ .xlsx ({type(exc).__name__})",
