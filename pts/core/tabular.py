@@ -503,10 +503,17 @@ def _stream_parts(guard: _Streamer, infos: list[zipfile.ZipInfo], *, max_rows: i
             continue
         is_sheet = info.filename in sheet_of or info.filename.startswith("xl/worksheets/")
         label = sheet_of.get(info.filename, posixpath.splitext(posixpath.basename(info.filename))[0])
-        scanner = _SheetScanner(label, cap_row) if is_sheet else _PartScanner()
-        guard.stream(info, scanner, xml=is_sheet or not info.filename.lower().endswith(MEDIA))
-        if is_sheet:
-            scanner.finish()  # type: ignore[attr-defined]
+        if not is_sheet:
+            guard.stream(info, _PartScanner(), xml=not info.filename.lower().endswith(MEDIA))
+            continue
+        scanner = _SheetScanner(label, cap_row)
+        guard.stream(info, scanner, xml=True)
+        scanner.finish()
+        if not scanner.all_placed():  # a cell or row without its own reference: count where they fall
+            guard.total -= info.file_size
+            placer = _Placer(scanner)
+            guard.stream(info, placer, xml=True)
+            placer.finish()
     facts.inflated = guard.total
     return facts
 
@@ -554,7 +561,7 @@ class _PartScanner:
 
     DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 
-    def scan(self, buf: bytes, part: str) -> None:
+    def scan(self, buf: bytes, part: str, old: int = 0) -> None:
         if (m := self.DTD.search(buf)) is not None:
             raise _refuse(f"ไฟล์ Excel มีการประกาศ DTD/ENTITY ({m[0].decode(errors='replace')}) ใน {part}: ไม่รับไฟล์นี้",
                           f"the Excel file declares a DTD or entity ({m[0].decode(errors='replace')}) in {part}: refused",
@@ -643,6 +650,8 @@ class _SheetScanner(_PartScanner):
         self.cap_row = cap_row
         self.max_col = 1
         self.row_bound = 1024
+        self.cells = self.cells_placed = self.rows = self.rows_placed = 0
+        self.prefixed = False
         self._compile()
 
     def _compile(self) -> None:
@@ -651,8 +660,9 @@ class _SheetScanner(_PartScanner):
         self.col_patterns = (re.compile(_REF_FAST + col), re.compile(_REF_ANY + col))
         self.row_patterns = (re.compile(_REF_FAST + row), re.compile(_REF_ANY + row))
 
-    def scan(self, buf: bytes, part: str) -> None:
+    def scan(self, buf: bytes, part: str, old: int = 0) -> None:
         super().scan(buf, part)
+        self._count(buf, old)
         if (at := _tag_at(buf, b"f")) >= 0:
             cells = self.CELL.findall(buf, max(0, at - 2048), at)
             where = cells[-1].decode().upper() if cells else ""
@@ -691,16 +701,89 @@ class _SheetScanner(_PartScanner):
             pos = m.start()
         self._check_cells()
 
+    def _count(self, buf: bytes, old: int) -> None:
+        """Count cell and row tags, and those whose first attribute is their reference, each once
+        though buffers overlap (a tag is at most 7 bytes: the 7 before the new bytes are recounted
+        and subtracted)."""
+        start = max(0, old - 7)
+        for tokens, attr in ((_CELL_TAGS, "cells"), (_ROW_TAGS, "rows")):
+            n = sum(buf.count(t, start) - buf.count(t, start, old) for t in tokens)
+            setattr(self, attr, getattr(self, attr) + n)
+        self.cells_placed += buf.count(b'<c r="', start) - buf.count(b'<c r="', start, old)
+        self.rows_placed += buf.count(b'<row r="', start) - buf.count(b'<row r="', start, old)
+        if not self.prefixed and _PREFIXED_TAG.search(buf, start) is not None:
+            self.prefixed = True
+
+    def all_placed(self) -> bool:
+        """Every <c> and <row> of the sheet carries its reference first (how every writer spells
+        it), so the references watched bound the range python-calamine will allocate."""
+        return not self.prefixed and self.cells == self.cells_placed and self.rows == self.rows_placed
+
     def _check_cells(self) -> None:
-        if self.row_bound * self.max_col > MAX_CELLS:
+        self.check_bounds(self.max_col, self.row_bound)
+
+    def check_bounds(self, columns: int, rows: int) -> None:
+        if columns > MAX_COLUMNS:
+            raise _refuse(f"แผ่นงาน {self.sheet} มีข้อมูลเกิน {MAX_COLUMNS} คอลัมน์ (ZZ)",
+                          f"sheet {self.sheet} has data past {MAX_COLUMNS} columns (ZZ)")
+        if rows * columns > MAX_CELLS:
             raise _refuse(
-                f"แผ่นงาน {self.sheet} กว้าง {self.max_col:,} คอลัมน์ ยาวราว {self.row_bound:,} แถว "
+                f"แผ่นงาน {self.sheet} กว้าง {columns:,} คอลัมน์ ยาวราว {rows:,} แถว "
                 f"เกิน {MAX_CELLS:,} ช่อง: ลบแถวหรือคอลัมน์ที่ไม่ใช้",
-                f"sheet {self.sheet} spans {self.max_col:,} columns by about {self.row_bound:,} rows, "
+                f"sheet {self.sheet} spans {columns:,} columns by about {rows:,} rows, "
                 f"more than {MAX_CELLS:,} cells: delete the unused rows or columns")
 
     def finish(self) -> None:
         self._check_cells()
+
+
+_CELL_TAGS = (b"<c ", b"<c>", b"<c/>", b"<c\t", b"<c\n", b"<c\r")
+_ROW_TAGS = (b"<row ", b"<row>", b"<row/>", b"<row\t", b"<row\n", b"<row\r")
+_PREFIXED_TAG = re.compile(rb":(?:c|row)[\s/>]")
+_TAG = re.compile(rb"<(?:[\w.\-]{1,40}:)?(row|c)[\s/>]")
+_TAG_MAX = 48
+_LONG_PREFIX = re.compile(rb"[\w.\-]{41}\Z")
+
+
+class _Placer:
+    """A second pass over a sheet some of whose cells or rows have no reference: python-calamine
+    puts such a cell after the one before it and such a row after the last, so the widest column
+    is at most the widest reference plus the most cells in a row, the last row at most the row
+    bound plus the rows counted. Each tag is taken once: those beginning in the last `_TAG_MAX`
+    bytes of a buffer wait for the next one."""
+
+    def __init__(self, sheet: _SheetScanner) -> None:
+        self.sheet = sheet
+        self.rows = 0
+        self.in_row = 0
+        self.widest = 0
+        self.last = b""
+
+    def scan(self, buf: bytes, part: str, old: int = 0) -> None:
+        for m in _PREFIXED_TAG.finditer(buf, max(0, old - 5)):
+            if _LONG_PREFIX.search(buf, max(0, m.start() - 41), m.start()):  # a tag _TAG would not see
+                raise _refuse(f"แผ่นงาน {self.sheet.sheet} เขียน XML แบบผิดปกติ (ชื่อ namespace ยาวเกิน 40 ตัวอักษร)",
+                              f"sheet {self.sheet.sheet} is written in unusual XML (a namespace prefix over 40 "
+                              "characters)")
+        self._tags(buf, max(0, old - _TAG_MAX), len(buf) - _TAG_MAX)
+        self.last = buf
+
+    def _tags(self, buf: bytes, start: int, end: int) -> None:
+        for m in _TAG.finditer(buf, start):
+            if m.start() >= end:
+                break
+            if m[1] == b"row":
+                self.rows += 1
+                self.in_row = 0
+            else:
+                self.in_row += 1
+                if self.in_row > self.widest:
+                    self.widest = self.in_row
+        self.sheet.check_bounds(self.sheet.max_col + self.widest, self.sheet.row_bound + self.rows)
+
+    def finish(self) -> None:
+        buf = self.last
+        self._tags(buf, max(0, len(buf) - _TAG_MAX), len(buf) + 1)
 
 
 class _Streamer:
@@ -720,7 +803,7 @@ class _Streamer:
         scanner = _PartScanner()
 
         class Keep:
-            def scan(self, buf: bytes, part: str) -> None:
+            def scan(self, buf: bytes, part: str, old: int = 0) -> None:
                 scanner.scan(buf, part)
 
         self.stream(info, Keep(), xml=True, keep=parts)
@@ -768,7 +851,7 @@ class _Streamer:
             if keep is not None:
                 keep.append(out)
             buf = tail + out
-            scanner.scan(buf, part)
+            scanner.scan(buf, part, len(tail))
             tail = buf[-OVERLAP:]
 
         try:

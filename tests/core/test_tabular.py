@@ -274,6 +274,43 @@ def test_a_cell_far_away_that_would_make_calamine_allocate_gigabytes_is_refused(
     assert rows[-1] == (90, [None, None, 1.0])
 
 
+def test_cells_and_rows_without_a_reference_are_placed_and_bounded_too():
+    """python-calamine puts a cell with no r= after the one before it: 600 such cells in one row and
+    200,000 rows (5 MB, stored so no ratio trips) would make it allocate 3.8 GB and abort."""
+    def stored(body: bytes) -> bytes:
+        return xlsx(sheet_member=Member("xl/worksheets/sheet1.xml", sheet_xml(body), method=0))
+
+    wide = b"<sheetData><row>" + b"<c><v>1</v></c>" * 600 + b"</row>" + b"<row><c><v>2</v></c></row>" * 200_000
+    assert "sheet Data spans 601 columns by about" in refused(stored(wide + b"</sheetData>"), max_rows=1_200_000)
+    assert "past 702 columns" in refused(stored(b"<sheetData><row>" + b"<c/>" * 800 + b"</row></sheetData>"))
+    small = b"<sheetData><row><c t=\"inlineStr\"><is><t>a</t></is></c><c><v>1</v></c></row><row><c><v>2</v></c></row>"
+    tab, rows = read(stored(small + b"</sheetData>"))
+    assert tab.header == ["a", "1"] and rows == [(2, [2.0, None])]
+    prefixed = sheet_xml(PLAIN_ROWS.replace(b"<c ", b"<x:c ").replace(b"</c>", b"</x:c>"))
+    scanner = tabular._SheetScanner("Data", 1000)
+    scanner.scan(prefixed, "sheet1.xml")
+    assert not scanner.all_placed()
+    assert read(xlsx(prefixed))[1] == [(2, ["U1", 12.5])]
+    long = b"p" * 41
+    odd = sheet_xml(PLAIN_ROWS.replace(b"<c ", b"<" + long + b":c ").replace(b"</c>", b"</" + long + b":c>"))
+    assert "a namespace prefix over 40 characters" in refused(xlsx(odd))
+    scanner = tabular._SheetScanner("Data", 1000)
+    scanner.scan(sheet_xml(), "sheet1.xml")
+    assert scanner.all_placed() and (scanner.cells, scanner.rows) == (4, 2)
+
+
+def test_tags_are_counted_once_across_overlapping_buffers():
+    doc = sheet_xml(PLAIN_ROWS * 50)
+    for size in (7, 8, 13, 100, 4096):
+        scanner = tabular._SheetScanner("Data", 1000)
+        tail = b""
+        for at in range(0, len(doc), size):
+            buf = tail + doc[at : at + size]
+            scanner.scan(buf, "sheet1.xml", len(tail))
+            tail = buf[-tabular.OVERLAP :]
+        assert (scanner.cells, scanner.cells_placed, scanner.rows, scanner.rows_placed) == (200, 200, 100, 100), size
+
+
 def test_the_range_watch_patterns_match_exactly_what_is_above():
     import re
 
