@@ -271,8 +271,11 @@ def main() -> int:
             base_status, base_secs, base_rss, _ = child(UNGUARDED, bomb, timeout=BASELINE_TIMEOUT)
             if base_status is None:
                 baseline = f"killed/timeout after {base_secs:.1f} s"
+            elif base_status < 0:
+                baseline = (f"killed by signal {-base_status} (an allocation failed under the limit) after "
+                            f"{base_secs:.1f} s, peak {base_rss:.0f} MB")
             elif base_status != 0:
-                baseline = f"failed (exit {base_status}) after {base_secs:.1f} s, peak {base_rss:.0f} MB"
+                baseline = f"raised an error (exit {base_status}) after {base_secs:.1f} s, peak {base_rss:.0f} MB"
             else:
                 baseline = f"read it in {base_secs:.1f} s, peak {base_rss:.0f} MB"
             good = status == 0 and said.startswith("refused") and secs <= BOMB_SECONDS and rss <= BOMB_MB

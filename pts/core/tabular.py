@@ -389,7 +389,11 @@ def _open_xlsx(source: str | Path | bytes, facts: _Facts, *, sheet: str | None, 
         name = worksheets[0]
     else:
         raise _refuse("ไฟล์ Excel ไม่มีแผ่นงาน", "the Excel file has no sheet")
-    return _Xlsx(wb, name, worksheets, max_rows=max_rows, header_row=header_row)
+    try:
+        return _Xlsx(wb, name, worksheets, max_rows=max_rows, header_row=header_row)
+    except TabularRefused:
+        wb.close()
+        raise
 
 
 # -- the xlsx guard ----------------------------------------------------------------------------
