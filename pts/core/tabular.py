@@ -345,6 +345,9 @@ def open_tabular(
             facts = _guard_xlsx(stream, max_rows=max_rows, header_row=header_row, budget=inflated)
             stream.close()  # calamine opens the file itself (the upload is ours: it does not change meanwhile)
             return _open_xlsx(path, facts, sheet=sheet, prefer=prefer, max_rows=max_rows, header_row=header_row)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise _refuse("ไฟล์นี้เข้ารหัส UTF-16 (Unicode Text ของ Excel): บันทึกเป็น CSV UTF-8 หรือ .xlsx แล้วนำเข้าใหม่",
+                          "the file is in UTF-16 (Excel's Unicode Text): save it as CSV UTF-8 or .xlsx")
         if _binary(head):
             raise _refuse("ไม่ใช่ไฟล์ตารางข้อมูล: นำเข้าได้เฉพาะ .xlsx หรือ .csv",
                           "not a spreadsheet: only .xlsx or .csv files can be imported")
@@ -477,7 +480,12 @@ def _guard_xlsx(stream: IO[bytes], *, max_rows: int, header_row: int | None, bud
                     f"it inflates to {declared:,} bytes, more than {budget:,} ({MAX_INFLATED_ENV})")
     guard = _Streamer(stream, budget)
     try:
-        return _stream_parts(guard, infos, max_rows=max_rows, header_row=header_row)
+        try:
+            return _stream_parts(guard, infos, max_rows=max_rows, header_row=header_row)
+        except TabularRefused:
+            raise
+        except (ValueError, OSError, struct.error, OverflowError) as exc:  # a directory that lies about offsets
+            raise _corrupt() from exc
     except TabularRefused as exc:
         exc.inflated = guard.total
         raise
@@ -814,6 +822,8 @@ class _Streamer:
         return b"".join(parts)
 
     def _data_start(self, info: zipfile.ZipInfo) -> int:
+        if not 0 <= info.header_offset < self.size:
+            raise _corrupt(f"ส่วน {info.filename} อยู่นอกไฟล์", f"the part {info.filename} lies outside the file")
         self.f.seek(info.header_offset)
         local = self.f.read(30)
         if len(local) < 30 or local[:4] != b"PK\x03\x04":

@@ -359,7 +359,7 @@ def read_sheet(content: bytes, *, file_name: str, actor: Actor, fiscal_year: Fis
         for issue in exc.issues:
             where = get_column_letter(_column_index(issue.column)) if _column_index(issue.column) else "A"
             parsed.errors.append(CellError(file_name, issue.line or 1,
-                                           where, "-", issue.value, f"{problem}: {issue.message}"))
+                                           where, "-", issue.value, issue.message))
         return parsed
     by_row = dict(data)
     keys = ["" if v is None else str(v).strip() for v in by_row.get(2, [])]

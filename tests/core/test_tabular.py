@@ -133,6 +133,7 @@ def test_an_empty_file_junk_bytes_and_an_ole_file_are_refused_by_what_they_are()
     assert "the file is empty" in refused(b"")
     assert "not a spreadsheet" in refused(bytes(range(256)) * 40)
     assert "not a spreadsheet" in refused(b"%PDF-1.7\n\x00\x01binary")
+    assert "UTF-16 (Excel's Unicode Text): save it as CSV UTF-8" in refused("a\tb\n1\t2\n".encode("utf-16"))
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
     assert "protected by a password or an old .xls: save it as .xlsx without a password" in refused(ole)
 
@@ -334,3 +335,12 @@ def test_a_workbook_calamine_cannot_read_is_refused_not_a_traceback():
     assert "cannot read" in refused(broken)
     no_workbook = raw_zip([Member("hello.txt", b"hello")])
     assert "not an Excel workbook (.xlsx): it has no xl/workbook.xml" in refused(no_workbook)
+
+
+def test_a_directory_pointing_outside_the_file_is_refused_as_damaged():
+    import struct
+
+    book = bytearray(xlsx())
+    cd = book.rfind(b"PK\x01\x02")  # the last entry's central header: its local header offset at +42
+    struct.pack_into("<I", book, cd + 42, 0xFFFFFF00)
+    assert "damaged" in refused(bytes(book))
