@@ -21,13 +21,16 @@ The kind is found from the bytes, never from the file name:
      reference past `MAX_COLUMNS` columns or past the row cap, or a range of more than
      `MAX_CELLS` cells (python-calamine allocates the whole rectangle from A1 to the last cell:
      one cell at XFD1048576 in a 500-byte file aborts the process) are refused, naming the sheet
-     and the cell or range;
-  4. a hidden or very hidden sheet (`state=` in xl/workbook.xml) is refused by its name;
+     and the cell or range. When some <c> or <row> has no reference of its own (calamine places
+     it after the one before), a second pass counts where they fall and bounds the range too;
+  4. a zip without xl/workbook.xml is not a workbook; a hidden or very hidden sheet (`state=` in
+     xl/workbook.xml) is refused by its name;
   then python-calamine reads the sheet (`sheet`, else `prefer` when the workbook has it, else
   the first worksheet); more than `max_rows` rows after the header are refused naming the cap;
   any calamine error becomes a refusal.
 - anything else that looks like text: CSV through `pts.core.csvread` (UTF-8 with or without BOM,
-  or cp874; line and field caps); bytes with NULs or control characters: "not a spreadsheet".
+  or cp874; line and field caps); UTF-16 (Excel's "Unicode Text") is refused with its own advice;
+  bytes with NULs or control characters: "not a spreadsheet".
 
 Header: `header_row=HEADER_FIRST` (the default) takes the first non-blank row; an int N takes row N
 exactly (xlsx only: the CGD workbook's as-of line sits above its header); `None` takes no header:
