@@ -39,7 +39,7 @@ from pts.budget.models import BatchState, FiscalYear, LedgerBatch, Movement
 from pts.budget.years import find_fiscal_year
 from pts.core.csvread import clip
 from pts.core.fiscal import english_date, thai_date
-from pts.core.tabular import TabularRefused, open_tabular
+from pts.core.tabular import HEADER_FIRST, TabularRefused, open_tabular
 from pts.core.thai import bilingual
 from pts.imports import layouts
 from pts.imports.layouts.base import Context, Layout, RowError, Units
@@ -263,13 +263,15 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
     path = media_dir() / batch.stored_file
     try:
         table = open_tabular(path, file_name=batch.file_name, max_rows=settings.PTS_IMPORT_MAX_ROWS,
-                             sheet=batch.sheet or None)
+                             sheet=batch.sheet or None, prefer=layout.sheet_name or None,
+                             header_row=None if layout.header_row is None else HEADER_FIRST,
+                             merged_rows=layout.merged_header_rows)
     except TabularRefused as exc:
         for issue in exc.issues:
             issues.add(issue.line, issue.column, issue.value, issue.message)
         return _refused(batch, issues)
     issues.sheet = table.sheet_name
-    rows: Iterator[tuple[int, list[Any]]] = iter(table.rows())
+    rows: Iterator[tuple[int, list[Any]]] = iter(table.all_rows() if layout.header_row is None else table.rows())
     header = table.header
     if layout.header_row is None:
         try:
@@ -312,8 +314,9 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
             if issues.count:
                 continue  # keep checking, stop writing
             yield from produced
-        for issue in getattr(table, "issues", lambda: [])():
+        for issue in table.log.kept:  # rows the reader skipped (more fields than the header, ...)
             issues.add(issue.line, issue.column, issue.value, issue.message)
+        issues.count += table.log.count - len(table.log.kept)
         try:
             tail = list(layout.end(ctx))
         except RowError as exc:

@@ -110,6 +110,8 @@ class Layout:
     dedupe: bool = False         # a line already imported by an earlier file is skipped, not doubled
     coordinator_only: bool = False
     header_row: int | None = 1   # the header's row; None: the layout finds it itself (`locate_header`)
+    merged_header_rows: int = 0  # merged cells allowed in the sheet's top rows up to this one
+    sheet_name: str = ""         # the sheet read when the workbook has it (else the first visible one)
 
     def label(self) -> str:
         return bilingual(self.th, self.en)
