@@ -19,6 +19,7 @@ batch's row, so any worker can show progress and take over a job whose worker di
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import socket
@@ -273,7 +274,9 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
     header = table.header
     if layout.header_row is None:
         try:
-            _row, header, found = layout.locate_header(rows)
+            # the reader took the first non-blank row as the header: the layout sees it too
+            first = (int(getattr(table, "header_line", 1)), list(header))
+            _row, header, found = layout.locate_header(itertools.chain([first], rows))
         except RowError as exc:
             for key, value, message in exc.problems:
                 issues.add(None, key, value, message)
@@ -531,6 +534,9 @@ def request_undo(batch: ImportBatch, actor: Actor) -> ImportBatch:
     """Ask for a committed batch to be undone (a job does it)."""
     if not may_manage(actor, batch):
         raise _error("ยกเลิกการนำเข้าของผู้อื่นไม่ได้", "only the importer or a coordinator may undo this import")
+    layout = layouts.get(batch.layout)
+    if not layout.undoable:
+        raise _error(*layout.no_undo)
     user = permissions.recorded_user(actor)
     updated = ImportBatch.objects.filter(pk=batch.pk, state=State.COMMITTED).update(state=State.UNDOING,
                                                                                     undone_by=user)

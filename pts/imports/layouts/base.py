@@ -110,12 +110,15 @@ class Layout:
     dedupe: bool = False         # a line already imported by an earlier file is skipped, not doubled
     coordinator_only: bool = False
     header_row: int | None = 1   # the header's row; None: the layout finds it itself (`locate_header`)
+    undoable: bool = True        # False: `pts import-undo` refuses it with `no_undo` (th, en)
+    no_undo: tuple[str, str] = ("การนำเข้าแบบนี้ยกเลิกไม่ได้", "this kind of import cannot be undone")
 
     def label(self) -> str:
         return bilingual(self.th, self.en)
 
     def locate_header(self, rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[str], dict[str, Any]]:
-        """For a layout with no fixed header row: (header row number, its cells, options read above it)."""
+        """For a layout with no fixed header row: (header row number, its cells, options read above it).
+        `rows` starts with the row the reader took for the header (the first non-blank one)."""
         raise NotImplementedError
 
     def recognise(self, header: Sequence[str], saved: dict[str, str] | None = None) -> dict[str, int]:
