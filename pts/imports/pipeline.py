@@ -63,6 +63,12 @@ class ImportRefused(ValidationError):
         super().__init__(bilingual(th, en))
         self.text = bilingual(th, en)
 
+    @classmethod
+    def text_of(cls, message: str) -> ImportRefused:
+        """From a message already bilingual."""
+        th, en = _languages(message)
+        return cls(th, en)
+
 
 def _error(th: str, en: str) -> ImportRefused:
     return ImportRefused(th, en)
@@ -534,9 +540,9 @@ def request_undo(batch: ImportBatch, actor: Actor) -> ImportBatch:
     """Ask for a committed batch to be undone (a job does it)."""
     if not may_manage(actor, batch):
         raise _error("ยกเลิกการนำเข้าของผู้อื่นไม่ได้", "only the importer or a coordinator may undo this import")
-    layout = layouts.get(batch.layout)
-    if not layout.undoable:
-        raise _error(*layout.no_undo)
+    refusal = layouts.get(batch.layout).undo_refusal(batch)
+    if refusal is not None:
+        raise ImportRefused.text_of(refusal)
     user = permissions.recorded_user(actor)
     updated = ImportBatch.objects.filter(pk=batch.pk, state=State.COMMITTED).update(state=State.UNDOING,
                                                                                     undone_by=user)

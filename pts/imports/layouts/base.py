@@ -110,8 +110,6 @@ class Layout:
     dedupe: bool = False         # a line already imported by an earlier file is skipped, not doubled
     coordinator_only: bool = False
     header_row: int | None = 1   # the header's row; None: the layout finds it itself (`locate_header`)
-    undoable: bool = True        # False: `pts import-undo` refuses it with `no_undo` (th, en)
-    no_undo: tuple[str, str] = ("การนำเข้าแบบนี้ยกเลิกไม่ได้", "this kind of import cannot be undone")
 
     def label(self) -> str:
         return bilingual(self.th, self.en)
@@ -156,6 +154,10 @@ class Layout:
     def commit(self, ctx: Context) -> dict[str, Any]:
         """A non-ledger layout writes its staged rows (inside the commit's transaction); the summary."""
         raise NotImplementedError
+
+    def undo_refusal(self, batch: ImportBatch) -> str | None:
+        """Why this committed batch cannot be undone (bilingual), asked before the undo starts; None: it can."""
+        return None
 
     def undo(self, ctx: Context) -> dict[str, Any]:
         """A non-ledger layout undoes its commit (inside the undo's transaction)."""
