@@ -44,7 +44,7 @@ from pts.core.fiscal import MONTH_ABBR, MONTH_FULL
 from pts.core.thai import DigitError, bilingual, normalize_digits, strict_digits
 from pts.imports import cells
 from pts.imports.cells import CellError
-from pts.imports.layouts.base import Context, Field, Layout, RowError, fold
+from pts.imports.layouts.base import Context, Field, Layout, RowError
 
 if TYPE_CHECKING:
     from pts.imports.models import ImportBatch

@@ -18,8 +18,10 @@ history stays in the audit log and the round updates).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from pts.core.thai import bilingual
@@ -33,9 +35,8 @@ NO_UNDO = ("การนำเข้าแผ่นงาน PTS ยกเลิ
 
 
 def _content(ctx: Context) -> bytes:
-    from pts.imports.pipeline import media_dir
-
-    return (media_dir() / ctx.batch.stored_file).read_bytes()
+    """The stored upload (where `pts.imports.pipeline` keeps it until the batch is committed)."""
+    return (Path(settings.MEDIA_ROOT) / "imports" / ctx.batch.stored_file).read_bytes()
 
 
 def _column(error: Any) -> str:
