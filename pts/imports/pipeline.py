@@ -329,6 +329,9 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
             for key, value, message in exc.problems:
                 issues.add(None, ctx.column_name(key) if key else "", value, message)
             tail = []
+        for warning in ctx.state.get("warnings", ()):  # a layout's warnings: listed, not refusing the file
+            issues.add(warning.get("row"), warning.get("column", ""), warning.get("value", ""),
+                       bilingual(warning["th"], warning["en"]), warning=True)
         if not issues.count:
             yield from tail
 

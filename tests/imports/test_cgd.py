@@ -34,12 +34,13 @@ def _group(budget, allocated, committed, disbursed, spent, pct=None):
     return [budget, allocated, committed, disbursed, shown, spent, round(spent * 100 / budget, 2), -1.5]
 
 
-def workbook(rows, *, as_of_line="ข้อมูล ณ วันที่ 15 ธันวาคม 2565", date_cell=None) -> bytes:
+def workbook(rows, *, as_of_line="ข้อมูล ณ วันที่ 15 ธันวาคม 2565", date_cell=None, title=True) -> bytes:
     """The CGD sheet as published, but with the group labels unmerged (see the module's note)."""
     wb = Workbook()
     ws = wb.active
     ws.title = "ผลการเบิกจ่าย"
-    ws.append(["รายงานผลการเบิกจ่ายงบประมาณรายจ่ายประจำปีงบประมาณ พ.ศ. 2566 (หน่วย: ล้านบาท)"])
+    if title:
+        ws.append(["รายงานผลการเบิกจ่ายงบประมาณรายจ่ายประจำปีงบประมาณ พ.ศ. 2566 (หน่วย: ล้านบาท)"])
     ws.append([as_of_line] + ([date_cell] if date_cell else []))
     ws.append([])
     ws.append(["ส่วนราชการ", "รายจ่ายประจำ", *[None] * 7, "รายจ่ายลงทุน", *[None] * 7, "รวม", *[None] * 7])
@@ -104,6 +105,9 @@ def test_a_date_cell_beside_the_line_and_a_wrong_percentage_is_a_warning(world, 
     assert batch.summary["as_of"] == "2023-01-31"
     [warning] = batch.summary["warnings"]
     assert warning["row"] == 6 and warning["column"] == "รายจ่ายประจำ:% เบิกจ่าย" and warning["value"] == "99.0"
+    stored = BatchIssue.objects.get(batch=batch, warning=True)
+    assert (stored.row, stored.column, stored.value) == (6, "รายจ่ายประจำ:% เบิกจ่าย", "99.0")
+    assert "does not match" in stored.message_en and "ไม่ตรง" in stored.message_th
 
 
 def test_bad_cells_are_errors_naming_row_and_column_and_nothing_is_written(world, english):
@@ -121,6 +125,18 @@ def test_bad_cells_are_errors_naming_row_and_column_and_nothing_is_written(world
     assert (7, "รายจ่ายประจำ:เบิกจ่าย", "abc") in [i[:3] for i in issues]
     assert "unknown agency" in " ".join(i[3] for i in issues)
     assert not ExternalFigure.objects.exists()
+
+
+def test_the_as_of_line_may_be_the_first_row_in_thai_digits(world, english):
+    batch = _import(workbook(_rows(world), as_of_line="ข้อมูล ณ วันที่ ๓๑ ม.ค. ๖๖", title=False))
+    assert batch.state == State.COMMITTED, _issues(batch)
+    assert set(ExternalFigure.objects.values_list("as_of", flat=True)) == {date(2023, 1, 31)}
+
+
+def test_an_as_of_date_outside_the_year_is_refused(world, english):
+    batch = _import(workbook(_rows(world), as_of_line="ข้อมูล ณ วันที่ 15 ธันวาคม 2566"))
+    assert batch.state == State.REFUSED
+    assert "outside fiscal year 2566" in " ".join(i[3] for i in _issues(batch))
 
 
 def test_no_as_of_line_refuses_the_file(world, english):

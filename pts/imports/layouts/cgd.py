@@ -13,8 +13,8 @@ more than six decimals of a million (a fraction of a baht) is refused.
 The header is found by `locate_header`, which returns synthesised headers "group:measure"
 ("รายจ่ายประจำ:เบิกจ่าย") that `recognise` matches. The figures are rounded, so they are not
 ledger lines: `commit` stores them as `ExternalFigure` rows (per unit, series and as-of date) for
-reconciliation; `undo` removes them. A % column that disagrees with the amounts is a warning (kept
-in the batch's summary), not an error.
+reconciliation; `undo` removes them. A % column that disagrees with the amounts is a warning (a
+`BatchIssue` with `warning` set, and in the batch's summary), not an error.
 """
 
 from __future__ import annotations
@@ -163,6 +163,10 @@ class Cgd(Layout):
     ledger = False
     header_row = None
     fields = _fields()
+    # The published file merges each group's label across its columns: the reader should accept
+    # merged ranges in the rows above the data for this layout, yielding the value in the range's
+    # first cell and None in the others (what `_synthesise` expects).
+    allow_merged_header = True
 
     # -- the header ---------------------------------------------------------------------------
 
