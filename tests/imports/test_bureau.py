@@ -140,8 +140,8 @@ def test_an_officer_cannot_import_another_units_rows(world, english):
     movements = Movement.with_pending.count()
     batch = _import(_csv(_rows(world)), actor=world.alice)  # alice: unit A; row 4 is unit B's
     assert batch.state == State.REFUSED
-    assert any(row == 4 and value == world.unit_b.code and "may write" in message
-               for row, _c, value, message in _issues(batch))
+    assert any(row == 4 and column == "กลุ่มงาน" and value == world.unit_b.code and "may write" in message
+               for row, column, value, message in _issues(batch))
     assert Movement.with_pending.count() == movements
     assert not ReservationForm.objects.exists() and not Activity.objects.exists()
     mine = _import(_csv(_rows(world)[:2]), actor=world.alice, name="mine.csv")

@@ -149,7 +149,8 @@ def test_an_officer_cannot_import_another_units_row(world, english):
     batch = _import(workbook(_rows(world)), actor=world.alice)  # alice: unit A only; row 7 is unit B
     assert batch.state == State.REFUSED
     issues = _issues(batch)
-    assert any(row == 7 and world.unit_b.code in value and "may write" in message for row, _c, value, message in issues)
+    assert any(row == 7 and column == "ส่วนราชการ" and value == world.unit_b.code and "may write" in message
+               for row, column, value, message in issues)
     assert not ExternalFigure.objects.exists()
 
 

@@ -182,7 +182,10 @@ class Bureau(Layout):
         if not name:
             raise RowError.one("group", "", bilingual("ไม่มีกลุ่มงาน", "the work group is empty"))
         if name in ctx.units.writable or name in ctx.units.others:
-            return ctx.units.get(name)
+            try:
+                return ctx.units.get(name)
+            except RowError as exc:  # said of the unit code: of this column here
+                raise RowError([("group", value, message) for _key, value, message in exc.problems]) from exc
         unit = ctx.state["names"].get(name)
         if unit is not None:
             return unit

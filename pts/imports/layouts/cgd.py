@@ -224,13 +224,15 @@ class Cgd(Layout):
         for i, name in enumerate(header):
             group, sep, sub = str(name).partition(":")
             if not sep:
-                if "agency" not in found and (fold(name) in agency or i == 0):
+                if "agency" not in found and fold(name) in agency:
                     found["agency"] = i
                 continue
             series = _GROUPS.get(_squash(group))
             measure = _MEASURES.get(_squash(sub))
             if series and measure and f"{series}_{measure}" not in found:
                 found[f"{series}_{measure}"] = i
+        if "agency" not in found and header and ":" not in str(header[0]) and str(header[0]).strip():
+            found["agency"] = 0  # the first column names the agency, whatever its heading
         return found
 
     # -- the rows -----------------------------------------------------------------------------
@@ -251,7 +253,10 @@ class Cgd(Layout):
     def _agency(self, ctx: Context, cell: Any) -> Any:
         name = " ".join(cells.text(cell).split())
         if name in ctx.units.writable or name in ctx.units.others:
-            return ctx.units.get(name)
+            try:
+                return ctx.units.get(name)
+            except RowError as exc:  # said of the unit code: of this column here
+                raise RowError([("agency", value, message) for _key, value, message in exc.problems]) from exc
         unit = ctx.state["names"].get(name)
         if unit is not None:
             return unit
