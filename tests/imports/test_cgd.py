@@ -209,3 +209,15 @@ def world_year():
     from pts.budget.models import FiscalYear
 
     return FiscalYear.objects.get(be_year=2566)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cell=st.one_of(CELL, st.text(alphabet="วันที่ ๐๑๒๓๔๕๖๗๘๙0123456789.,-%()/ธันวาคมพ.ย.e", max_size=40)))
+def test_fuzz_cell_readers_raise_only_cell_errors(cell):
+    for reader in (cgd.million, cgd.points):
+        try:
+            reader(cell)
+        except cgd.cells.CellError as exc:
+            assert exc.message
+    found = cgd.as_of(f"ข้อมูล ณ วันที่ {cell}" if isinstance(cell, str) else cell)
+    assert found is None or isinstance(found, date)

@@ -121,3 +121,13 @@ def test_fuzz_never_crashes(content, rows, world, tmp_path_factory):
     except RowError as exc:
         assert all(p[2] for p in exc.problems)
 
+
+
+def test_the_system_imports_a_sheet_and_the_same_file_twice_is_refused(world, tmp_path, capsys):
+    projects(world)
+    path = tmp_path / "PTS.xlsx"
+    path.write_bytes(changed(export(), {("ก่อสร้างรั้ว", "allocated"): 460000}))
+    assert main(["import", "pts", str(path), "--fiscal-year", "2566"]) == 0
+    assert Project.objects.get(name="ก่อสร้างรั้ว").allocated == 460_000_00
+    assert main(["import", "pts", str(path), "--fiscal-year", "2566"]) == 2
+    assert SheetBatch.objects.count() == 1
