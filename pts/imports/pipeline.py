@@ -543,7 +543,7 @@ def request_undo(batch: ImportBatch, actor: Actor) -> ImportBatch:
     """Ask for a committed batch to be undone (a job does it)."""
     if not may_manage(actor, batch):
         raise _error("ยกเลิกการนำเข้าของผู้อื่นไม่ได้", "only the importer or a coordinator may undo this import")
-    refusal = layouts.get(batch.layout).undo_refusal(batch)
+    refusal = layouts.get(batch.layout).undo_refusal(batch) if batch.state == State.COMMITTED else None
     if refusal is not None:
         raise ImportRefused.text_of(refusal)
     user = permissions.recorded_user(actor)
