@@ -1,7 +1,7 @@
 """`bureau`: the bureau's Google Sheet (ระบบงบประมาณสำนัก), exported as CSV (or xlsx).
 
 The bureau's groups earmark money through request forms (ใบขอใช้เงินงบประมาณ) before spending and
-report their disbursement every month (docs/domain.md §8; the bureau's KPI document: "ทุกกลุ่มมีการ
+report their disbursement every month (docs/domain.md §14; the bureau's KPI document: "ทุกกลุ่มมีการ
 กันงบประมาณทุกครั้ง ผ่านใบขอใช้เงิน", "รายงานผลการเบิกจ่าย ... ผ่านระบบงบประมาณ (Google sheet)", with
 the monthly table written ต.ค. ๖๕ .. ก.ย. ๖๖). So the sheet is one row per request form (or per
 activity, without a form), the months across:

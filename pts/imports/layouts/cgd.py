@@ -1,6 +1,6 @@
 """`cgd`: the Comptroller General's Department's public monthly disbursement workbook.
 
-The sheet as CGD publishes it (docs/domain.md §8): a title, then a line with "วันที่" giving the
+The sheet as CGD publishes it (docs/domain.md §14): a title, then a line with "วันที่" giving the
 as-of date (BE text such as "ข้อมูล ณ วันที่ 15 ธันวาคม 2565", or a date cell beside it); a row of
 groups รายจ่ายประจำ | รายจ่ายลงทุน | รวม (each group's label over its first column; the real file
 merges the label across the group); below it, per group: budget after transfers
