@@ -163,6 +163,13 @@ def test_the_command_line(world, tmp_path, capsys):
     assert main(["import", "cgd", str(path), "--fiscal-year", "2566"]) == 2  # the same file twice
     assert main(["import-undo", str(batch.pk)]) == 0
     assert not ExternalFigure.objects.exists()
+    rows = _rows(world)
+    rows[0] = (rows[0][0], _group(120.5, 100.25, 30.0, 45.5, 50.0, pct=99.0), rows[0][2])
+    odd = tmp_path / "odd.xlsx"
+    odd.write_bytes(workbook(rows))
+    assert main(["import", "cgd", str(odd), "--fiscal-year", "2566", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "1 warning(s)" in out and "row 6, column รายจ่ายประจำ:% เบิกจ่าย, value '99.0'" in out
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(workbook([("ไม่มีหน่วยนี้", *_rows(world)[0][1:])]))
     assert main(["import", "cgd", str(bad), "--fiscal-year", "2566"]) == 2
