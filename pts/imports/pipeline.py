@@ -19,6 +19,7 @@ batch's row, so any worker can show progress and take over a job whose worker di
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import shutil
 import socket
@@ -61,6 +62,12 @@ class ImportRefused(ValidationError):
     def __init__(self, th: str, en: str) -> None:
         super().__init__(bilingual(th, en))
         self.text = bilingual(th, en)
+
+    @classmethod
+    def text_of(cls, message: str) -> ImportRefused:
+        """From a message already bilingual."""
+        th, en = _languages(message)
+        return cls(th, en)
 
 
 def _error(th: str, en: str) -> ImportRefused:
@@ -275,7 +282,9 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
     header = table.header
     if layout.header_row is None:
         try:
-            _row, header, found = layout.locate_header(rows)
+            # the reader took the first non-blank row as the header: the layout sees it too
+            first = (int(getattr(table, "header_line", 1)), list(header))
+            _row, header, found = layout.locate_header(itertools.chain([first], rows))
         except RowError as exc:
             for key, value, message in exc.problems:
                 issues.add(None, key, value, message)
@@ -323,6 +332,9 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
             for key, value, message in exc.problems:
                 issues.add(None, ctx.column_name(key) if key else "", value, message)
             tail = []
+        for warning in ctx.state.get("warnings", ()):  # a layout's warnings: listed, not refusing the file
+            issues.add(warning.get("row"), warning.get("column", ""), warning.get("value", ""),
+                       bilingual(warning["th"], warning["en"]), warning=True)
         if not issues.count:
             yield from tail
 
@@ -534,6 +546,9 @@ def request_undo(batch: ImportBatch, actor: Actor) -> ImportBatch:
     """Ask for a committed batch to be undone (a job does it)."""
     if not may_manage(actor, batch):
         raise _error("ยกเลิกการนำเข้าของผู้อื่นไม่ได้", "only the importer or a coordinator may undo this import")
+    refusal = layouts.get(batch.layout).undo_refusal(batch) if batch.state == State.COMMITTED else None
+    if refusal is not None:
+        raise ImportRefused.text_of(refusal)
     user = permissions.recorded_user(actor)
     updated = ImportBatch.objects.filter(pk=batch.pk, state=State.COMMITTED).update(state=State.UNDOING,
                                                                                     undone_by=user)
