@@ -666,6 +666,7 @@ class _SheetScanner(_PartScanner):
     MERGE_REF = re.compile(rb"""\sref\s*=\s*["']([^"']{1,40})["']""")
     CELL = re.compile(rb"""<(?:[\w.\-]+:)?c\s[^>]*?\br\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,8})["']""")
 
+    MERGE_SPAN = re.compile(rb"""<(?:[\w.\-]+:)?mergeCell\b[^>]*?\sref\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,8}:[A-Za-z]{1,3}([0-9]{1,8}))["']""")
     MERGE_END = re.compile(rb"""<(?:[\w.\-]+:)?mergeCell\b[^>]*?\sref\s*=\s*["'][A-Za-z]{1,3}[0-9]{1,8}:[A-Za-z]{1,3}([0-9]{1,8})["']""")
 
     def __init__(self, sheet: str, cap_row: int, merged_rows: int = 0) -> None:
@@ -706,6 +707,10 @@ class _SheetScanner(_PartScanner):
         if (at := _tag_at(buf, b"mergeCell")) >= 0 and not self._merges_allowed(buf, at):
             ref = self.MERGE_REF.search(buf, at, at + 512)
             shown = ref[1].decode("utf-8", "replace") if ref else ""
+            for merge in self.MERGE_SPAN.finditer(buf, max(0, at - 64)):  # the first one not allowed
+                if int(merge[2]) > self.merged_rows:
+                    shown = merge[1].decode("ascii")
+                    break
             raise _refuse(f"แผ่นงาน {self.sheet} มีการผสานเซลล์ {shown}: ยกเลิกการผสานเซลล์ก่อนนำเข้า",
                           f"sheet {self.sheet} has merged cells {shown}: unmerge them before importing",
                           value=shown)

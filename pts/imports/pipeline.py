@@ -19,7 +19,6 @@ batch's row, so any worker can show progress and take over a job whose worker di
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import shutil
 import socket
@@ -282,9 +281,8 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
     header = table.header
     if layout.header_row is None:
         try:
-            # the reader took the first non-blank row as the header: the layout sees it too
-            first = (int(getattr(table, "header_line", 1)), list(header))
-            _row, header, found = layout.locate_header(itertools.chain([first], rows))
+            # opened without a header: every row, the top ones included, goes to the layout
+            _row, header, found = layout.locate_header(rows)
         except RowError as exc:
             for key, value, message in exc.problems:
                 issues.add(None, key, value, message)

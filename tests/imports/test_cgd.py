@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from pts.cli import main
 from pts.imports import pipeline
@@ -34,8 +34,9 @@ def _group(budget, allocated, committed, disbursed, spent, pct=None):
     return [budget, allocated, committed, disbursed, shown, spent, round(spent * 100 / budget, 2), -1.5]
 
 
-def workbook(rows, *, as_of_line="ข้อมูล ณ วันที่ 15 ธันวาคม 2565", date_cell=None, title=True) -> bytes:
-    """The CGD sheet as published, but with the group labels unmerged (see the module's note)."""
+def workbook(rows, *, as_of_line="ข้อมูล ณ วันที่ 15 ธันวาคม 2565", date_cell=None, title=True,
+             merged=True) -> bytes:
+    """The CGD sheet as published: each group's label merged across its eight columns."""
     wb = Workbook()
     ws = wb.active
     ws.title = "ผลการเบิกจ่าย"
@@ -44,6 +45,10 @@ def workbook(rows, *, as_of_line="ข้อมูล ณ วันที่ 15 �
     ws.append([as_of_line] + ([date_cell] if date_cell else []))
     ws.append([])
     ws.append(["ส่วนราชการ", "รายจ่ายประจำ", *[None] * 7, "รายจ่ายลงทุน", *[None] * 7, "รวม", *[None] * 7])
+    if merged:
+        group_row = ws.max_row
+        for first in (2, 10, 18):
+            ws.merge_cells(start_row=group_row, start_column=first, end_row=group_row, end_column=first + 7)
     ws.append([None, *MEASURES * 3])
     for name, recurring, capital in rows:
         overall = [_num(a) + _num(b) for a, b in zip(recurring, capital, strict=True)]
@@ -95,6 +100,17 @@ def test_the_workbook_is_stored_to_the_satang_and_undo_removes_it(world, english
     pipeline.undo(batch)
     assert batch.state == State.UNDONE
     assert not ExternalFigure.objects.exists()
+
+
+def test_the_group_labels_may_be_unmerged_too_but_merged_data_cells_are_refused(world, english):
+    assert _import(workbook(_rows(world), merged=False)).state == State.COMMITTED
+    wb = load_workbook(io.BytesIO(workbook(_rows(world))))
+    wb.active.merge_cells("B7:C7")  # among the data
+    out = io.BytesIO()
+    wb.save(out)
+    batch = _import(out.getvalue(), name="merged-data.xlsx")
+    assert batch.state == State.REFUSED
+    assert any("B7:C7" in message for *_, message in _issues(batch))
 
 
 def test_a_date_cell_beside_the_line_and_a_wrong_percentage_is_a_warning(world, english):

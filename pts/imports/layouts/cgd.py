@@ -163,10 +163,10 @@ class Cgd(Layout):
     ledger = False
     header_row = None
     fields = _fields()
-    # The published file merges each group's label across its columns: the reader should accept
-    # merged ranges in the rows above the data for this layout, yielding the value in the range's
-    # first cell and None in the others (what `_synthesise` expects).
-    allow_merged_header = True
+    # The published file merges each group's label across its columns: merged ranges are allowed in
+    # the title and header rows (the reader yields the value in the range's first cell, None in the
+    # others: what `_synthesise` expects), refused among the data.
+    merged_header_rows = 5  # the published layout: title, as-of line, blank, groups (row 4), measures
 
     # -- the header ---------------------------------------------------------------------------
 
