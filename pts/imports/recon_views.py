@@ -20,6 +20,7 @@ from pts.imports import fill, recon
 from pts.imports.models import ImportMapping, ReconSource
 from pts.organisations import scope
 from pts.organisations.models import Org
+from pts.organisations.permissions import SignedInRequest
 from pts.reporting.models import ReportingPeriod
 from pts.schemes.models import Scheme
 
@@ -49,7 +50,7 @@ def reconcile(request: HttpRequest, scheme: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def reconcile_accept(request: HttpRequest, scheme: str) -> HttpResponse:
+def reconcile_accept(request: SignedInRequest, scheme: str) -> HttpResponse:
     found = _scheme(request, scheme)
     source = request.POST.get("source", "")
     try:
@@ -83,8 +84,9 @@ class FillForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mapping"].queryset = scope.visible_or_reaching(
-            user, ImportMapping.objects.filter(layout="gfmis")).order_by("name")  # type: ignore[attr-defined]
+        mapping = self.fields["mapping"]
+        assert isinstance(mapping, forms.ModelChoiceField)
+        mapping.queryset = scope.visible_or_reaching(user, ImportMapping.objects.filter(layout="gfmis")).order_by("name")
 
 
 def _key(period: ReportingPeriod, unit: Org) -> str:
@@ -111,7 +113,7 @@ def report_fill_offer(request: Any, period: ReportingPeriod, unit: Org) -> dict[
 
 @login_required
 @require_POST
-def report_fill(request: HttpRequest, period_id: int, unit_id: int) -> HttpResponse:
+def report_fill(request: SignedInRequest, period_id: int, unit_id: int) -> HttpResponse:
     """Read the uploaded GFMIS file (a dry run, never committed) and send the officer back to the form
     with its figures in it, to check and save or submit as usual."""
     unit = scope.get_editable(request.user, Org.objects.all(), pk=unit_id)
