@@ -41,8 +41,8 @@ class Filled:
 def _issues(batch: ImportBatch) -> list[str]:
     out = []
     for issue in BatchIssue.objects.filter(batch=batch, warning=False)[:SHOWN_ISSUES]:
-        where = " · ".join(str(x) for x in (issue.sheet, issue.row and f"แถว {issue.row}" or "", issue.column,
-                                               issue.value and f"“{issue.value}”" or "") if x)
+        row = bilingual(f"แถว {issue.row}", f"row {issue.row}") if issue.row else ""
+        where = " · ".join(str(x) for x in (issue.sheet, row, issue.column, issue.value and f"“{issue.value}”") if x)
         out.append(f"{where}: {bilingual(issue.message_th, issue.message_en)}")
     if batch.error_count > SHOWN_ISSUES:
         out.append(bilingual(f"และอีก {batch.error_count - SHOWN_ISSUES:,} รายการ",

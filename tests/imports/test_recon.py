@@ -185,3 +185,35 @@ def test_the_board_shows_the_count_and_another_coordinators_subtree_sees_nothing
     board = carol.get(reverse("reporting:period_status", kwargs={"period_id": nov.pk}), HTTP_ACCEPT_LANGUAGE="th")
     assert "ยอดไม่ตรงกัน" not in board.content.decode()
     assert rollup.differences()[1] == 0
+
+
+def test_an_import_after_an_accepted_report_counts_twice_until_the_import_is_taken(world):
+    scheme = make_scheme(world, lock_after_deadline=False)
+    allocate(world, world.unit_a, "operating", 1_000_000_00)
+    nov = period_of(scheme, 2022, 11)
+    report = submit(world, nov, world.unit_a, world.alice, {"operating": (0, 40_000_00)})
+    reporting.report_accept(actor=world.carol, report=report, now=at(2022, 11, 17))
+    import_lines([("K1", "เบิกจ่าย", "10/11/2565", world.unit_a.code, "6611210", "40000"),
+                  ("K2", "เบิกจ่าย", "12/11/2565", world.unit_a.code, "6611210", "2500")])
+    ledger = unit_figures(fiscal_year=2566, unit=world.unit_a, as_of=nov.as_of, include_subtree=False)["operating"]
+    assert ledger.disbursed == 82_500_00  # the report's movements and the file's lines, both
+    [d] = recon.differences(scheme, [world.unit_a])
+    assert (d.figure, d.reported, d.imported, d.difference) == ("disbursed", 40_000_00, 42_500_00, -2_500_00)
+    decision = recon.recon_accept(actor=world.carol, scheme=scheme, token=d.token, source="import",
+                                  now=at(2022, 11, 18))
+    ledger = unit_figures(fiscal_year=2566, unit=world.unit_a, as_of=nov.as_of, include_subtree=False)["operating"]
+    assert ledger.disbursed == 42_500_00
+    assert [m.amount for m in Movement.objects.filter(pk__in=decision.movements)] == [-40_000_00]
+    assert rollup.differences()[1] == 0
+
+
+def test_the_page_speaks_english_too(setup):
+    world, scheme, nov = setup
+    submit(world, nov, world.unit_a, world.alice, {"operating": (50_000_00, 31_000_00)})
+    carol = Client()
+    carol.force_login(world.carol)
+    carol.cookies["django_language"] = "en"
+    board = carol.get(reverse("reporting:period_status", kwargs={"period_id": nov.pk})).content.decode()
+    assert "Figures differ: 1 item" in board
+    page = carol.get(reverse("recon:reconcile", kwargs={"scheme": scheme.code})).content.decode()
+    assert "Take the imported figure" in page and "cumulative disbursed" in page and "Nov 2022" in page
