@@ -199,7 +199,9 @@ class ReconDecision(models.Model):
     """A coordinator's choice of one source for one difference between a unit's report and the imports.
 
     Keyed by period, unit, category and figure with both amounts as they were: a difference whose
-    amounts change afterwards is a new difference, listed again. Rows are never changed.
+    amounts change afterwards is a new difference, listed again. Taking the import also holds only
+    while the report stays at the version decided on (accepting it afterwards writes its figures into
+    the ledger again). Rows are never changed.
     """
 
     scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="+")
@@ -212,6 +214,7 @@ class ReconDecision(models.Model):
     imported = models.BigIntegerField(_("imported (satang)"))
     report = models.ForeignKey("reporting.MonthlyReport", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="+")
+    report_version = models.PositiveIntegerField(default=1, help_text="the report's version when decided")
     movements = models.JSONField(default=list, blank=True, help_text="ids of the correcting movements")
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField()
@@ -225,7 +228,8 @@ class ReconDecision(models.Model):
             choices_check("category", Category, "recondecision_category_valid"),
             choices_check("figure", ReconFigure, "recondecision_figure_valid"),
             choices_check("source", ReconSource, "recondecision_source_valid"),
-            models.UniqueConstraint(fields=["period", "unit", "category", "figure", "reported", "imported"],
+            models.UniqueConstraint(fields=["period", "unit", "category", "figure", "reported", "imported",
+                                            "report_version"],
                                     name="recondecision_once_per_difference"),
         ]
 

@@ -15,6 +15,8 @@
   figure. The ledger stays append-only, the summary tables follow through their trigger, so
   `pts ledger-check` and every derived figure stay right; the report itself is not changed
   (accepted reports never change).
+  A report still waiting for acceptance keeps its figures: accepting it later records them in the
+  ledger again, so the difference is listed again (the decision held for the report's version).
 - **Accepting the report**: the difference is acknowledged; nothing is written to the ledger.
 
 Either way a `ReconDecision` keeps who chose which source, when, and both amounts; the difference is
@@ -155,9 +157,11 @@ def differences(scheme: Scheme, units: Iterable[Org], *, decided: bool = False) 
         imported.update(source(scheme, periods, sorted(covered)))
     reports = (MonthlyReport.objects.filter(period__in=periods, unit_id__in=covered, state__in=REPORTED_STATES)
                .select_related("period").prefetch_related("lines"))
-    done = set() if decided else set(
-        ReconDecision.objects.filter(scheme=scheme, unit_id__in=covered)
-        .values_list("period_id", "unit_id", "category", "figure", "reported", "imported"))
+    done: set[tuple[Any, ...]] = set()
+    if not decided:
+        for *key, source, version in (ReconDecision.objects.filter(scheme=scheme, unit_id__in=covered).values_list(
+                "period_id", "unit_id", "category", "figure", "reported", "imported", "source", "report_version")):
+            done.add((*key, version if source == ReconSource.IMPORT else None))
     limit = tolerance(scheme)
     found: list[Difference] = []
     for report in reports:
@@ -170,7 +174,8 @@ def differences(scheme: Scheme, units: Iterable[Org], *, decided: bool = False) 
                 got = imported.get((report.period_id, report.unit_id, category, figure), 0)
                 if abs(reported - got) <= limit:
                     continue
-                if (report.period_id, report.unit_id, category, figure, reported, got) in done:
+                key = (report.period_id, report.unit_id, category, figure, reported, got)
+                if (*key, None) in done or (*key, report.version) in done:
                     continue
                 found.append(Difference(period=report.period, unit=by_id[report.unit_id], category=category,
                                         figure=figure, reported=reported, imported=got, report=report))
@@ -257,7 +262,8 @@ def recon_accept(*, actor: Actor, scheme: Scheme, token: str, source: str, now: 
         with transaction.atomic():
             decision = ReconDecision.objects.create(
                 scheme=scheme, period=found.period, unit=unit, category=category, figure=figure, source=source,
-                reported=reported, imported=imported, report=found.report, decided_by=user, decided_at=now)
+                reported=reported, imported=imported, report=found.report, report_version=found.report.version,
+                decided_by=user, decided_at=now)
     except IntegrityError as exc:
         raise ValidationError(bilingual("รายการนี้ได้ตัดสินไปแล้ว", "this difference was already settled")) from exc
     if source == ReconSource.IMPORT:

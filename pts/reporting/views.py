@@ -167,6 +167,7 @@ def report_edit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpR
         "locked": locked, "open_until": period.open_until_for(unit.pk, now),
         "differs": form.differs_from_ledger(),
         "positions": HOOKS.unit_positions(period.scheme, [unit], period.as_of), "fill": fill,
+        "recon": HOOKS.recon_summary(request.user, period.scheme),
         "request_form": ReopenRequestForm() if locked and can_edit else None,
         "waiting_request": ReopenRequest.objects.filter(period=period, unit=unit, state=RequestState.OPEN).first(),
     })

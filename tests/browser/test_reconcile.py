@@ -14,6 +14,7 @@ from pts.imports import pipeline
 from pts.imports.models import ReconDecision, State
 from pts.organisations.permissions import SYSTEM
 from pts.reporting import actions as reporting
+from pts.reporting.models import MonthlyReport
 from tests.conftest import SCREENSHOTS
 from tests.factories import PASSWORD
 from tests.reporting.factories import allocate, at, make_scheme, period_of
@@ -88,3 +89,32 @@ def test_the_coordinator_takes_the_imported_figure_from_the_board(page, shoot, l
     assert rollup.differences()[1] == 0
     page.goto(f"{base}/reports/periods/{period.pk}/")
     assert page.get_by_text("ยอดไม่ตรงกัน").count() == 0
+
+
+def test_the_officer_fills_the_report_form_from_their_gfmis_file(page, shoot, live_server, world, settings, tmp_path):
+    settings.PTS_TODAY = "2022-11-16"
+    scheme = make_scheme(world)
+    allocate(world, world.unit_a, "operating", 1_000_000_00)
+    period = period_of(scheme, 2022, 11)
+    export = tmp_path / "gfmis-nov.csv"
+    export.write_bytes(b"\xef\xbb\xbf" + (HEADER + "P1,PO,01/11/2565,AG-A,6611210,\"120,000.00\"\n"
+                                         "K1,เบิกจ่าย,10/11/2565,AG-A,6611210,45000.50\n").encode())
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/reports/periods/{period.pk}/units/{world.unit_a.pk}/")
+    page.locator("#gfmis-fill input[type=file]").set_input_files(str(export))
+    page.get_by_role("button", name="เติมจากไฟล์ GFMIS").click()
+    page.wait_for_load_state()
+    shoot("4-report-form-filled")
+    assert page.locator("input[name=operating_committed]").input_value() == "120,000.00"
+    assert page.locator("input[name=operating_disbursed]").input_value() == "45,000.50"
+    assert "gfmis-nov.csv" in page.locator("#gfmis-fill").inner_text()
+    page.get_by_role("button", name="บันทึกร่าง").click()
+    page.wait_for_load_state()
+    report = MonthlyReport.objects.get(period=period, unit=world.unit_a)
+    assert {x.category: (x.committed, x.disbursed) for x in report.lines.all() if x.committed or x.disbursed} == {
+        "operating": (120_000_00, 45_000_50)}

@@ -164,6 +164,9 @@ def test_the_board_shows_the_count_and_another_coordinators_subtree_sees_nothing
     alice.force_login(world.alice)
     mine = alice.get(url).content.decode()
     assert "31,000.00" in mine and 'name="source"' not in mine
+    form = alice.get(reverse("reporting:report_edit", kwargs={"period_id": nov.pk, "unit_id": world.unit_a.pk}),
+                     HTTP_ACCEPT_LANGUAGE="th").content.decode()
+    assert "ยอดไม่ตรงกัน 1 รายการ" in form and url in form
     bob = Client()
     bob.force_login(world.bob)
     assert "AG-A" not in bob.get(url).content.decode()
@@ -217,3 +220,20 @@ def test_the_page_speaks_english_too(setup):
     assert "Figures differ: 1 item" in board
     page = carol.get(reverse("recon:reconcile", kwargs={"scheme": scheme.code})).content.decode()
     assert "Take the imported figure" in page and "cumulative disbursed" in page and "Nov 2022" in page
+
+
+def test_taking_the_import_before_the_report_is_accepted_lists_it_again_once_accepted(setup):
+    world, scheme, nov = setup
+    report = submit(world, nov, world.unit_a, world.alice, {"operating": (50_000_00, 31_000_00)})
+    [d] = recon.differences(scheme, [world.unit_a])
+    decision = recon.recon_accept(actor=world.carol, scheme=scheme, token=d.token, source="import",
+                                  now=at(2022, 11, 17))
+    assert decision.movements == []  # the ledger already holds the imported figure: nothing to correct
+    assert recon.differences(scheme, [world.unit_a]) == []
+    reporting.report_accept(actor=world.carol, report=report, now=at(2022, 11, 18))  # writes 31,000 in the ledger
+    [again] = recon.differences(scheme, [world.unit_a])
+    assert (again.reported, again.imported) == (31_000_00, 30_000_00)
+    recon.recon_accept(actor=world.carol, scheme=scheme, token=again.token, source="import", now=at(2022, 11, 19))
+    ledger = unit_figures(fiscal_year=2566, unit=world.unit_a, as_of=nov.as_of, include_subtree=False)["operating"]
+    assert ledger.disbursed == 30_000_00 and recon.differences(scheme, [world.unit_a]) == []
+    assert rollup.differences()[1] == 0
