@@ -2,12 +2,11 @@
 
 - **Reported**: the cumulative figures (committed, disbursed) of each category in a unit's submitted
   or accepted monthly report of the scheme, as of its period's as-of day (`reporting.ReportLine`).
-- **Imported**: the movements written by committed imports (`Movement.batch` set; an undone
-  import's reversing batch cancels it out), commitments and disbursements effective on or before
-  the as-of day. Other imported sources (the CGD workbook's figures, once `ExternalFigure` exists)
+- **Imported**: the movements written by committed imports (`Movement.batch` set) not undone,
+  commitments and disbursements effective on or before the as-of day. Other imported sources (the CGD workbook's figures, once `ExternalFigure` exists)
   join through `SOURCES`: a function giving more imported figures by the same key.
-- **Compared**: the units with at least one imported movement in the year, for the months up to
-  that of the latest imported movement of the year (a file that stops in December says nothing
+- **Compared**: the units an import not undone wrote lines of in the year, for the months up to
+  that of the latest of those lines (from the batches' monthly sums, `LedgerBatchMonth`) (a file that stops in December says nothing
   about January). A difference above the tolerance (`tolerance`) is listed.
 - **Accepting the import**: the report was wrong. A correcting movement (a commitment or a
   disbursement, positive or negative, dated the period's as-of day, through `pts.budget.actions`)
@@ -37,7 +36,15 @@ from django.db.models import Case, Max, Q, Sum, When
 
 from pts.audit.actions import audit_record
 from pts.budget import actions as ledger
-from pts.budget.models import Category, CommitmentType, Movement, MovementKind
+from pts.budget.models import (
+    BatchState,
+    Category,
+    CommitmentType,
+    LedgerBatch,
+    LedgerBatchMonth,
+    Movement,
+    MovementKind,
+)
 from pts.budget.queries import unit_figures
 from pts.core.categories import category_th
 from pts.core.fiscal import Month
@@ -48,7 +55,7 @@ from pts.organisations import permissions, scope
 from pts.organisations.models import Org
 from pts.organisations.permissions import Actor
 from pts.reporting.actions import ledger_deltas
-from pts.reporting.models import MonthlyReport, ReportingPeriod, ReportState
+from pts.reporting.models import MonthlyReport, ReportingPeriod, ReportLine, ReportState
 from pts.schemes.models import Scheme
 
 FIGURES = (ReconFigure.COMMITTED.value, ReconFigure.DISBURSED.value)
@@ -79,7 +86,8 @@ class Difference:
     figure: str
     reported: int
     imported: int
-    report: MonthlyReport
+    report_id: int
+    report_version: int
 
     @property
     def difference(self) -> int:
@@ -103,13 +111,23 @@ class Difference:
         return bilingual(FIGURE_TH[self.figure], FIGURE_EN[self.figure])
 
 
-def ledger_imports(scheme: Scheme, periods: list[ReportingPeriod], unit_ids: list[int]) -> dict[Key, int]:
+def import_batches(scheme: Scheme) -> list[int]:
+    """The ledger batches of the scheme's year that imports wrote and nobody undid (an undone import
+    says nothing about a unit: its figures are not compared)."""
+    undone = LedgerBatch.objects.filter(state=BatchState.COMMITTED, reverses__isnull=False).values("reverses_id")
+    return list(LedgerBatch.objects.filter(fiscal_year=scheme.fiscal_year, state=BatchState.COMMITTED,
+                                           reverses__isnull=True).exclude(pk__in=undone).values_list("pk", flat=True))
+
+
+def ledger_imports(scheme: Scheme, periods: list[ReportingPeriod], unit_ids: list[int],
+                   batches: list[int] | None = None) -> dict[Key, int]:
     """Cumulative imported commitments and disbursements as of each period's as-of day, in one query."""
     if not periods or not unit_ids:
         return {}
+    batches = import_batches(scheme) if batches is None else batches
     sums = {f"p{p.pk}": Sum(Case(When(effective_date__lte=p.as_of, then="amount"), default=0)) for p in periods}
-    rows = (Movement.objects.filter(fiscal_year=scheme.fiscal_year, batch__isnull=False, unit_id__in=unit_ids,
-                                    kind__in=list(KIND_OF.values()))
+    rows = (Movement.objects.filter(fiscal_year=scheme.fiscal_year, batch_id__in=batches, unit_id__in=unit_ids,
+                                    kind__in=list(KIND_OF.values()), effective_date__lte=max(p.as_of for p in periods))
             .values("unit_id", "category", "kind").annotate(**sums).order_by())
     figure_of = {kind: figure for figure, kind in KIND_OF.items()}
     out: dict[Key, int] = {}
@@ -124,11 +142,11 @@ def ledger_imports(scheme: Scheme, periods: list[ReportingPeriod], unit_ids: lis
 SOURCES: list[Source] = []
 
 
-def _covered(scheme: Scheme, unit_ids: list[int]) -> tuple[set[int], date | None]:
-    """The units with imported movements in the year, and the day of the latest one."""
-    qs = Movement.objects.filter(fiscal_year=scheme.fiscal_year, batch__isnull=False, unit_id__in=unit_ids)
-    units = set(qs.values_list("unit_id", flat=True).distinct())
-    return units, qs.aggregate(last=Max("effective_date"))["last"]
+def _covered(batches: list[int], unit_ids: list[int]) -> tuple[set[int], date | None]:
+    """The units the imports wrote lines of, and the latest month they wrote (from the batches' monthly
+    sums, not the lines)."""
+    qs = LedgerBatchMonth.objects.filter(batch_id__in=batches, unit_id__in=unit_ids)
+    return set(qs.values_list("unit_id", flat=True).distinct()), qs.aggregate(last=Max("month"))["last"]
 
 
 def units_for(user: Any, scheme: Scheme) -> list[Org]:
@@ -147,38 +165,48 @@ def differences(scheme: Scheme, units: Iterable[Org], *, decided: bool = False) 
     """The differences above the tolerance of the scheme's `units`, by month, unit code, category and
     figure; those already decided at the same amounts are left out unless `decided`."""
     by_id = {u.pk: u for u in units}
-    covered, last = _covered(scheme, list(by_id))
+    batches = import_batches(scheme)
+    covered, last = _covered(batches, list(by_id))
     if not covered or last is None:
         return []
     periods = list(ReportingPeriod.objects.filter(scheme=scheme, month__lte=Month.of(last).first_day)
                    .order_by("month"))
-    imported = ledger_imports(scheme, periods, sorted(covered))
+    imported = ledger_imports(scheme, periods, sorted(covered), batches)
     for source in SOURCES:
         imported.update(source(scheme, periods, sorted(covered)))
-    reports = (MonthlyReport.objects.filter(period__in=periods, unit_id__in=covered, state__in=REPORTED_STATES)
-               .select_related("period").prefetch_related("lines"))
+    by_period = {p.pk: p for p in periods}
+    reports = list(MonthlyReport.objects.filter(period__in=periods, unit_id__in=covered, state__in=REPORTED_STATES)
+                   .values_list("pk", "period_id", "unit_id", "version"))
+    reported_lines: dict[int, dict[str, tuple[int, int]]] = {}
+    for report_id, category, committed, disbursed in ReportLine.objects.filter(
+            report__period__in=periods, report__unit_id__in=covered, report__state__in=REPORTED_STATES).values_list(
+            "report_id", "category", "committed", "disbursed"):
+        reported_lines.setdefault(report_id, {})[category] = (committed, disbursed)
     done: set[tuple[Any, ...]] = set()
     if not decided:
-        for *key, source, version in (ReconDecision.objects.filter(scheme=scheme, unit_id__in=covered).values_list(
+        for *settled, chosen, settled_version in (ReconDecision.objects.filter(scheme=scheme, unit_id__in=covered).values_list(
                 "period_id", "unit_id", "category", "figure", "reported", "imported", "source", "report_version")):
-            done.add((*key, version if source == ReconSource.IMPORT else None))
+            done.add((*settled, settled_version if chosen == ReconSource.IMPORT else None))
     limit = tolerance(scheme)
+    imported_categories: dict[tuple[int, int], set[str]] = {}
+    for period_id, unit_id, category, _figure in imported:
+        imported_categories.setdefault((period_id, unit_id), set()).add(category)
     found: list[Difference] = []
-    for report in reports:
-        lines = {line.category: line for line in report.lines.all()}
-        categories = set(lines) | {k[2] for k in imported if k[0] == report.period_id and k[1] == report.unit_id}
+    for report_id, period_id, unit_id, version in reports:
+        lines = reported_lines.get(report_id, {})
+        categories = set(lines) | imported_categories.get((period_id, unit_id), set())
         for category in categories:
-            for figure in FIGURES:
-                line = lines.get(category)
-                reported = getattr(line, figure) if line is not None else 0
-                got = imported.get((report.period_id, report.unit_id, category, figure), 0)
+            for index, figure in enumerate(FIGURES):
+                reported = lines.get(category, (0, 0))[index]
+                got = imported.get((period_id, unit_id, category, figure), 0)
                 if abs(reported - got) <= limit:
                     continue
-                key = (report.period_id, report.unit_id, category, figure, reported, got)
-                if (*key, None) in done or (*key, report.version) in done:
+                key = (period_id, unit_id, category, figure, reported, got)
+                if (*key, None) in done or (*key, version) in done:
                     continue
-                found.append(Difference(period=report.period, unit=by_id[report.unit_id], category=category,
-                                        figure=figure, reported=reported, imported=got, report=report))
+                found.append(Difference(period=by_period[period_id], unit=by_id[unit_id], category=category,
+                                        figure=figure, reported=reported, imported=got, report_id=report_id,
+                                        report_version=version))
     order = {code: i for i, code in enumerate(Category.values)}
     found.sort(key=lambda d: (d.period.month, d.unit.code, order.get(d.category, 99), d.figure))
     return found
@@ -262,7 +290,7 @@ def recon_accept(*, actor: Actor, scheme: Scheme, token: str, source: str, now: 
         with transaction.atomic():
             decision = ReconDecision.objects.create(
                 scheme=scheme, period=found.period, unit=unit, category=category, figure=figure, source=source,
-                reported=reported, imported=imported, report=found.report, report_version=found.report.version,
+                reported=reported, imported=imported, report_id=found.report_id, report_version=found.report_version,
                 decided_by=user, decided_at=now)
     except IntegrityError as exc:
         raise ValidationError(bilingual("รายการนี้ได้ตัดสินไปแล้ว", "this difference was already settled")) from exc
@@ -270,7 +298,7 @@ def recon_accept(*, actor: Actor, scheme: Scheme, token: str, source: str, now: 
         decision.movements = _correct_ledger(actor=actor, found=found, decision=decision)
         decision.save(update_fields=["movements"])
     after = {"category": category, "figure": figure, "source": source, "reported": reported, "imported": imported,
-             "amount": found.difference, "movements": decision.movements, "report": found.report.pk}
+             "amount": found.difference, "movements": decision.movements, "report": found.report_id}
     action = "imports.recon_import" if source == ReconSource.IMPORT else "imports.recon_report"
     audit_record(actor=actor, action=action, obj=decision, unit=unit,
                  fiscal_year=scheme.fiscal_year.be_year, period=found.period.month, after=after)

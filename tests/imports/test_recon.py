@@ -15,7 +15,7 @@ from pts.budget import rollup
 from pts.budget.models import Movement
 from pts.budget.queries import unit_figures
 from pts.imports import pipeline, recon
-from pts.imports.models import ReconDecision, State
+from pts.imports.models import ImportBatch, ReconDecision, State
 from pts.organisations.models import OrgKind, Role
 from pts.organisations.permissions import SYSTEM
 from pts.reporting import actions as reporting
@@ -237,3 +237,13 @@ def test_taking_the_import_before_the_report_is_accepted_lists_it_again_once_acc
     ledger = unit_figures(fiscal_year=2566, unit=world.unit_a, as_of=nov.as_of, include_subtree=False)["operating"]
     assert ledger.disbursed == 30_000_00 and recon.differences(scheme, [world.unit_a]) == []
     assert rollup.differences()[1] == 0
+
+
+def test_an_undone_import_is_not_compared(setup):
+    world, scheme, nov = setup
+    submit(world, nov, world.unit_a, world.alice, {"operating": (50_000_00, 31_000_00)})
+    assert len(recon.differences(scheme, [world.unit_a])) == 1
+    for batch in ImportBatch.objects.filter(state=State.COMMITTED):
+        pipeline.request_undo(batch, SYSTEM)
+        pipeline.undo(batch)
+    assert recon.differences(scheme, [world.unit_a]) == []  # nothing imported says anything about A now
