@@ -2,20 +2,22 @@
 
 - **Reported**: the cumulative figures (committed, disbursed) of each category in a unit's submitted
   or accepted monthly report of the scheme, as of its period's as-of day (`reporting.ReportLine`).
-- **Imported**: the movements written by committed imports (`Movement.batch` set) not undone,
-  commitments and disbursements effective on or before the as-of day. Other imported sources (the CGD workbook's figures, once `ExternalFigure` exists)
-  join through `SOURCES`: a function giving more imported figures by the same key.
-- **Compared**: the units an import not undone wrote lines of in the year, for the months up to
-  that of the latest of those lines (from the batches' monthly sums, `LedgerBatchMonth`) (a file that stops in December says nothing
-  about January). A difference above the tolerance (`tolerance`) is listed.
-- **Accepting the import**: the report was wrong. A correcting movement (a commitment or a
-  disbursement, positive or negative, dated the period's as-of day, through `pts.budget.actions`)
-  brings the ledger's cumulative figure of the unit and category as of that day to the imported
-  figure. The ledger stays append-only, the summary tables follow through their trigger, so
-  `pts ledger-check` and every derived figure stay right; the report itself is not changed
-  (accepted reports never change).
+- **Imported**: the movements written by committed imports not undone (`Movement.batch` set),
+  commitments and disbursements effective on or before the as-of day. Other imported sources (the
+  CGD workbook's figures, once `ExternalFigure` exists) join through `SOURCES`: functions giving
+  imported figures by the same key, which take the place of the ledger's for those keys.
+- **Compared**: the units an import not undone wrote lines of in the year, for the months up to that
+  of the latest of those lines (read from the batches' monthly sums, `LedgerBatchMonth`): a file
+  that stops in December says nothing about January. A difference above `tolerance` is listed.
+- **Accepting the import**: the report was wrong. Correcting movements (a commitment or
+  disbursements, positive or negative, dated the period's as-of day, through `pts.budget.actions`)
+  bring the ledger's cumulative figure of the unit and category as of that day to the imported
+  figure, whatever put the ledger there (the report's acceptance, the import, both). The ledger
+  stays append-only and the summary tables follow through their trigger, so `pts ledger-check` and
+  every derived figure stay right. The report itself is not changed (accepted reports never change).
   A report still waiting for acceptance keeps its figures: accepting it later records them in the
-  ledger again, so the difference is listed again (the decision held for the report's version).
+  ledger again, so such a decision holds only for the report's version and the difference is listed
+  again once the report changes.
 - **Accepting the report**: the difference is acknowledged; nothing is written to the ledger.
 
 Either way a `ReconDecision` keeps who chose which source, when, and both amounts; the difference is
