@@ -186,6 +186,8 @@ PTS_IMPORT_ERROR_KEEP = env_int("PTS_IMPORT_ERROR_KEEP", 10_000)  # errors store
 PTS_IMPORT_PREVIEW_HOURS = env_int("PTS_IMPORT_PREVIEW_HOURS", 24)  # an unconfirmed preview expires
 PTS_IMPORT_STALE_SECONDS = env_int("PTS_IMPORT_STALE_SECONDS", 120)  # a job silent this long is taken over
 PTS_IMPORT_BACKGROUND = env_bool("PTS_IMPORT_BACKGROUND", True)  # web imports run as background jobs
+# Reconciliation lists a difference between a report and the imports only above this many baht.
+PTS_RECON_TOLERANCE_BAHT = os.environ.get("PTS_RECON_TOLERANCE_BAHT", "1.00").strip() or "1.00"
 # Days an officer has to correct a returned report when the coordinator gives no date (at least the period's deadline).
 PTS_CORRECTION_DAYS = env_int("PTS_CORRECTION_DAYS", 5)
 

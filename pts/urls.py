@@ -15,6 +15,7 @@ urlpatterns = [
     path("audit/", include("pts.audit.urls")),
     path("scores/", include("pts.scoring.urls")),
     path("procurement/", include("pts.procurement.urls")),
+    path("imports/", include("pts.imports.recon_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -143,6 +143,10 @@ register("imports.undo", _("Undo an import"), _("%(actor)s undid the import of t
          reason=False)
 register("imports.mapping_save", _("Save a column mapping"), _("%(actor)s saved the column mapping %(name)s"),
          reason=False)
+register("imports.recon_import", _("Take the imported figure"),
+         _("%(actor)s took the imported figure over the report of %(unit)s for %(month)s (a difference of %(amount)s)"))
+register("imports.recon_report", _("Keep the reported figure"),
+         _("%(actor)s kept the reported figure of %(unit)s for %(month)s against the import (a difference of %(amount)s)"))
 
 # before/after keys that are not a field of the event's model
 EXTRA_LABELS: dict[str, Promise] = {

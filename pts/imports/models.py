@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from pts.budget.models import Category
 from pts.core.constraints import choices_check
 
 
@@ -203,8 +204,6 @@ class ExternalFigure(models.Model):
     disbursed = models.BigIntegerField(default=0, help_text="satang")
     spent = models.BigIntegerField(default=0, help_text="satang")
 
-    scope_path = "unit__path"
-
     class Meta:
         ordering = ["as_of", "unit__code", "series"]
         verbose_name = _("published figure")
@@ -216,3 +215,57 @@ class ExternalFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.as_of} {self.unit_id}/{self.series}"
+
+
+# -- reconciliation (pts.imports.recon) --------------------------------------------------------------
+
+class ReconFigure(models.TextChoices):
+    COMMITTED = "committed", _("Committed (cumulative)")
+    DISBURSED = "disbursed", _("Disbursed (cumulative)")
+
+
+class ReconSource(models.TextChoices):
+    IMPORT = "import", _("The imported figure")
+    REPORT = "report", _("The reported figure")
+
+
+class ReconDecision(models.Model):
+    """A coordinator's choice of one source for one difference between a unit's report and the imports.
+
+    Keyed by period, unit, category and figure with both amounts as they were: a difference whose
+    amounts change afterwards is a new difference, listed again. Taking the import also holds only
+    while the report stays at the version decided on (accepting it afterwards writes its figures into
+    the ledger again). Rows are never changed.
+    """
+
+    scheme = models.ForeignKey("schemes.Scheme", on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey("reporting.ReportingPeriod", on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="+")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    figure = models.CharField(_("figure"), max_length=12, choices=ReconFigure.choices)
+    source = models.CharField(_("accepted source"), max_length=8, choices=ReconSource.choices)
+    reported = models.BigIntegerField(_("reported (satang)"))
+    imported = models.BigIntegerField(_("imported (satang)"))
+    report = models.ForeignKey("reporting.MonthlyReport", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    report_version = models.PositiveIntegerField(default=1, help_text="the report's version when decided")
+    movements = models.JSONField(default=list, blank=True, help_text="ids of the correcting movements")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField()
+
+    scope_path = "unit__path"
+
+    class Meta:
+        ordering = ["period", "unit", "category", "figure", "-decided_at"]
+        verbose_name = _("reconciliation decision")
+        constraints = [
+            choices_check("category", Category, "recondecision_category_valid"),
+            choices_check("figure", ReconFigure, "recondecision_figure_valid"),
+            choices_check("source", ReconSource, "recondecision_source_valid"),
+            models.UniqueConstraint(fields=["period", "unit", "category", "figure", "reported", "imported",
+                                            "report_version"],
+                                    name="recondecision_once_per_difference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_id} {self.unit_id}/{self.category}/{self.figure}: {self.source}"

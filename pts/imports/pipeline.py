@@ -258,9 +258,11 @@ def _set(batch: ImportBatch, **fields: Any) -> None:
     ImportBatch.objects.filter(pk=batch.pk).update(**fields)
 
 
-def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = None) -> ImportBatch:
+def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = None,
+         dedupe: bool = True) -> ImportBatch:
     """Read and validate the stored file; the batch ends previewed, refused, or waiting for its
-    columns to be matched (state MAPPING)."""
+    columns to be matched (state MAPPING). `dedupe=False` keeps the lines an earlier import already
+    wrote (a dry run that needs the whole file's figures: a report filled from it)."""
     layout = layouts.get(batch.layout)
     _discard_lines(batch)
     ctx = _context(batch, layout)
@@ -352,7 +354,7 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
             ledger_batch = bulk.open_batch(batch.fiscal_year, f"import {batch.pk}")
             _set(batch, ledger_batch=ledger_batch)
             lines: Iterable[bulk.Line] = outputs()
-            if layout.dedupe:
+            if layout.dedupe and dedupe:
                 lines = _without_imported(batch.fiscal_year, lines, counters)
             bulk.write(ledger_batch, counted(lines), actor_id=batch.uploaded_by_id)
         else:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from pts.budget.models import FiscalYear
 from pts.core import clock
+from pts.core.categories import category_th
 from pts.core.fiscal import fiscal_year_of
 from pts.organisations import scope
 from pts.organisations.models import Org
@@ -121,6 +122,15 @@ def report_edit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpR
         for line in lines:
             initial[f"{line.category}_committed"] = line.ledger_committed
             initial[f"{line.category}_disbursed"] = line.ledger_disbursed
+    fill = HOOKS.report_fill(request, period, unit) if editable else None
+    if fill and fill["figures"] is not None and request.method != "POST":
+        # figures read from the officer's GFMIS file: in the form, saved only when the officer saves
+        for line in lines:
+            committed, disbursed = fill["figures"].get(line.category, (0, 0))
+            initial[f"{line.category}_committed"] = committed
+            initial[f"{line.category}_disbursed"] = disbursed
+        known = {line.category for line in lines}
+        fill["unknown"] = [category_th(c) for c in fill["figures"] if c not in known]
     if request.method == "POST" and request.POST.get("action") == "restore":
         # the ledger's figures back in the form, nothing saved until the officer saves
         restored = request.POST.copy()
@@ -156,7 +166,8 @@ def report_edit(request: SignedInRequest, period_id: int, unit_id: int) -> HttpR
         **_report_context(period, unit), "form": form, "report": report, "editable": editable,
         "locked": locked, "open_until": period.open_until_for(unit.pk, now),
         "differs": form.differs_from_ledger(),
-        "positions": HOOKS.unit_positions(period.scheme, [unit], period.as_of),
+        "positions": HOOKS.unit_positions(period.scheme, [unit], period.as_of), "fill": fill,
+        "recon": HOOKS.recon_summary(request.user, period.scheme),
         "request_form": ReopenRequestForm() if locked and can_edit else None,
         "waiting_request": ReopenRequest.objects.filter(period=period, unit=unit, state=RequestState.OPEN).first(),
     })
@@ -274,7 +285,7 @@ def period_status(request: HttpRequest, period_id: int) -> HttpResponse:
         "rows": board_rows(user=request.user, period=period, units=page.object_list),
         "counts": board_summary(user=request.user, period=period),
         "locked": period.is_locked(now), "reopened": period.reopened_until is not None and period.reopened_until > now,
-        "can_coordinate": can_coordinate,
+        "can_coordinate": can_coordinate, "recon": HOOKS.recon_summary(request.user, period.scheme),
         "reopen_form": ReopenForm(),
         "months": scope.visible(request.user, ReportingPeriod.objects.filter(scheme=period.scheme)).order_by("month"),
         "requests": scope.visible(request.user, ReopenRequest.objects.filter(period=period, state=RequestState.OPEN))

@@ -1,6 +1,7 @@
 """Where the apps above schemes take part in a scheme's writes, though schemes imports neither.
 
-Reporting keeps a scheme's twelve reporting periods; scoring knows the rule sets a scheme may name
+Reporting keeps a scheme's twelve reporting periods; imports compares reports with imported
+figures (for the board) and fills a report form from a GFMIS file; scoring knows the rule sets a scheme may name
 and where its units stand against the target curves (shown on the report form); procurement knows
 the deadline sets a scheme may apply.
 Each registers its functions here from its AppConfig.ready(), and the scheme actions call them
@@ -49,6 +50,14 @@ def _no_positions(scheme: Scheme, units: list[Any], as_of: date) -> list[Any]:
     return []
 
 
+def _no_differences(user: Any, scheme: Scheme) -> tuple[int, str] | None:
+    return None
+
+
+def _no_fill(request: Any, period: Any, unit: Any) -> dict[str, Any] | None:
+    return None
+
+
 def _no_deadline_sets(fiscal_year: int, kind: str) -> list[tuple[str, str]]:
     return []
 
@@ -74,6 +83,13 @@ class SchemeHooks:
     # scoring: where units stand against the scheme's target curves as of a day (`pts.scoring.positions`),
     # for the report form, which sits below scoring
     unit_positions: Callable[[Scheme, list[Any], date], list[Any]] = _no_positions
+    # imports: how many differences between reports and imports the user sees in a scheme, and the
+    # reconciliation page's address (for the coordinator's board); None when nothing is compared
+    recon_summary: Callable[[Any, Scheme], tuple[int, str] | None] = _no_differences
+    # imports: filling a report form from the officer's own GFMIS export, for a request, period and
+    # unit: {"action": the upload's address, "figures": {category: (committed, disbursed)} or None,
+    # "file_name": ...}; None leaves the form without it
+    report_fill: Callable[[Any, Any, Any], dict[str, Any] | None] = _no_fill
     # procurement: (id, label in the current language) of the deadline sets a scheme may apply
     deadline_set_choices: Callable[[int, str], list[tuple[str, str]]] = _no_deadline_sets
     # procurement: the ids a scheme of this BE year and kind applies unless it chooses

@@ -20,6 +20,7 @@ from pts.budget import actions as budget
 from pts.budget.models import FiscalYear
 from pts.budget.years import find_fiscal_year
 from pts.core.fiscal import Month
+from pts.imports import recon
 from pts.organisations import actions as organisations
 from pts.organisations import permissions
 from pts.organisations.models import Membership, Org, OrgKind, Role, User
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.django_db
 NOV1, DEC1 = date(2022, 11, 1), date(2022, 12, 1)
 NOW = at(date(2022, 11, 16))
 # The modules whose public functions taking an `actor` are the actions; audit_record is the trail itself.
-ACTION_MODULES = [budget, organisations, schemes, reporting, procurement, scoring, deductions]
+ACTION_MODULES = [budget, organisations, schemes, reporting, procurement, scoring, deductions, recon]
 
 
 class Stage:
@@ -224,6 +225,10 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Any, Stage], object]]] = [
         actor=w.alice, scheme=s.scheme, unit=w.unit_a, cause="documents_returned", month=Month(2022, 11))),
     ("deduction_withdraw", ("deduction",), lambda w, s: deductions.deduction_withdraw(
         actor=w.alice, event=s.deduction, reason="ผิด")),
+    # reconciliation: an officer sees their unit's differences but only a coordinator chooses a source
+    ("recon_accept", ("period",), lambda w, s: recon.recon_accept(
+        actor=w.alice, scheme=s.scheme, token=f"{s.period.pk}:{w.unit_a.pk}:operating:disbursed:1:0",
+        source="import", now=NOW)),
 ]
 
 
