@@ -1,0 +1,202 @@
+"""The PTS sheet's commit in bulk: every write of a validated sheet worked out in memory first
+(`plan_writes`, outside any write transaction), then made in a few INSERTs and UPDATEs (`write`)
+inside the short transaction of `pts.procurement.actions.sheet_apply`.
+
+The result is the one the per-row actions give (project_create, project_update, milestones_update,
+round_update): the same projects, milestone dates, round updates (snapshot, forecast, slippage from
+`queries.project_state` on the dates after the change) and one audit row per change with the same
+before/after. Rows that need the rare paths (a new method whose milestone rows must be resynced, a
+project whose ledger commitment forbids the change) are left to those actions (`PlannedWrites.slow`).
+
+`Fingerprint` is what the plan was computed against: the count, highest id and latest change of
+the touched units' projects (an action that moves a milestone also stamps its project), milestones
+and round updates, and the extra holidays. The transaction compares it before writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, Max, Model
+from django.utils import timezone
+
+from pts.audit.actions import audit_records, snapshot
+from pts.budget.models import FiscalYear
+from pts.core.lookups import ids_in
+from pts.organisations.models import User
+from pts.procurement import queries
+from pts.procurement.models import PROJECT_FIELDS, ExtraHoliday, Milestone, Project, RoundUpdate
+from pts.procurement.schedule import CONTRACT, load_template
+from pts.procurement.sheet import ParsedSheet, RowPlan
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    projects: tuple[Any, ...]
+    milestones: tuple[Any, ...]
+    updates: tuple[Any, ...]
+    holidays: tuple[Any, ...]
+
+
+def fingerprint(fiscal_year: FiscalYear, unit_ids: set[int]) -> Fingerprint:
+    """Four aggregate queries; a unit list too long for an IN list takes every unit's rows."""
+    def of(qs: Any, *extra: str) -> tuple[Any, ...]:
+        got = qs.aggregate(n=Count("id"), top=Max("id"), **{e: Max(e) for e in extra})
+        return tuple(got[k] for k in ("n", "top", *extra))
+
+    return Fingerprint(
+        of(Project.objects.filter(fiscal_year=fiscal_year, **ids_in("unit_id", unit_ids)), "updated_at"),
+        of(Milestone.objects.filter(project__fiscal_year=fiscal_year, **ids_in("project__unit_id", unit_ids))),
+        of(RoundUpdate.objects.filter(project__fiscal_year=fiscal_year, **ids_in("project__unit_id", unit_ids))),
+        of(ExtraHoliday.objects.all()),
+    )
+
+
+@dataclass
+class Audit:
+    """One audit row to write once the object has its id; `after` None with `snap`: the object's
+    snapshot then (a round update's, with its id)."""
+
+    action: str
+    project: Project
+    obj: Model
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    snap: bool = False
+
+
+@dataclass
+class PlannedWrites:
+    new_projects: list[Project] = field(default_factory=list)
+    new_milestones: list[Milestone] = field(default_factory=list)
+    changed_projects: list[Project] = field(default_factory=list)
+    changed_fields: set[str] = field(default_factory=set)
+    touched_projects: list[Project] = field(default_factory=list)  # updated_at only
+    changed_milestones: list[Milestone] = field(default_factory=list)
+    updates: list[RoundUpdate] = field(default_factory=list)
+    audits: list[Audit] = field(default_factory=list)
+    slow: list[RowPlan] = field(default_factory=list)  # through the per-row actions
+    created: int = 0
+    updated: int = 0
+
+
+def _pair(m: Milestone) -> list[str | None]:
+    return [m.planned.isoformat() if m.planned else None, m.actual.isoformat() if m.actual else None]
+
+
+def _dates(rows: list[Milestone]) -> dict[str, list[str | None]]:
+    return {m.code: _pair(m) for m in sorted(rows, key=lambda m: m.seq)}
+
+
+def _slow(row: RowPlan) -> bool:
+    """A row the per-row actions must apply: a method change (milestone rows resynced), a change
+    the recorded ledger commitment forbids (the action refuses it with its own message), or a
+    date for a step the project has no row for."""
+    project = row.project
+    if project is None:
+        return False
+    rows = {m.code: m for m in project.milestones.all()}
+    if row.changes and row.fields.get("method") != project.method:
+        return True
+    if project.commitment_id:
+        if any(row.fields.get(k) != getattr(project, k) for k in ("contract_value", "category")):
+            return True
+        if CONTRACT in row.actual and CONTRACT in rows and row.actual[CONTRACT] != rows[CONTRACT].actual:
+            return True
+    return bool({*row.planned, *row.actual} - set(rows))
+
+
+def plan_writes(parsed: ParsedSheet, *, fiscal_year: FiscalYear, user: User, now: datetime) -> PlannedWrites:
+    """Everything a validated sheet writes, computed on the rows `read_sheet` loaded (milestones
+    and instalments prefetched) with each unit's settings and calendar read once. Writes nothing."""
+    today = timezone.localdate(now)
+    out = PlannedWrites()
+    units = {row.unit.pk: row.unit for row in parsed.rows if row.kind != "unchanged"}
+    settings = queries.unit_settings(fiscal_year=fiscal_year, units=units.values()) if units else {}
+    calendars = queries.calendars_for(units.values()) if units else {}
+    for row in parsed.rows:
+        if row.kind == "unchanged":
+            continue
+        if _slow(row):
+            out.slow.append(row)
+            out.updated += bool(row.changes)
+            continue
+        project = row.project
+        if project is None:
+            project = Project(fiscal_year=fiscal_year, unit=row.unit, created_at=now, updated_at=now, created_by=user,
+                              request_key=None, name=row.name, **row.fields)
+            t = load_template(project.template)
+            milestones = [Milestone(project=project, code=code, seq=t.milestone(code).seq, planned=row.planned.get(code))
+                          for code in t.method(project.method).milestone_ids]
+            out.new_projects.append(project)
+            out.new_milestones += milestones
+            out.audits.append(Audit("project_create", project, project,
+                                    after={**snapshot(project, PROJECT_FIELDS), "milestones": _dates(milestones)}))
+            instalments: list[Any] = []
+            out.created += 1
+        else:
+            milestones = list(project.milestones.all())
+            instalments = list(project.instalments.all())
+            changed = {k: v for k, v in row.fields.items() if getattr(project, k) != v} if row.changes else {}
+            if changed:
+                before = snapshot(project, PROJECT_FIELDS)
+                for k, v in changed.items():
+                    setattr(project, k, v)
+                after = snapshot(project, PROJECT_FIELDS)
+                out.changed_projects.append(project)
+                out.changed_fields |= set(changed)
+                out.audits.append(Audit("project_update", project, project,
+                                        before={k: before[k] for k in before if before[k] != after[k]},
+                                        after={k: after[k] for k in after if before[k] != after[k]}))
+            else:
+                out.touched_projects.append(project)
+            out.updated += bool(row.changes)
+            project.updated_at = now
+        rows = {m.code: m for m in milestones}
+        moved: dict[str, tuple[list[str | None], list[str | None]]] = {}
+        for m in milestones:
+            planned = row.planned.get(m.code, m.planned) if row.project is not None else m.planned
+            actual = row.actual.get(m.code, m.actual)
+            if (planned, actual) != (m.planned, m.actual):
+                was = _pair(m)
+                m.planned, m.actual = planned, actual
+                moved[m.code] = (was, _pair(m))
+                if row.project is not None:
+                    out.changed_milestones.append(m)
+        if moved:
+            out.audits.append(Audit("milestones_update", project, project, before={k: v[0] for k, v in moved.items()},
+                                    after={k: v[1] for k, v in moved.items()}))
+        unit_settings = settings[row.unit.pk]
+        state = queries.project_state(project, today=today, calendar=calendars[row.unit.pk], settings=unit_settings,
+                                      milestones=rows.values(), instalments=instalments)
+        chosen = unit_settings.default_round(today)
+        update = RoundUpdate(project=project, period_id=chosen.period_id, month=chosen.month, deadline=chosen.deadline,
+                             obstacles=row.obstacles, remedy=row.remedy, snapshot=_dates(milestones),
+                             forecast_contract=state.forecast_contract, slippage=state.slippage, recorded_at=now,
+                             recorded_by=user, request_key=None)
+        out.updates.append(update)
+        out.audits.append(Audit("round_update", project, update, snap=True))
+    return out
+
+
+def write(planned: PlannedWrites, *, actor: Any, today: date) -> None:
+    """Make the planned writes: inside the caller's transaction, a few statements per table."""
+    Project.objects.bulk_create(planned.new_projects)  # the ids come back (RETURNING) on SQLite and PostgreSQL
+    Milestone.objects.bulk_create(planned.new_milestones)
+    if planned.changed_projects:
+        Project.objects.bulk_update(planned.changed_projects, sorted(planned.changed_fields | {"updated_at"}))
+    touched = [p.pk for p in planned.touched_projects]
+    for i in range(0, len(touched), 900):
+        Project.objects.filter(pk__in=touched[i:i + 900]).update(updated_at=planned.touched_projects[0].updated_at)
+    if planned.changed_milestones:
+        Milestone.objects.bulk_update(planned.changed_milestones, ["planned", "actual"])
+    RoundUpdate.objects.bulk_create(planned.updates)
+    period = today.replace(day=1)
+    audit_records(actor=actor, records=[
+        {"action": f"procurement.{a.action}", "obj": a.obj, "unit": a.project.unit,
+         "fiscal_year": a.project.fiscal_year.be_year, "period": period, "before": a.before,
+         "after": snapshot(a.obj) if a.snap else a.after}
+        for a in planned.audits
+    ])
