@@ -9,8 +9,9 @@ before/after. Rows that need the rare paths (a new method whose milestone rows m
 project whose ledger commitment forbids the change) are left to those actions (`PlannedWrites.slow`).
 
 `Fingerprint` is what the plan was computed against: the count, highest id and latest change of
-the touched units' projects (an action that moves a milestone also stamps its project), milestones
-and round updates, and the extra holidays. The transaction compares it before writing.
+the actor's units' projects, milestones and round updates, the extra holidays, and the highest
+procurement audit row of those units (every procurement action writes one, whatever business time
+it is given). The transaction compares it before writing.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.db.models import Count, Max, Model
 from django.utils import timezone
 
 from pts.audit.actions import audit_records, snapshot
+from pts.audit.models import AuditEvent
 from pts.budget.models import FiscalYear
 from pts.core.lookups import ids_in
 from pts.organisations.models import User
@@ -38,10 +40,11 @@ class Fingerprint:
     milestones: tuple[Any, ...]
     updates: tuple[Any, ...]
     holidays: tuple[Any, ...]
+    trail: tuple[Any, ...]
 
 
 def fingerprint(fiscal_year: FiscalYear, unit_ids: set[int]) -> Fingerprint:
-    """Four aggregate queries; a unit list too long for an IN list takes every unit's rows."""
+    """Five aggregate queries; a unit list too long for an IN list takes every unit's rows."""
     def of(qs: Any, *extra: str) -> tuple[Any, ...]:
         got = qs.aggregate(n=Count("id"), top=Max("id"), **{e: Max(e) for e in extra})
         return tuple(got[k] for k in ("n", "top", *extra))
@@ -51,6 +54,7 @@ def fingerprint(fiscal_year: FiscalYear, unit_ids: set[int]) -> Fingerprint:
         of(Milestone.objects.filter(project__fiscal_year=fiscal_year, **ids_in("project__unit_id", unit_ids))),
         of(RoundUpdate.objects.filter(project__fiscal_year=fiscal_year, **ids_in("project__unit_id", unit_ids))),
         of(ExtraHoliday.objects.all()),
+        of(AuditEvent.objects.filter(action__startswith="procurement.", **ids_in("unit_id", unit_ids))),
     )
 
 
