@@ -574,6 +574,7 @@ class SheetPlan:
     now: datetime
     parsed: sheet.ParsedSheet
     writes: sheet_bulk.PlannedWrites
+    prepared: sheet_bulk.Prepared
     unit_ids: set[int]
     fingerprint: sheet_bulk.Fingerprint
 
@@ -594,7 +595,8 @@ def sheet_plan(*, actor: Actor, fiscal_year: FiscalYear | int, content: bytes, f
     if parsed.errors:
         raise ValidationError({"file": [e.message for e in parsed.errors]})
     writes = sheet_bulk.plan_writes(parsed, fiscal_year=fy, user=user, now=now)
-    return SheetPlan(actor, fy, file_name, now, parsed, writes, unit_ids, mark)
+    prepared = sheet_bulk.prepare(writes, actor=actor)
+    return SheetPlan(actor, fy, file_name, now, parsed, writes, prepared, unit_ids, mark)
 
 
 @transaction.atomic
@@ -610,10 +612,9 @@ def sheet_apply(plan: SheetPlan, *, check: bool = True) -> ImportBatch:
         list(Project.objects.select_for_update().filter(pk__in=existing).values_list("pk", flat=True))
     if check and sheet_bulk.fingerprint(fy, plan.unit_ids) != plan.fingerprint:
         raise StalePlan
-    today = _today(now)
     try:
         with transaction.atomic():
-            sheet_bulk.write(writes, actor=actor, today=today)
+            sheet_bulk.write(plan.prepared)
     except IntegrityError as exc:  # a project created elsewhere since the plan took a name or e-GP number
         if not check:
             raise

@@ -23,9 +23,10 @@ from typing import Any
 from django.db.models import Count, Max, Model
 from django.utils import timezone
 
-from pts.audit.actions import audit_records, snapshot
+from pts.audit.actions import AFTER, OBJECT_ID, audit_row, audit_rows_write, audit_value, snapshot
 from pts.audit.models import AuditEvent
 from pts.budget.models import FiscalYear
+from pts.core.db import db_row, insert_rows, reserve_ids, update_rows
 from pts.core.lookups import ids_in
 from pts.organisations.models import User
 from pts.procurement import queries
@@ -76,7 +77,7 @@ class PlannedWrites:
     new_projects: list[Project] = field(default_factory=list)
     new_milestones: list[Milestone] = field(default_factory=list)
     changed_projects: list[Project] = field(default_factory=list)
-    changed_fields: set[str] = field(default_factory=set)
+    changed: dict[int, set[str]] = field(default_factory=dict)  # by id() of the project
     touched_projects: list[Project] = field(default_factory=list)  # updated_at only
     changed_milestones: list[Milestone] = field(default_factory=list)
     updates: list[RoundUpdate] = field(default_factory=list)
@@ -84,6 +85,7 @@ class PlannedWrites:
     slow: list[RowPlan] = field(default_factory=list)  # through the per-row actions
     created: int = 0
     updated: int = 0
+    period: date | None = None  # the month of the audit rows
 
 
 def _pair(m: Milestone) -> list[str | None]:
@@ -116,7 +118,7 @@ def plan_writes(parsed: ParsedSheet, *, fiscal_year: FiscalYear, user: User, now
     """Everything a validated sheet writes, computed on the rows `read_sheet` loaded (milestones
     and instalments prefetched) with each unit's settings and calendar read once. Writes nothing."""
     today = timezone.localdate(now)
-    out = PlannedWrites()
+    out = PlannedWrites(period=today.replace(day=1))
     units = {row.unit.pk: row.unit for row in parsed.rows if row.kind != "unchanged"}
     settings = queries.unit_settings(fiscal_year=fiscal_year, units=units.values()) if units else {}
     calendars = queries.calendars_for(units.values()) if units else {}
@@ -150,7 +152,7 @@ def plan_writes(parsed: ParsedSheet, *, fiscal_year: FiscalYear, user: User, now
                     setattr(project, k, v)
                 after = snapshot(project, PROJECT_FIELDS)
                 out.changed_projects.append(project)
-                out.changed_fields |= set(changed)
+                out.changed[id(project)] = set(changed)
                 out.audits.append(Audit("project_update", project, project,
                                         before={k: before[k] for k in before if before[k] != after[k]},
                                         after={k: after[k] for k in after if before[k] != after[k]}))
@@ -185,22 +187,70 @@ def plan_writes(parsed: ParsedSheet, *, fiscal_year: FiscalYear, user: User, now
     return out
 
 
-def write(planned: PlannedWrites, *, actor: Any, today: date) -> None:
-    """Make the planned writes: inside the caller's transaction, a few statements per table."""
-    Project.objects.bulk_create(planned.new_projects)  # the ids come back (RETURNING) on SQLite and PostgreSQL
-    Milestone.objects.bulk_create(planned.new_milestones)
-    if planned.changed_projects:
-        Project.objects.bulk_update(planned.changed_projects, sorted(planned.changed_fields | {"updated_at"}))
-    touched = [p.pk for p in planned.touched_projects]
-    for i in range(0, len(touched), 900):
-        Project.objects.filter(pk__in=touched[i:i + 900]).update(updated_at=planned.touched_projects[0].updated_at)
-    if planned.changed_milestones:
-        Milestone.objects.bulk_update(planned.changed_milestones, ["planned", "actual"])
-    RoundUpdate.objects.bulk_create(planned.updates)
-    period = today.replace(day=1)
-    audit_records(actor=actor, records=[
-        {"action": f"procurement.{a.action}", "obj": a.obj, "unit": a.project.unit,
-         "fiscal_year": a.project.fiscal_year.be_year, "period": period, "before": a.before,
-         "after": snapshot(a.obj) if a.snap else a.after}
-        for a in planned.audits
-    ])
+PROJECT_COLUMNS = [f.name for f in Project._meta.concrete_fields if not f.primary_key]
+MILESTONE_COLUMNS = ["code", "seq", "planned", "actual"]
+UPDATE_COLUMNS = [f.name for f in RoundUpdate._meta.concrete_fields if f.name not in ("id", "project")]
+
+
+@dataclass
+class Prepared:
+    """The planned writes as database values (`pts.core.db.db_row`), made before the transaction.
+    A project reference is its id, or -(i + 1) for the i-th new project (its id is taken in `write`)."""
+
+    projects: list[list[Any]] = field(default_factory=list)
+    milestones: list[tuple[int, list[Any]]] = field(default_factory=list)
+    project_changes: dict[tuple[str, ...], list[list[Any]]] = field(default_factory=dict)
+    milestone_changes: list[list[Any]] = field(default_factory=list)
+    updates: list[tuple[int, list[Any]]] = field(default_factory=list)
+    audits: list[tuple[int, int | None, list[Any], dict[str, Any] | None]] = field(default_factory=list)
+
+
+def prepare(planned: PlannedWrites, *, actor: Any) -> Prepared:
+    out = Prepared()
+    new = {id(p): -(i + 1) for i, p in enumerate(planned.new_projects)}
+
+    def ref(project: Project) -> int:
+        return new.get(id(project)) or project.pk
+
+    out.projects = [db_row(p, PROJECT_COLUMNS) for p in planned.new_projects]
+    out.milestones = [(ref(m.project), db_row(m, MILESTONE_COLUMNS)) for m in planned.new_milestones]
+    for p in planned.changed_projects + planned.touched_projects:
+        names = tuple(sorted(planned.changed.get(id(p), ()))) + ("updated_at",)
+        out.project_changes.setdefault(names, []).append(db_row(p, names) + [p.pk])
+    out.milestone_changes = [db_row(m, ["planned", "actual"]) + [m.pk] for m in planned.changed_milestones]
+    index = {id(u): i for i, u in enumerate(planned.updates)}
+    out.updates = [(ref(u.project), db_row(u, UPDATE_COLUMNS)) for u in planned.updates]
+    for a in planned.audits:
+        p = a.project
+        row = audit_row(actor=actor, action=f"procurement.{a.action}", object_type=a.obj._meta.label_lower,
+                        unit=p.unit, fiscal_year=p.fiscal_year.be_year, period=planned.period, before=a.before,
+                        after=None if a.snap else a.after)
+        out.audits.append((ref(p), index[id(a.obj)] if a.snap else None, row, snapshot(a.obj) if a.snap else None))
+    return out
+
+
+def write(prepared: Prepared) -> None:
+    """Make the prepared writes: inside the caller's transaction, one executemany per table and kind."""
+    ids = reserve_ids(Project, len(prepared.projects))
+
+    def resolve(ref: int) -> int:
+        return ref if ref > 0 else ids[-ref - 1]
+
+    insert_rows(Project, ["id", *PROJECT_COLUMNS], [[pk, *row] for pk, row in zip(ids, prepared.projects, strict=True)])
+    insert_rows(Milestone, ["project", *MILESTONE_COLUMNS], [[resolve(r), *row] for r, row in prepared.milestones])
+    for names, rows in prepared.project_changes.items():
+        update_rows(Project, list(names), rows)
+    update_rows(Milestone, ["planned", "actual"], prepared.milestone_changes)
+    update_ids = reserve_ids(RoundUpdate, len(prepared.updates))
+    insert_rows(RoundUpdate, ["id", "project", *UPDATE_COLUMNS],
+                [[pk, resolve(r), *row] for pk, (r, row) in zip(update_ids, prepared.updates, strict=True)])
+    rows = []
+    for r, update, row, after in prepared.audits:
+        row = list(row)
+        if update is None:
+            row[OBJECT_ID] = str(resolve(r))
+        else:
+            row[OBJECT_ID] = str(update_ids[update])
+            row[AFTER] = audit_value("after", {**(after or {}), "id": update_ids[update], "project_id": resolve(r)})
+        rows.append(row)
+    audit_rows_write(rows)
