@@ -24,7 +24,8 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, date, datetime, time as clock
+from datetime import UTC, date, datetime
+from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 

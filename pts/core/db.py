@@ -77,7 +77,7 @@ def db_value(model: type[Model], field: str, value: Any, *, using: str = DEFAULT
 
 
 def _columns(model: type[Model], fields: Iterable[str]) -> list[str]:
-    return [model._meta.get_field(name).column for name in fields]  # type: ignore[union-attr]
+    return [str(model._meta.get_field(name).column) for name in fields]  # type: ignore[union-attr]
 
 
 def insert_rows(model: type[Model], fields: list[str], rows: list[list[Any]], *, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -86,7 +86,7 @@ def insert_rows(model: type[Model], fields: list[str], rows: list[list[Any]], *,
         return
     connection = connections[using]
     q = connection.ops.quote_name
-    sql = (f"INSERT INTO {q(_table(model))} ({', '.join(q(c) for c in _columns(model, fields))}) "
+    sql = (f"INSERT INTO {q(_table(model))} ({', '.join(q(c) for c in _columns(model, fields))}) "  # noqa: S608 - names from the model, quoted
            f"VALUES ({', '.join(['%s'] * len(fields))})")
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
@@ -99,7 +99,7 @@ def update_rows(model: type[Model], fields: list[str], rows: list[list[Any]], *,
     connection = connections[using]
     q = connection.ops.quote_name
     sets = ", ".join(f"{q(c)} = %s" for c in _columns(model, fields))
-    sql = f"UPDATE {q(_table(model))} SET {sets} WHERE {q(model._meta.pk.column)} = %s"  # type: ignore[union-attr]
+    sql = f"UPDATE {q(_table(model))} SET {sets} WHERE {q(model._meta.pk.column)} = %s"  # noqa: S608 - names from the model, quoted
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
@@ -111,12 +111,13 @@ def reserve_ids(model: type[Model], n: int, *, using: str = DEFAULT_DB_ALIAS) ->
         return []
     connection = connections[using]
     table = _table(model)
-    pk = model._meta.pk.column  # type: ignore[union-attr]
+    pk = str(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, pk, n])
             return [row[0] for row in cursor.fetchall()]
-        cursor.execute(f'SELECT MAX("{pk}") FROM "{table}"')
+        q = connection.ops.quote_name
+        cursor.execute(f"SELECT MAX({q(pk)}) FROM {q(table)}")  # noqa: S608 - names from the model, quoted
         top = cursor.fetchone()[0] or 0
         cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
         seq = cursor.fetchone()

@@ -47,7 +47,15 @@ from pts.procurement.deadlines import (
     load_scheme,
     parse_scheme,
 )
-from pts.procurement.models import ExtraHoliday, Instalment, Method, Milestone, Project, ProjectStatus, RoundUpdate
+from pts.procurement.models import (
+    ExtraHoliday,
+    Instalment,
+    Method,
+    Milestone,
+    Project,
+    ProjectStatus,
+    RoundUpdate,
+)
 from pts.procurement.schedule import (
     CONTRACT,
     PlanWarning,
