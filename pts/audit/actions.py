@@ -14,6 +14,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from pts.audit.models import AuditEvent
+from pts.core.db import db_row, db_value, insert_rows
 from pts.core.records import snapshot as snapshot  # re-exported for the apps that describe a change
 from pts.core.thai import thai_text
 from pts.organisations.models import Org
@@ -79,3 +80,36 @@ def audit_record(
         note=thai_text(note),  # stored in Thai; a bilingual note shows the same words in any language
         reaches_down=reaches_down,
     )
+
+
+# -- many rows in one short transaction (a bulk import) ----------------------------------------
+
+AUDIT_FIELDS = ["at", "actor", "action", "object_type", "object_id", "unit", "fiscal_year", "period", "before",
+                "after", "note", "reaches_down"]
+AT, OBJECT_ID, AFTER = AUDIT_FIELDS.index("at"), AUDIT_FIELDS.index("object_id"), AUDIT_FIELDS.index("after")
+
+
+def audit_row(*, actor: Actor, action: str, object_type: str, object_id: str = "", unit: Org | None = None,
+              fiscal_year: int | None = None, period: date | None = None, before: dict[str, Any] | None = None,
+              after: dict[str, Any] | None = None, note: str = "", reaches_down: bool = False) -> list[Any]:
+    """What `audit_record` stores, as database values in AUDIT_FIELDS order, prepared before the
+    transaction (`at` is set when `audit_rows_write` writes it; an object id not known yet may be
+    filled in at OBJECT_ID, a JSON `after` at AFTER through `audit_value`)."""
+    event = AuditEvent(actor=recorded_user(actor), action=action, object_type=object_type, object_id=object_id,
+                       unit=unit, fiscal_year=fiscal_year, period=period, before=before, after=after,
+                       note=thai_text(note), reaches_down=reaches_down)
+    return db_row(event, AUDIT_FIELDS)
+
+
+def audit_value(field: str, value: Any) -> Any:
+    return db_value(AuditEvent, field, value)
+
+
+def audit_rows_write(rows: list[list[Any]]) -> None:
+    """Write rows from `audit_row`, all at the moment of recording. Must run inside the changes' transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_rows_write must be called inside the changes' transaction")
+    at = db_value(AuditEvent, "at", recorded_now())
+    for row in rows:
+        row[AT] = at
+    insert_rows(AuditEvent, AUDIT_FIELDS, rows)

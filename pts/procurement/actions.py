@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from pts.audit.actions import audit_record, snapshot
@@ -32,9 +33,10 @@ from pts.core.thai import bilingual
 from pts.organisations import permissions, scope
 from pts.organisations.models import Org, OrgKind, User
 from pts.organisations.permissions import Actor
-from pts.procurement import queries, sheet
+from pts.procurement import queries, sheet, sheet_bulk
 from pts.procurement.deadlines import DeadlineError, parse_scheme
 from pts.procurement.models import (  # noqa: F401 - the field and date rules are part of this module's interface
+    PROJECT_FIELDS,
     ExtraHoliday,
     ImportBatch,
     Instalment,
@@ -64,9 +66,6 @@ from pts.schemes.actions import scheme_set_deadline_sets
 from pts.schemes.models import Scheme
 
 BULK_ROWS = 1000  # projects created by one import past which the planner's statistics are refreshed
-PROJECT_FIELDS = ["name", "category", "fund_code", "allocated", "reference_price", "method", "multi_year",
-                  "egp_number", "contract_number", "contract_value", "contractor", "po_number", "po_date",
-                  "officer_name", "officer"]
 
 
 def _error(field: str, th: str, en: str) -> ValidationError:
@@ -558,44 +557,108 @@ def procurement_settings_set(*, actor: Actor, scheme: Scheme, deadline_schemes: 
 # -- the PTS sheet -----------------------------------------------------------------------------
 
 
-@transaction.atomic
-def sheet_import(*, actor: Actor, fiscal_year: FiscalYear | int, content: bytes, file_name: str, now: datetime) -> Any:
-    """Commit a PTS sheet: read and validate it again inside the transaction (the database may have
-    changed since the preview), refuse it whole on any cell error, else apply every row through
-    the actions above and record the batch (file name, SHA-256, who, when)."""
+STALE_RETRIES = 3  # plans computed again when the database changed under them, before planning inside the lock
+
+
+class StalePlan(Exception):
+    """The database changed between planning a sheet and writing it: plan again."""
+
+
+@dataclass
+class SheetPlan:
+    """A validated PTS sheet with every write it makes worked out (`sheet_bulk.plan_writes`)."""
+
+    actor: Actor
+    fiscal_year: FiscalYear
+    file_name: str
+    now: datetime
+    parsed: sheet.ParsedSheet
+    writes: sheet_bulk.PlannedWrites
+    prepared: sheet_bulk.Prepared
+    unit_ids: set[int]
+    fingerprint: sheet_bulk.Fingerprint
+
+
+def sheet_plan(*, actor: Actor, fiscal_year: FiscalYear | int, content: bytes, file_name: str,
+               now: datetime) -> SheetPlan:
+    """Read and validate a PTS sheet and work out everything committing it writes. Reads only: run
+    it outside any transaction, so that nobody waits for it. Refuses the sheet whole on any cell error."""
+    _today(now)
     fy = find_fiscal_year(fiscal_year, for_write=True)
-    user = permissions.require_edit(actor)  # each row is checked against its own unit below
+    user = permissions.require_edit(actor)  # each row is checked against its own unit by read_sheet
     limit = django_settings.PTS_IMPORT_MAX_BYTES
     if len(content) > limit:
         raise _error("file", f"ไฟล์ใหญ่เกิน {limit:,} ไบต์", f"the file is larger than {limit:,} bytes")
+    unit_ids = set(permissions.editable(actor, Org.objects.units()).values_list("pk", flat=True))
+    mark = sheet_bulk.fingerprint(fy, unit_ids)  # before reading: a change made while we read shows
     parsed = sheet.read_sheet(content, file_name=file_name, actor=actor, fiscal_year=fy, now=now)
     if parsed.errors:
         raise ValidationError({"file": [e.message for e in parsed.errors]})
-    created = updated = 0
-    for row in parsed.rows:
-        if row.kind == "unchanged":
-            continue
-        project = row.project
-        if project is None:
-            project, _notes = project_create(actor=actor, fiscal_year=fy, unit=row.unit, name=row.name, now=now,
-                                             planned=row.planned, **row.fields)
-            created += 1
-        elif row.changes:
-            project_update(actor=actor, project=project, now=now, **row.fields)
-            updated += 1
-        rows = {m.code: m for m in Milestone.objects.filter(project=project)}
-        planned = {k: v for k, v in row.planned.items() if rows[k].planned != v}
-        actual = {k: v for k, v in row.actual.items() if rows[k].actual != v}
-        if planned or actual:
-            milestones_update(actor=actor, project=project, now=now, planned=planned, actual=actual)
-        round_update(actor=actor, project=project, now=now, obstacles=row.obstacles, remedy=row.remedy)
-    batch = ImportBatch.objects.create(fiscal_year=fy, file_name=file_name[:255], sha256=parsed.sha256,
-                                       size=parsed.size, rows=len(parsed.rows), created=created, updated=updated,
-                                       imported_by=user, imported_at=now)
+    writes = sheet_bulk.plan_writes(parsed, fiscal_year=fy, user=user, now=now)
+    prepared = sheet_bulk.prepare(writes, actor=actor)
+    return SheetPlan(actor, fy, file_name, now, parsed, writes, prepared, unit_ids, mark)
+
+
+@transaction.atomic
+def sheet_apply(plan: SheetPlan, *, check: bool = True) -> ImportBatch:
+    """Commit a planned sheet in one short transaction of bulk writes (the rare rows through the
+    per-row actions) and record the batch (file name, SHA-256, who, when). Raises StalePlan, writing
+    nothing, when the touched units' projects changed since the plan."""
+    actor, fy, now, parsed, writes = plan.actor, plan.fiscal_year, plan.now, plan.parsed, plan.writes
+    user = permissions.require_edit(actor)
+    find_fiscal_year(fy, for_write=True)
+    existing = [row.project.pk for row in parsed.rows if row.project is not None and row.kind != "unchanged"]
+    if existing and connection.vendor == "postgresql":  # SQLite: the IMMEDIATE transaction holds the write lock
+        list(Project.objects.select_for_update().filter(pk__in=existing).values_list("pk", flat=True))
+    if check and sheet_bulk.fingerprint(fy, plan.unit_ids) != plan.fingerprint:
+        raise StalePlan
+    try:
+        with transaction.atomic():
+            sheet_bulk.write(plan.prepared)
+    except IntegrityError as exc:  # a project created elsewhere since the plan took a name or e-GP number
+        if not check:
+            raise
+        raise StalePlan from exc
+    for row in writes.slow:
+        _sheet_row(actor, fy, row, now)
+    batch = ImportBatch.objects.create(fiscal_year=fy, file_name=plan.file_name[:255], sha256=parsed.sha256,
+                                       size=parsed.size, rows=len(parsed.rows), created=writes.created,
+                                       updated=writes.updated, imported_by=user, imported_at=now)
     batch.units.set({row.unit.pk for row in parsed.rows})
     audit_record(actor=actor, action="procurement.sheet_import", obj=batch, fiscal_year=fy.be_year,
                  after={"file_name": batch.file_name, "sha256": batch.sha256, "rows": batch.rows,
-                        "created": created, "updated": updated}, note=file_name[:200])
-    if created >= BULK_ROWS:  # a first import of a large sheet: the planner should know the new sizes
+                        "created": writes.created, "updated": writes.updated}, note=plan.file_name[:200])
+    if writes.created >= BULK_ROWS:  # a first import of a large sheet: the planner should know the new sizes
         transaction.on_commit(lambda: refresh_statistics([Project, Milestone, RoundUpdate]))
     return batch
+
+
+def _sheet_row(actor: Actor, fy: FiscalYear, row: sheet.RowPlan, now: datetime) -> None:
+    """One sheet row through the per-row actions (what the bulk path leaves to them)."""
+    project = row.project
+    if project is None:
+        project, _notes = project_create(actor=actor, fiscal_year=fy, unit=row.unit, name=row.name, now=now,
+                                         planned=row.planned, **row.fields)
+    elif row.changes:
+        project_update(actor=actor, project=project, now=now, **row.fields)
+    rows = {m.code: m for m in Milestone.objects.filter(project=project)}
+    planned = {k: v for k, v in row.planned.items() if k not in rows or rows[k].planned != v}
+    actual = {k: v for k, v in row.actual.items() if k not in rows or rows[k].actual != v}
+    if planned or actual:
+        milestones_update(actor=actor, project=project, now=now, planned=planned, actual=actual)
+    round_update(actor=actor, project=project, now=now, obstacles=row.obstacles, remedy=row.remedy)
+
+
+def sheet_import(*, actor: Actor, fiscal_year: FiscalYear | int, content: bytes, file_name: str, now: datetime) -> Any:
+    """Commit a PTS sheet: plan it outside any transaction (`sheet_plan`: read, validate, work out
+    every write), then write it in one short transaction (`sheet_apply`). When the database changed
+    in between, plan again; after STALE_RETRIES, plan inside the transaction itself."""
+    for _attempt in range(STALE_RETRIES):
+        plan = sheet_plan(actor=actor, fiscal_year=fiscal_year, content=content, file_name=file_name, now=now)
+        try:
+            return sheet_apply(plan)
+        except StalePlan:
+            continue
+    with transaction.atomic():
+        plan = sheet_plan(actor=actor, fiscal_year=fiscal_year, content=content, file_name=file_name, now=now)
+        return sheet_apply(plan, check=False)

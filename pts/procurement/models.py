@@ -289,6 +289,12 @@ class ImportBatch(models.Model):
         return f"{self.file_name} {self.sha256[:12]}"
 
 
+# The project fields an audit row of a project's creation or change records (before/after).
+PROJECT_FIELDS = ["name", "category", "fund_code", "allocated", "reference_price", "method", "multi_year",
+                  "egp_number", "contract_number", "contract_value", "contractor", "po_number", "po_date",
+                  "officer_name", "officer"]
+
+
 # -- field rules: what actions, forms and the sheet import accept ----------------------------
 
 

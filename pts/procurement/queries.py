@@ -47,7 +47,15 @@ from pts.procurement.deadlines import (
     load_scheme,
     parse_scheme,
 )
-from pts.procurement.models import ExtraHoliday, Method, Milestone, Project, ProjectStatus, RoundUpdate
+from pts.procurement.models import (
+    ExtraHoliday,
+    Instalment,
+    Method,
+    Milestone,
+    Project,
+    ProjectStatus,
+    RoundUpdate,
+)
 from pts.procurement.schedule import (
     CONTRACT,
     PlanWarning,
@@ -312,10 +320,14 @@ def template_of(project: Project) -> Template:
 
 
 def project_state(project: Project, *, today: date, calendar: WorkCalendar, settings: UnitSettings,
-                  latest_update: RoundUpdate | None = None, language: str = "th") -> ProjectState:
-    """Track one project (milestones and instalments prefetched) as of today."""
+                  latest_update: RoundUpdate | None = None, language: str = "th",
+                  milestones: Iterable[Milestone] | None = None,
+                  instalments: Iterable[Instalment] | None = None) -> ProjectState:
+    """Track one project (milestones and instalments prefetched) as of today. `milestones` and
+    `instalments` given: judged on those instead (rows held in memory, a project not yet saved:
+    the sheet import computes the state its writes will leave, before writing)."""
     t = template_of(project)
-    rows = sorted(project.milestones.all(), key=lambda m: m.seq)
+    rows = sorted(project.milestones.all() if milestones is None else milestones, key=lambda m: m.seq)
     planned = {m.code: m.planned for m in rows}
     actual = {m.code: m.actual if m.actual and m.actual <= today else None for m in rows}
     progress = track(planned, actual, today=today, method=project.method, value_satang=project.allocated,
@@ -333,22 +345,24 @@ def project_state(project: Project, *, today: date, calendar: WorkCalendar, sett
             forecast=item.forecast if item else None, actual=actual.get(m.code),
             warnings=[w.message for w in warnings if w.milestone_id == m.code],
         ))
-    checks = check_deadlines(project_facts(project, progress, actual, today), today=today,
+    checks = check_deadlines(project_facts(project, progress, actual, today, instalments), today=today,
                              schemes=settings.schemes, calendar=calendar)
     status = _status(progress, checks, actual)
     return ProjectState(project, progress, checks, warnings, lines, status, latest_update)
 
 
-def payment_date(project: Project, actual: dict[str, date | None], today: date) -> date | None:
+def payment_date(project: Project, actual: dict[str, date | None], today: date,
+                 instalments: Iterable[Instalment] | None = None) -> date | None:
     """Paid in full: the payment milestone's date, or the last instalment once every one is paid."""
     if actual.get("payment"):
         return actual["payment"]
-    instalments = list(project.instalments.all())
+    instalments = list(project.instalments.all() if instalments is None else instalments)
     paid = [i.paid_on for i in instalments if i.paid_on and i.paid_on <= today]
     return max(paid) if instalments and len(paid) == len(instalments) else None
 
 
-def project_facts(project: Project, progress: Progress, actual: dict[str, date | None], today: date) -> ProjectFacts:
+def project_facts(project: Project, progress: Progress, actual: dict[str, date | None], today: date,
+                  instalments: Iterable[Instalment] | None = None) -> ProjectFacts:
     """What the deadline schemes judge; the value is the allocated amount (the budget line's value)."""
     forecast_pay = None
     if any(item.id == "payment" for item in progress.items):
@@ -356,7 +370,8 @@ def project_facts(project: Project, progress: Progress, actual: dict[str, date |
     return ProjectFacts(
         value_satang=project.allocated, fiscal_year=project.fiscal_year.be_year, multi_year=project.multi_year,
         category=project.category, contract_date=actual.get(CONTRACT),
-        forecast_contract_date=progress.forecast_contract, payment_date=payment_date(project, actual, today),
+        forecast_contract_date=progress.forecast_contract,
+        payment_date=payment_date(project, actual, today, instalments),
         forecast_payment_date=forecast_pay,
     )
 

@@ -213,6 +213,8 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Any, Stage], object]]] = [
         actor=w.alice, scheme=s.scheme, deadline_schemes=[])),
     ("sheet_import", (), lambda w, s: procurement.sheet_import(
         actor=w.erin, fiscal_year=2566, content=b"", file_name="PTS.xlsx", now=NOW)),
+    ("sheet_plan", (), lambda w, s: procurement.sheet_plan(
+        actor=w.erin, fiscal_year=2566, content=b"", file_name="PTS.xlsx", now=NOW)),
     # scores
     ("scores_freeze", ("scheme",), lambda w, s: scoring.scores_freeze(
         actor=w.alice, scheme=s.scheme, round_no=1, as_of=date(2023, 3, 31))),
