@@ -24,6 +24,7 @@ from pts.organisations import actions as organisations
 from pts.organisations import permissions
 from pts.organisations.models import Membership, Org, OrgKind, Role, User
 from pts.organisations.permissions import SYSTEM, SYSTEM_NAME, SYSTEM_USERNAME, Need, NotAllowed
+from pts.imports import actions as imports
 from pts.procurement import actions as procurement
 from pts.reporting import actions as reporting
 from pts.schemes import actions as schemes
@@ -39,7 +40,7 @@ pytestmark = pytest.mark.django_db
 NOV1, DEC1 = date(2022, 11, 1), date(2022, 12, 1)
 NOW = at(date(2022, 11, 16))
 # The modules whose public functions taking an `actor` are the actions; audit_record is the trail itself.
-ACTION_MODULES = [budget, organisations, schemes, reporting, procurement, scoring, deductions]
+ACTION_MODULES = [budget, organisations, schemes, reporting, procurement, scoring, deductions, imports]
 
 
 class Stage:
@@ -212,6 +213,9 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Any, Stage], object]]] = [
         actor=w.alice, scheme=s.scheme, deadline_schemes=[])),
     ("sheet_import", (), lambda w, s: procurement.sheet_import(
         actor=w.erin, fiscal_year=2566, content=b"", file_name="PTS.xlsx", now=NOW)),
+    # imports: a column mapping is saved by whoever may write in its organisation (not an executive)
+    ("mapping_save", (), lambda w, s: imports.mapping_save(
+        actor=w.erin, org=w.province, layout="gfmis", name="GFMIS", columns={"amount": "ยอดเงิน"})),
     # scores
     ("scores_freeze", ("scheme",), lambda w, s: scoring.scores_freeze(
         actor=w.alice, scheme=s.scheme, round_no=1, as_of=date(2023, 3, 31))),
