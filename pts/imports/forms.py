@@ -78,6 +78,7 @@ class ColumnsForm(forms.Form):
                               help_text=_("A name, so that next month's file is read with no questions."))
 
     def __init__(self, *args: Any, layout: Any, header: list[str], initial_columns: dict[str, str], **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         choices = [("", _("— not in this file —"))] + [(h, h) for h in dict.fromkeys(h for h in header if h.strip())]
         self.layout_fields = layout.fields
