@@ -32,7 +32,8 @@ from pts.core.appendonly import rewrite_allowed
 
 CHUNK = 20_000
 COLUMNS = ("category", "kind", "amount", "effective_date", "document_ref", "commitment_type", "settles_commitment",
-           "note", "created_at", "activity_id", "actor_id", "fiscal_year_id", "unit_id", "reverses_id", "batch_id")
+           "note", "created_at", "activity_id", "actor_id", "fiscal_year_id", "unit_id", "reverses_id", "batch_id",
+           "reservation_id")
 SUMS = rollup.COLUMNS  # allocated_original, ..., carried_over
 _INDEX = {name: i for i, name in enumerate(SUMS)}
 # kind -> (index into SUMS, sign); a settling disbursement also counts in `settled`
@@ -55,6 +56,7 @@ class Line:
     note: str = ""
     activity_id: int | None = None
     reverses_id: int | None = None
+    reservation_id: int | None = None
 
 
 class BatchConflict(Exception):
@@ -135,7 +137,7 @@ def write(batch: LedgerBatch, lines: Iterable[Line], *, actor_id: int, chunk: in
         sums.add(line.unit_id, line.category, day, line.kind, line.amount, line.settles)
         buffer.append((line.category, line.kind, line.amount, day.isoformat() if sqlite else day, line.document_ref,
                        line.commitment_type, line.settles, line.note, now, line.activity_id, actor_id, fy_id,
-                       line.unit_id, line.reverses_id, batch_id))
+                       line.unit_id, line.reverses_id, batch_id, line.reservation_id))
         if len(buffer) >= chunk:
             flush()
     flush()
@@ -253,15 +255,16 @@ def reverse(batch: LedgerBatch, *, actor_id: int, purpose: str, chunk: int = CHU
         while True:
             rows = list(rows_of(batch).filter(id__gt=last).order_by("id").values_list(
                 "id", "unit_id", "category", "kind", "amount", "effective_date", "document_ref", "commitment_type",
-                "settles_commitment", "activity_id")[:chunk])
+                "settles_commitment", "activity_id", "reservation_id")[:chunk])
             if not rows:
                 return
-            for pk, unit_id, category, kind, amount, day, ref, ctype, settles, activity_id in rows:
+            for pk, unit_id, category, kind, amount, day, ref, ctype, settles, activity_id, reservation_id in rows:
                 # a reversal is negative (movement_reversal_is_negative): a correction line of the
                 # batch (negative) is undone by a plain positive line of its kind
                 yield Line(unit_id=unit_id, category=category, kind=kind, amount=-amount, effective_date=day,
                            document_ref=ref, commitment_type=ctype, settles=settles, activity_id=activity_id,
-                           reverses_id=pk if amount > 0 else None, note=purpose[:255])
+                           reverses_id=pk if amount > 0 else None, note=purpose[:255],
+                           reservation_id=reservation_id)
             last = rows[-1][0]
 
     write(undo, lines(), actor_id=actor_id, chunk=chunk, progress=progress)

@@ -95,6 +95,14 @@ def _print_preview(batch: Any, *, written: bool) -> None:
     for key in ("created", "updated", "unchanged"):
         if key in batch.summary:
             print(f"  {key}: {batch.summary[key]:,}")
+    from pts.imports.models import BatchIssue
+
+    warnings = BatchIssue.objects.filter(batch=batch, warning=True).order_by("id")
+    if count := warnings.count():
+        print(f"  คำเตือน {count:,} รายการ / {count:,} warning(s):")
+        for issue in warnings[:ERROR_CAP]:
+            print(f"    แถว {issue.row} คอลัมน์ {issue.column} / row {issue.row}, column {issue.column}, "
+                  f"value '{issue.value}': {issue.message_th} / {issue.message_en}")
     state = ("บันทึกแล้ว ครั้งที่ / committed as import" if written else "ตรวจอย่างเดียว ไม่ได้บันทึก / dry run, nothing written")
     print(f"  {state} {batch.pk if written else ''}".rstrip())
 

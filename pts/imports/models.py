@@ -180,3 +180,39 @@ class ImportMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Series(models.TextChoices):
+    RECURRING = "recurring", _("Recurring expenditure")
+    CAPITAL = "capital", _("Capital expenditure")
+    OVERALL = "overall", _("Overall")
+
+
+class ExternalFigure(models.Model):
+    """A figure another system published (the CGD monthly workbook), kept as it was given: rounded
+    to the million baht it was written in, so it is compared with the ledger, never added to it."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="figures")
+    source = models.CharField(max_length=12, default="cgd")
+    unit = models.ForeignKey("organisations.Org", on_delete=models.PROTECT, related_name="+")
+    series = models.CharField(max_length=12, choices=Series.choices)
+    as_of = models.DateField()
+    budget_after_transfers = models.BigIntegerField(default=0, help_text="satang")
+    allocated = models.BigIntegerField(default=0, help_text="satang")
+    committed = models.BigIntegerField(default=0, help_text="satang: PO + reservations with debt")
+    disbursed = models.BigIntegerField(default=0, help_text="satang")
+    spent = models.BigIntegerField(default=0, help_text="satang")
+
+    scope_path = "unit__path"
+
+    class Meta:
+        ordering = ["as_of", "unit__code", "series"]
+        verbose_name = _("published figure")
+        indexes = [models.Index(fields=["source", "unit", "as_of"])]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "unit", "series"], name="externalfigure_key"),
+            choices_check("series", Series, "externalfigure_series_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.as_of} {self.unit_id}/{self.series}"

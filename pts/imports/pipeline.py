@@ -39,7 +39,7 @@ from pts.budget.models import BatchState, FiscalYear, LedgerBatch, Movement
 from pts.budget.years import find_fiscal_year
 from pts.core.csvread import clip
 from pts.core.fiscal import english_date, thai_date
-from pts.core.tabular import TabularRefused, open_tabular
+from pts.core.tabular import HEADER_FIRST, TabularRefused, open_tabular
 from pts.core.thai import bilingual
 from pts.imports import layouts
 from pts.imports.layouts.base import Context, Layout, RowError, Units
@@ -61,6 +61,12 @@ class ImportRefused(ValidationError):
     def __init__(self, th: str, en: str) -> None:
         super().__init__(bilingual(th, en))
         self.text = bilingual(th, en)
+
+    @classmethod
+    def text_of(cls, message: str) -> ImportRefused:
+        """From a message already bilingual."""
+        th, en = _languages(message)
+        return cls(th, en)
 
 
 def _error(th: str, en: str) -> ImportRefused:
@@ -263,16 +269,19 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
     path = media_dir() / batch.stored_file
     try:
         table = open_tabular(path, file_name=batch.file_name, max_rows=settings.PTS_IMPORT_MAX_ROWS,
-                             sheet=batch.sheet or None)
+                             sheet=batch.sheet or None, prefer=layout.sheet_name or None,
+                             header_row=None if layout.header_row is None else HEADER_FIRST,
+                             merged_rows=layout.merged_header_rows)
     except TabularRefused as exc:
         for issue in exc.issues:
             issues.add(issue.line, issue.column, issue.value, issue.message)
         return _refused(batch, issues)
     issues.sheet = table.sheet_name
-    rows: Iterator[tuple[int, list[Any]]] = iter(table.rows())
+    rows: Iterator[tuple[int, list[Any]]] = iter(table.all_rows() if layout.header_row is None else table.rows())
     header = table.header
     if layout.header_row is None:
         try:
+            # opened without a header: every row, the top ones included, goes to the layout
             _row, header, found = layout.locate_header(rows)
         except RowError as exc:
             for key, value, message in exc.problems:
@@ -312,14 +321,18 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
             if issues.count:
                 continue  # keep checking, stop writing
             yield from produced
-        for issue in getattr(table, "issues", lambda: [])():
+        for issue in table.log.kept:  # rows the reader skipped (more fields than the header, ...)
             issues.add(issue.line, issue.column, issue.value, issue.message)
+        issues.count += table.log.count - len(table.log.kept)
         try:
             tail = list(layout.end(ctx))
         except RowError as exc:
             for key, value, message in exc.problems:
                 issues.add(None, ctx.column_name(key) if key else "", value, message)
             tail = []
+        for warning in ctx.state.get("warnings", ()):  # a layout's warnings: listed, not refusing the file
+            issues.add(warning.get("row"), warning.get("column", ""), warning.get("value", ""),
+                       bilingual(warning["th"], warning["en"]), warning=True)
         if not issues.count:
             yield from tail
 
@@ -531,6 +544,9 @@ def request_undo(batch: ImportBatch, actor: Actor) -> ImportBatch:
     """Ask for a committed batch to be undone (a job does it)."""
     if not may_manage(actor, batch):
         raise _error("ยกเลิกการนำเข้าของผู้อื่นไม่ได้", "only the importer or a coordinator may undo this import")
+    refusal = layouts.get(batch.layout).undo_refusal(batch) if batch.state == State.COMMITTED else None
+    if refusal is not None:
+        raise ImportRefused.text_of(refusal)
     user = permissions.recorded_user(actor)
     updated = ImportBatch.objects.filter(pk=batch.pk, state=State.COMMITTED).update(state=State.UNDOING,
                                                                                     undone_by=user)

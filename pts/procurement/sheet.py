@@ -40,13 +40,13 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from python_calamine import CalamineError, CalamineWorkbook
 
 from pts.budget.models import FiscalYear
 from pts.core.categories import CATEGORIES as BUDGET_CATEGORIES
 from pts.core.categories import category_th
 from pts.core.fiscal import FiscalError, parse_date, thai_date_numeric
-from pts.core.money import MoneyError, from_satang, parse_satang, to_satang
+from pts.core.money import MoneyError, check_amount, from_satang, parse_satang, to_satang
+from pts.core.tabular import TabularRefused, open_tabular
 from pts.core.thai import bilingual, normalize_digits
 from pts.organisations import permissions
 from pts.organisations.models import Org
@@ -224,10 +224,12 @@ def read_money(value: Any) -> int | None:
         raise CellProblem(bilingual("ต้องเป็นจำนวนเงิน", "must be an amount"))
     try:
         if isinstance(value, int):
-            return to_satang(Decimal(value))
+            return check_amount(to_satang(Decimal(value)))
         if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise CellProblem(bilingual(f"'{value}' ไม่ใช่จำนวนเงิน", f"'{value}' is not an amount"))
             # Shortest repr of the float a spreadsheet stored: exact for any amount typed with 2 decimals.
-            return to_satang(Decimal(repr(value)))
+            return check_amount(to_satang(Decimal(repr(value))))
         return parse_satang(unescape(str(value)).strip())
     except (MoneyError, InvalidOperation) as exc:
         raise CellProblem(str(exc)) from exc
@@ -344,29 +346,44 @@ def read_sheet(content: bytes, *, file_name: str, actor: Actor, fiscal_year: Fis
         c = cols[col] if col < len(cols) else Column("?", "?", "?", "skip")
         parsed.errors.append(CellError(parsed.sheet, row, get_column_letter(col + 1), f"{c.th} / {c.en}", value, problem))
 
+    problem = bilingual("อ่านไฟล์ไม่ได้: ต้องเป็นไฟล์ Excel (.xlsx) ตามแบบ PTS", "cannot read the file: it must be a PTS Excel workbook (.xlsx)")
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(content))
-        parsed.sheet = SHEET if SHEET in wb.sheet_names else wb.sheet_names[0]
-        data = wb.get_sheet_by_name(parsed.sheet).to_python(skip_empty_area=False, nrows=MAX_ROWS + FIRST_DATA_ROW)
-    except (CalamineError, ValueError, IndexError, OSError) as exc:
-        problem = bilingual("อ่านไฟล์ไม่ได้: ต้องเป็นไฟล์ Excel (.xlsx) ตามแบบ PTS", "cannot read the file: it must be a PTS Excel workbook (.xlsx)")
-        parsed.errors.append(CellError(file_name, 1, "A", "-", type(exc).__name__, problem))
+        with open_tabular(content, file_name=file_name, max_rows=MAX_ROWS + FIRST_DATA_ROW - 1, prefer=SHEET,
+                          header_row=None) as tab:
+            parsed.sheet = tab.sheet_name
+            if tab.kind != "xlsx":
+                parsed.errors.append(CellError(file_name, 1, "A", "-", "", problem))
+                return parsed
+            data = list(tab.all_rows())
+    except TabularRefused as exc:
+        for issue in exc.issues:
+            where = get_column_letter(_column_index(issue.column)) if _column_index(issue.column) else "A"
+            parsed.errors.append(CellError(file_name, issue.line or 1,
+                                           where, "-", issue.value, issue.message))
         return parsed
-    keys = [str(v).strip() for v in (data[1] if len(data) > 1 else [])]
+    by_row = dict(data)
+    keys = ["" if v is None else str(v).strip() for v in by_row.get(2, [])]
     for i, c in enumerate(cols):
         found = keys[i] if i < len(keys) else ""
         if found != c.key:
             fail(2, i, found, bilingual(f"หัวคอลัมน์ต้องเป็น '{c.key}' ตามแบบ PTS", f"the column key must be '{c.key}' (PTS layout)"))
     if parsed.errors:
         return parsed
-    if len(data) > MAX_ROWS + FIRST_DATA_ROW - 1:
-        fail(MAX_ROWS + FIRST_DATA_ROW, 0, "", bilingual(f"เกิน {MAX_ROWS} แถว", f"more than {MAX_ROWS} rows"))
-        return parsed
-    _validate_rows(parsed, data[FIRST_DATA_ROW - 1:], cols, fail, actor=actor, fiscal_year=fiscal_year, now=now)
+    _validate_rows(parsed, [(n, row) for n, row in data if n >= FIRST_DATA_ROW], cols, fail, actor=actor, fiscal_year=fiscal_year, now=now)
     return parsed
 
 
-def _validate_rows(parsed: ParsedSheet, data: list[list[Any]], cols: list[Column], fail: Any, *, actor: Actor,
+def _column_index(ref: str) -> int:
+    """The 1-based column of a cell reference ("C7" -> 3), 0 when there is none."""
+    n = 0
+    for ch in ref:
+        if not ("A" <= ch <= "Z"):
+            break
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _validate_rows(parsed: ParsedSheet, data: list[tuple[int, list[Any]]], cols: list[Column], fail: Any, *, actor: Actor,
                    fiscal_year: FiscalYear, now: datetime) -> None:
     today = timezone.localdate(now)
     index = {c.key: i for i, c in enumerate(cols)}
@@ -379,8 +396,7 @@ def _validate_rows(parsed: ParsedSheet, data: list[list[Any]], cols: list[Column
     seen_names: dict[tuple[int, str], int] = {}
     seen_egp: dict[str, int] = {}
     settings = queries.unit_settings(fiscal_year=fiscal_year, units=units.values()) if units else {}
-    for offset, raw in enumerate(data):
-        rownum = FIRST_DATA_ROW + offset
+    for rownum, raw in data:
         cells = list(raw) + [None] * (len(cols) - len(raw))
         if all(v is None or v == "" for v in cells):
             continue

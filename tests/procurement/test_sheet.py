@@ -227,3 +227,26 @@ def test_reading_cells_never_goes_through_float_arithmetic():
     assert sheet.read_text(66019123456.0) == "66019123456"
     assert sheet.unescape("'=1") == "=1" and sheet.unescape("''x") == "'x" and sheet.unescape("'x") == "'x"
     assert sheet.read_date("15/11/2566") == date(2023, 11, 15)
+
+
+@pytest.mark.usefixtures("english")
+def test_the_sheet_is_read_through_the_hardened_reader_a_formula_is_refused_by_its_cell(world):
+    make_project(unit=world.unit_a, actor=world.alice, name="จัดซื้อครุภัณฑ์")
+    wb = load_workbook(io.BytesIO(export()))
+    wb["PTS"].cell(FIRST_DATA_ROW, 6).value = "=1+1"
+    out = io.BytesIO()
+    wb.save(out)
+    parsed = sheet.read_sheet(out.getvalue(), file_name="x.xlsx", actor=world.alice,
+                              fiscal_year=FiscalYear.objects.get(be_year=2566), now=NOW)
+    assert not parsed.ok and f"cell F{FIRST_DATA_ROW} holds a formula" in parsed.errors[0].message
+    csv_file = sheet.read_sheet(b"agency,unit_code\n", file_name="x.csv", actor=world.alice,
+                                fiscal_year=FiscalYear.objects.get(be_year=2566), now=NOW)
+    assert not csv_file.ok and "it must be a PTS Excel workbook" in csv_file.errors[0].message
+
+
+def test_an_amount_cell_that_is_not_finite_is_a_cell_problem_not_a_crash():
+    for value in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(sheet.CellProblem):
+            sheet.read_money(value)
+    with pytest.raises(sheet.CellProblem, match="เกินจำนวนเงินสูงสุดที่รับได้"):
+        sheet.read_money(1e300)

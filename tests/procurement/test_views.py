@@ -273,3 +273,34 @@ def test_the_admin_saves_procurement_settings_through_the_action(world):
     assert ProcurementSettings.objects.get().scheme == scheme and scheme.deadline_sets == ["doh-2566"]
     assert AuditEvent.objects.filter(action="procurement.settings_set").exists()
     assert client.get(reverse("admin:procurement_project_changelist")).status_code == 200
+
+
+@pytest.mark.usefixtures("english")
+@pytest.mark.parametrize("build", ["huge_amount", "zip_bomb", "far_cell"])
+def test_a_hostile_sheet_is_refused_in_the_preview_with_where_never_a_500(world, a, build):
+    import io
+
+    from openpyxl import load_workbook
+
+    from pts.procurement.sheet import columns
+    from tests.core.xlsx_craft import PLAIN_ROWS, bomb_member, sheet_xml, xlsx
+
+    client = signed_in(world.alice)
+    content = client.get(urls(world, a)["unit_export"]).content
+    if build == "huge_amount":
+        wb = load_workbook(io.BytesIO(content))
+        column = [c.key for c in columns()].index("allocated") + 1
+        wb["PTS"].cell(FIRST_DATA_ROW, column).value = 1e300
+        out = io.BytesIO()
+        wb.save(out)
+        content, expected = out.getvalue(), f"row {FIRST_DATA_ROW} column F"
+    elif build == "zip_bomb":
+        content, expected = xlsx(sheet_member=bomb_member("xl/worksheets/sheet1.xml", 64, declare=2048)), "zip bomb"
+    else:
+        far = PLAIN_ROWS.replace(b"</sheetData>", b'<row r="9"><c r="XFD9"><v>1</v></c></row></sheetData>')
+        content, expected = xlsx(sheet_xml(far)), "column XFD"
+    url = reverse("procurement:import", args=[2566])
+    response = client.post(url, {"file": SimpleUploadedFile("hostile.xlsx", content)})
+    assert response.status_code == 200 and expected in text(response), text(response)[:2000]
+    assert response.context.get("parsed") is None and "นำเข้าแถวเหล่านี้" not in text(response)
+    assert not ImportBatch.objects.exists()

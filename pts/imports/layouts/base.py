@@ -110,12 +110,15 @@ class Layout:
     dedupe: bool = False         # a line already imported by an earlier file is skipped, not doubled
     coordinator_only: bool = False
     header_row: int | None = 1   # the header's row; None: the layout finds it itself (`locate_header`)
+    merged_header_rows: int = 0  # merged cells allowed in the sheet's top rows up to this one
+    sheet_name: str = ""         # the sheet read when the workbook has it (else the first visible one)
 
     def label(self) -> str:
         return bilingual(self.th, self.en)
 
     def locate_header(self, rows: Iterator[tuple[int, list[Any]]]) -> tuple[int, list[str], dict[str, Any]]:
-        """For a layout with no fixed header row: (header row number, its cells, options read above it)."""
+        """For a layout with no fixed header row: (header row number, its cells, options read above it).
+        `rows` starts with the row the reader took for the header (the first non-blank one)."""
         raise NotImplementedError
 
     def recognise(self, header: Sequence[str], saved: dict[str, str] | None = None) -> dict[str, int]:
@@ -153,6 +156,10 @@ class Layout:
     def commit(self, ctx: Context) -> dict[str, Any]:
         """A non-ledger layout writes its staged rows (inside the commit's transaction); the summary."""
         raise NotImplementedError
+
+    def undo_refusal(self, batch: ImportBatch) -> str | None:
+        """Why this committed batch cannot be undone (bilingual), asked before the undo starts; None: it can."""
+        return None
 
     def undo(self, ctx: Context) -> dict[str, Any]:
         """A non-ledger layout undoes its commit (inside the undo's transaction)."""
