@@ -155,3 +155,21 @@ def test_a_saved_mapping_of_another_kind_is_refused_on_the_form(world):
     response = c.post(reverse("imports:upload"), data)
     assert response.status_code == 200 and "ไฟล์อีกแบบ" in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+def test_the_pts_sheet_page_uploads_through_the_pipeline(world):
+    """The procurement page's form posts to the imports' upload with the `pts` layout and its year."""
+    import re
+
+    alice = _client(world.alice)
+    page = alice.get(reverse("procurement:import", args=[2566])).content.decode()
+    form = re.search(r'<form method="post" enctype="multipart/form-data"[^>]*action="([^"]+)"', page)
+    assert form is not None and form.group(1) == reverse("imports:upload")
+    year = re.search(r'name="fiscal_year" value="(\d+)"', page)
+    assert 'name="layout" value="pts"' in page and year is not None
+    response = alice.post(form.group(1), {"layout": "pts", "fiscal_year": year.group(1),
+                                          "file": SimpleUploadedFile("PTS.xlsx", b"not a workbook")})
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and batch.layout == "pts" and batch.fiscal_year.be_year == 2566
+    assert batch.state == State.REFUSED  # not a workbook: listed on the batch page, nothing written
+    assert "ไม่มีอะไรถูกบันทึก" in alice.get(response["Location"]).content.decode()
