@@ -45,9 +45,11 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["layout"].choices = [(code, layouts.get(code).label()) for code, _label in pipeline.layout_choices()]
+        kinds = [(code, layouts.get(code).label()) for code, _label in pipeline.layout_choices()]
+        self.fields["layout"].choices = kinds  # type: ignore[attr-defined]
         be_year = current_be_year()
-        self.fields["fiscal_year"].initial = FiscalYear.objects.filter(be_year=be_year).first()
+        self.fields["fiscal_year"].initial = (FiscalYear.objects.filter(be_year=be_year).first()
+                                              if be_year is not None else None)
         self.fields["scheme"].queryset = schemes_visible_to(user).select_related("fiscal_year").order_by(  # type: ignore[attr-defined]
             "-fiscal_year__be_year", "code")
         self.fields["mapping"].queryset = scope.visible(user, ImportMapping.objects.all())  # type: ignore[attr-defined]

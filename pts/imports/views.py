@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -230,7 +230,7 @@ def batch_undo(request: SignedInRequest, batch_id: int) -> HttpResponse:
 
 
 @login_required
-def errors_csv(request: SignedInRequest, batch_id: int) -> HttpResponse:
+def errors_csv(request: SignedInRequest, batch_id: int) -> HttpResponse | StreamingHttpResponse:
     batch = _batch(request, batch_id)
     rows = BatchIssue.objects.filter(batch=batch).order_by("id").values_list(
         "sheet", "row", "column", "value", "message_th", "message_en", "warning").iterator()
@@ -242,7 +242,7 @@ def errors_csv(request: SignedInRequest, batch_id: int) -> HttpResponse:
 
 
 @login_required
-def totals_csv(request: SignedInRequest, batch_id: int) -> HttpResponse:
+def totals_csv(request: SignedInRequest, batch_id: int) -> HttpResponse | StreamingHttpResponse:
     batch = _batch(request, batch_id)
     totals = BatchTotal.objects.filter(batch=batch).select_related("unit").order_by("unit__code", "category", "kind")
     header = ["รหัสหน่วย / unit code", "หน่วยงาน / unit", "หมวด / category", "ประเภท / kind", "รายการ / lines",

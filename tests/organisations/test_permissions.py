@@ -20,11 +20,11 @@ from pts.budget import actions as budget
 from pts.budget.models import FiscalYear
 from pts.budget.years import find_fiscal_year
 from pts.core.fiscal import Month
+from pts.imports import actions as imports
 from pts.organisations import actions as organisations
 from pts.organisations import permissions
 from pts.organisations.models import Membership, Org, OrgKind, Role, User
 from pts.organisations.permissions import SYSTEM, SYSTEM_NAME, SYSTEM_USERNAME, Need, NotAllowed
-from pts.imports import actions as imports
 from pts.procurement import actions as procurement
 from pts.reporting import actions as reporting
 from pts.schemes import actions as schemes
