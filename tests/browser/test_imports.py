@@ -140,3 +140,35 @@ def test_a_coordinator_matches_odd_columns_once_and_next_month_imports_with_no_q
     rows = page.locator("main table tbody tr")
     assert rows.count() == 2
     shoot("08-list")
+
+
+def test_an_officer_sees_another_units_line_refused_and_cannot_open_another_officers_batch(
+        page, shoot, live_server, world, tmp_path):
+    base = live_server.url
+    movements = Movement.with_pending.count()
+    sign_in(page, base, "alice")  # an officer of unit A only
+    known = "เลขที่เอกสาร,ประเภทเอกสาร,วันที่ผ่านรายการ,รหัสหน่วยเบิกจ่าย,รหัสแหล่งของเงิน,จำนวนเงิน\n"
+    path = tmp_path / "mixed.csv"
+    path.write_text(known + f"A1,PO,15/11/2565,{world.unit_a.code},6611320,10\n"
+                    f"B1,PO,15/11/2565,{world.unit_b.code},6611320,10\n", encoding="utf-8")
+    page.locator("nav.mainnav").get_by_role("link", name="การนำเข้าไฟล์", exact=True).click()
+    page.get_by_role("link", name="นำเข้าไฟล์", exact=True).click()
+    page.get_by_label("แบบของไฟล์").select_option(label="รายการเอกสาร GFMIS")
+    page.get_by_label("ไฟล์ (xlsx หรือ CSV)").set_input_files(str(path))
+    shoot("09-upload")
+    page.get_by_role("button", name="อัปโหลดและตรวจ").click()
+    page.get_by_role("heading", name="ไม่รับไฟล์นี้: ไม่มีอะไรถูกบันทึก").wait_for()
+    row = page.locator("main table tbody tr").first.inner_text()
+    assert world.unit_b.code in row and "3" in row
+    shoot("10-refused")
+    assert Movement.with_pending.count() == movements
+    batch = ImportBatch.objects.get(file_name="mixed.csv")
+    assert batch.state == State.REFUSED
+
+    page.get_by_role("button", name="ออกจากระบบ").click()
+    page.wait_for_url("**/login/**")
+    sign_in(page, base, "bob")
+    response = page.goto(f"{base}/imports/{batch.pk}/")
+    assert response is not None and response.status == 404
+    page.goto(f"{base}/imports/")
+    assert "mixed.csv" not in page.locator("main").inner_text()
