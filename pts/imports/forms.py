@@ -33,6 +33,17 @@ class _MappingChoice(forms.ModelChoiceField):
         return f"{obj.name} ({layouts.get(obj.layout).label()})" if obj.layout in layouts.available() else obj.name
 
 
+class _MappingSelect(forms.Select):
+    """Each saved matching's option names its kind of file (upload.js shows those of the chosen kind)."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-layout"] = instance.layout
+        return option
+
+
 class UploadForm(forms.Form):
     layout = forms.ChoiceField(label=_("Kind of file"))
     file = forms.FileField(label=_("File (xlsx or CSV)"))
@@ -40,7 +51,7 @@ class UploadForm(forms.Form):
                               empty_label=None)
     scheme = _SchemeChoice(label=_("Scheme (optional)"), queryset=Scheme.objects.none(), required=False)
     mapping = _MappingChoice(label=_("Saved column matching (optional)"), queryset=ImportMapping.objects.none(),
-                             required=False)
+                             required=False, widget=_MappingSelect)
     replace = forms.BooleanField(label=_("Replace the earlier import of the same file"), required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
