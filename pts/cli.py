@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ledger-check": ("pts.scoring.checks", "recompute the ledger's sums and the stored scores from the movements"),
     "import": ("pts.imports.cli", "import a file (units, snapshot, cgd, gfmis, bureau, pts) into PTS"),
     "import-undo": ("pts.imports.undo_cli", "undo a committed import"),
+    "import-jobs": ("pts.imports.jobs_cli", "run waiting imports, take over stalled ones, expire old previews"),
 }
 
 

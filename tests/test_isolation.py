@@ -74,6 +74,7 @@ class AWorld:
     membership: Any
     deduction: Any
     reopen: Any
+    import_batch: Any
 
     @property
     def strings(self) -> list[str]:
@@ -144,11 +145,21 @@ def build_a_world(world: Any) -> AWorld:
     # A asks for its (locked) October period of the shared scheme to be reopened
     reopen = reporting.reopen_request(actor=alice, period=shared_period, unit=a, reason=MARKER, now=at(2022, 10, 25))
     scores_freeze(actor=carol, scheme=a_scheme, round_no=1, as_of=date(2023, 2, 28))  # its result names A
+    # A's import of a GFMIS file (previewed, not confirmed): its page, progress, downloads, confirm and undo
+    from pts.imports import pipeline
+
+    gfmis = ("เลขที่เอกสาร,ประเภทเอกสาร,วันที่ผ่านรายการ,รหัสหน่วยเบิกจ่าย,รหัสแหล่งของเงิน,จำนวนเงิน\n"
+             f"PO-A-7732,PO,06/10/2565,{a.code},6611320,100\n")
+    import_batch = pipeline.start(actor=alice, layout="gfmis", source=io.BytesIO(gfmis.encode()),
+                                  file_name=f"gfmis-{MARKER}.csv", fiscal_year=2566)
+    pipeline.read(import_batch)
+    assert import_batch.state == "previewed", import_batch.state
     return AWorld(
         world=world, movement=movement, reservation=reservation, shared_scheme=shared,
         shared_period=shared_period, a_scheme=a_scheme, a_period=a_period, report=report, evidence=evidence,
         project=project, milestone=project.milestones.order_by("seq").first(), instalment=instalment,
         holiday=holiday, membership=Membership.objects.get(user=alice, org=a), deduction=deduction, reopen=reopen,
+        import_batch=import_batch,
     )
 
 
@@ -177,6 +188,8 @@ A_OBJECTS = {
     "request_id": lambda aw: aw.reopen.pk,
     # the round frozen in A's own scheme (a round number alone names no unit: see CONTEXT_KWARGS)
     "round_no": lambda aw: 1,
+    # A's import (a GFMIS file alice uploaded, previewed)
+    "batch_id": lambda aw: aw.import_batch.pk,
 }
 # With another of A's objects in the URL, the shared scheme and its period are tried too
 # (e.g. A's report in a period bob also reports in).

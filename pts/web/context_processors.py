@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from pts.budget.years import current_be_year
+from pts.organisations import scope
+from pts.organisations.models import Membership
 from pts.organisations.scope import is_coordinator
 from pts.schemes.queries import schemes_visible_to
 from pts.ui.links import reverse_or_none
@@ -36,11 +38,17 @@ _MENU = [
     ("budget", "budget:overview", _("Budget ledger"), "all", "be_year"),
     ("reporting", "reporting:my_reports", _("Reports"), "all", None),
     ("procurement", "procurement:index", _("Procurement"), "all", None),
+    ("imports", "imports:list", _("Imports"), "importer", None),
     ("schemes", "schemes:list", _("Schemes"), "all", None),
     ("scoring", "scoring:league", pgettext_lazy("menu", "Scores"), "all", "scheme"),
     ("audit", "audit:list", _("Audit trail"), "coordinator", None),
     ("admin", "organisations:users", pgettext_lazy("menu", "Administration"), "superuser", None),
 ]
+
+
+def is_importer(user: Any) -> bool:
+    """Officers and coordinators (whoever may write a unit) import files."""
+    return Membership.objects.filter(user=user, role__in=scope.WRITE_ROLES).exists()
 
 
 def nav_items(request: HttpRequest, be_year: int | None) -> list[NavItem]:
@@ -57,6 +65,8 @@ def nav_items(request: HttpRequest, be_year: int | None) -> list[NavItem]:
         if audience == "coordinator" and not coordinator:
             continue
         if audience == "superuser" and not user.is_superuser:
+            continue
+        if audience == "importer" and not (user.is_superuser or is_importer(user)):
             continue
         if needs == "be_year":
             if be_year is None:

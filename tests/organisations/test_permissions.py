@@ -20,6 +20,7 @@ from pts.budget import actions as budget
 from pts.budget.models import FiscalYear
 from pts.budget.years import find_fiscal_year
 from pts.core.fiscal import Month
+from pts.imports import actions as imports
 from pts.imports import recon
 from pts.organisations import actions as organisations
 from pts.organisations import permissions
@@ -40,7 +41,7 @@ pytestmark = pytest.mark.django_db
 NOV1, DEC1 = date(2022, 11, 1), date(2022, 12, 1)
 NOW = at(date(2022, 11, 16))
 # The modules whose public functions taking an `actor` are the actions; audit_record is the trail itself.
-ACTION_MODULES = [budget, organisations, schemes, reporting, procurement, scoring, deductions, recon]
+ACTION_MODULES = [budget, organisations, schemes, reporting, procurement, scoring, deductions, recon, imports]
 
 
 class Stage:
@@ -215,6 +216,9 @@ CASES: list[tuple[str, tuple[str, ...], Callable[[Any, Stage], object]]] = [
         actor=w.erin, fiscal_year=2566, content=b"", file_name="PTS.xlsx", now=NOW)),
     ("sheet_plan", (), lambda w, s: procurement.sheet_plan(
         actor=w.erin, fiscal_year=2566, content=b"", file_name="PTS.xlsx", now=NOW)),
+    # imports: a column mapping is saved by whoever may write in its organisation (not an executive)
+    ("mapping_save", (), lambda w, s: imports.mapping_save(
+        actor=w.erin, org=w.province, layout="gfmis", name="GFMIS", columns={"amount": "ยอดเงิน"})),
     # scores
     ("scores_freeze", ("scheme",), lambda w, s: scoring.scores_freeze(
         actor=w.alice, scheme=s.scheme, round_no=1, as_of=date(2023, 3, 31))),
