@@ -59,7 +59,12 @@ def amount(cell: Any, *, allow_negative: bool = True) -> int:
     if isinstance(cell, bool):
         raise CellError(bilingual(f"'{cell}' ไม่ใช่จำนวนเงิน", f"'{cell}' is not an amount"))
     if isinstance(cell, int):
-        value = check_amount(cell * 100) if abs(cell) < 10**20 else _too_large(cell)
+        if abs(cell) >= 10**20:
+            return _too_large(cell)
+        try:
+            value = check_amount(cell * 100)
+        except MoneyError as exc:
+            raise CellError(_message(exc)) from exc
     elif isinstance(cell, float):
         if not math.isfinite(cell):
             raise CellError(bilingual(f"'{cell}' ไม่ใช่จำนวนเงิน", f"'{cell}' is not an amount"))

@@ -66,16 +66,21 @@ class Snapshot(Layout):
               ("reserved with debt", "ck/cx", "สำรองเงินมีหนี้"), required=False),
     )
 
+    def prepare(self, ctx: Context, *, held: dict[tuple[int, str], dict[int, list[int]]],
+                stamps: dict[int, tuple[int, int]]) -> None:
+        """The layout's state before the first row, given what the ledger holds (no database)."""
+        typed = "po" in ctx.columns or "reserved_with_debt" in ctx.columns
+        slots = [ALLOCATED, DISBURSED] + ([s for k, s in FIGURES[3:] if k in ctx.columns] if typed else
+                                          [COMMITTED] if "committed" in ctx.columns else [])
+        ctx.state.update(start=ctx.fiscal_year.start, slots=slots, figures={}, lines={}, months={}, categories={},
+                         units={}, funds=set() if "fund" in ctx.columns else None, held=held, stamps=stamps)
+
     def begin(self, ctx: Context) -> None:
         fy = ctx.fiscal_year
         start = fy.start
         typed = "po" in ctx.columns or "reserved_with_debt" in ctx.columns
-        slots = [ALLOCATED, DISBURSED] + ([s for k, s in FIGURES[3:] if k in ctx.columns] if typed else
-                                          [COMMITTED] if "committed" in ctx.columns else [])
-        ctx.state.update(start=start, slots=slots, figures={}, lines={}, months={}, categories={}, units={},
-                         funds=set() if "fund" in ctx.columns else None)
         # the stamps first: a commit slipping in between is then seen at commit as a change
-        ctx.state["stamps"] = {u: (n, last) for u, n, last in LedgerStamp.objects.filter(fiscal_year=fy).values_list(
+        stamps = {u: (n, last) for u, n, last in LedgerStamp.objects.filter(fiscal_year=fy).values_list(
             "unit_id", "movements", "last_id")}
         held: dict[tuple[int, str], dict[int, list[int]]] = {}
         for (unit_id, category, month, a0, t_in, t_out, pulled, received, committed, settled, disbursed,
@@ -95,7 +100,7 @@ class Snapshot(Layout):
                 slot = held.setdefault((unit_id, category), {}).setdefault(
                     _month_index(Month.of(month), start), [0, 0, 0, 0, 0])
                 slot[PO if ctype == "po" else DEBT] += total
-        ctx.state["held"] = held
+        self.prepare(ctx, held=held, stamps=stamps)
 
     def _month(self, ctx: Context, cell: Any) -> int:
         key = cell if isinstance(cell, str) else repr(cell)
