@@ -32,6 +32,7 @@ from django.db.models.functions import TruncMonth
 from pts.budget.bulk import Line
 from pts.budget.models import LedgerMonth, LedgerStamp, Movement
 from pts.core.fiscal import FiscalError, Month, parse_month
+from pts.core.money import max_amount_satang
 from pts.core.thai import DigitError, bilingual
 from pts.imports import cells
 from pts.imports.cells import CellError
@@ -73,7 +74,11 @@ class Snapshot(Layout):
         slots = [ALLOCATED, DISBURSED] + ([s for k, s in FIGURES[3:] if k in ctx.columns] if typed else
                                           [COMMITTED] if "committed" in ctx.columns else [])
         ctx.state.update(start=ctx.fiscal_year.start, slots=slots, figures={}, lines={}, months={}, categories={},
-                         units={}, funds=set() if "fund" in ctx.columns else None, held=held, stamps=stamps)
+                         units={}, funds=set() if "fund" in ctx.columns else None, held=held, stamps=stamps,
+                         maximum=max_amount_satang(),
+                         index=(ctx.columns.get("unit"), ctx.columns.get("month"), ctx.columns.get("fund"),
+                                ctx.columns.get("category"),
+                                tuple((s, ctx.columns[FIGURES[s][0]]) for s in slots if FIGURES[s][0] in ctx.columns)))
 
     def begin(self, ctx: Context) -> None:
         fy = ctx.fiscal_year
@@ -127,39 +132,79 @@ class Snapshot(Layout):
 
     def row(self, ctx: Context, row: Sequence[Any], line: int) -> Iterable[Line]:
         state = ctx.state
+        n = len(row)
+        i_unit, i_month, i_fund, i_category, amounts = state["index"]
+        unit_cell = row[i_unit] if i_unit is not None and i_unit < n else None
+        month_cell = row[i_month] if i_month is not None and i_month < n else None
+        fund_cell = row[i_fund] if i_fund is not None and i_fund < n else None
+        category_cell = row[i_category] if i_category is not None and i_category < n else None
+        unit_id = state["units"].get(unit_cell if type(unit_cell) is str else repr(unit_cell))
+        month = state["months"].get(month_cell if type(month_cell) is str else repr(month_cell))
+        category = (state["categories"].get(("fund", fund_cell)) if type(fund_cell) is str and fund_cell else
+                    state["categories"].get(("category", category_cell)) if type(category_cell) is str else None)
+        values = [0, 0, 0, 0, 0]
+        maximum = state["maximum"]
+        try:
+            for slot, index in amounts:
+                cell = row[index] if index < n else None
+                if type(cell) is str and cell:
+                    values[slot] = cells.amount(cell, allow_negative=False, maximum=maximum)
+                elif cell is not None and cell != "":
+                    values[slot] = cells.amount(cell, allow_negative=False, maximum=maximum)
+                elif slot <= DISBURSED:
+                    raise CellError("")
+        except CellError:
+            unit_id = None  # the careful way below names every problem
+        if unit_id is None or month is None or category is None:
+            unit_id, category, month, values = self._careful(ctx, row, unit_cell, month_cell, fund_cell,
+                                                             category_cell)
+        fund = fund_cell if state["funds"] is not None and fund_cell else ""
+        key3 = (unit_id, category, month)
+        earlier = state["lines"].get(key3)
+        if earlier is not None:
+            funds = state["funds"]
+            if funds is None or not fund or (key3, fund) in funds or (key3, "") in funds:
+                raise RowError.one("unit", cells.text(unit_cell), bilingual(
+                    f"หน่วยงาน เดือน และงบรายจ่ายเดียวกันซ้ำกับแถว {earlier}",
+                    f"the same unit, month and category is already on row {earlier}"))
+            old = state["figures"][(unit_id, category)][month]
+            values = [a + b for a, b in zip(old, values, strict=True)]
+        else:
+            state["lines"][key3] = line
+        if state["funds"] is not None:
+            state["funds"].add((key3, fund))
+        by_month = state["figures"].get((unit_id, category))
+        if by_month is None:
+            by_month = state["figures"][(unit_id, category)] = {}
+        by_month[month] = values
+        return ()
+
+    def _careful(self, ctx: Context, row: Sequence[Any], unit_cell: Any, month_cell: Any, fund_cell: Any,
+                 category_cell: Any) -> tuple[int, str, int, list[int]]:
+        """A row not read by the fast path: every cell read in full, every problem named (RowError)."""
+        state = ctx.state
         problems: list[tuple[str, str, str]] = []
         unit_id = month = category = None
-        cell = ctx.cell(row, "unit")
-        unit_key = cell if isinstance(cell, str) else repr(cell)
-        unit_id = state["units"].get(unit_key)
-        if unit_id is None:
-            try:
-                unit_id = ctx.units.get(cells.code(cell, what=("รหัสหน่วยงาน", "unit code"))).pk
-                state["units"][unit_key] = unit_id
-            except CellError as exc:
-                problems.append(("unit", cells.shown(cell), exc.message))
-            except RowError as exc:
-                problems.extend(exc.problems)
-        cell = ctx.cell(row, "month")
         try:
-            month = self._month(ctx, cell)
+            unit_id = ctx.units.get(cells.code(unit_cell, what=("รหัสหน่วยงาน", "unit code"))).pk
+            state["units"][unit_cell if type(unit_cell) is str else repr(unit_cell)] = unit_id
         except CellError as exc:
-            problems.append(("month", cells.shown(cell), exc.message))
-        fund = ""
-        for key in ("fund", "category"):
-            cell = ctx.cell(row, key)
+            problems.append(("unit", cells.shown(unit_cell), exc.message))
+        except RowError as exc:
+            problems.extend(exc.problems)
+        try:
+            month = self._month(ctx, month_cell)
+        except CellError as exc:
+            problems.append(("month", cells.shown(month_cell), exc.message))
+        for key, cell in (("fund", fund_cell), ("category", category_cell)):
             if cell is None or cell == "" or category is not None:
                 continue
-            cache_key = (key, cell if isinstance(cell, str) else repr(cell))
-            category = state["categories"].get(cache_key)
-            if category is None:
-                try:
-                    category = cells.fund_category(cell) if key == "fund" else cells.category(cell)
-                    state["categories"][cache_key] = category
-                except CellError as exc:
-                    problems.append((key, cells.shown(cell), exc.message))
-            if key == "fund":
-                fund = cells.text(cell)
+            try:
+                category = cells.fund_category(cell) if key == "fund" else cells.category(cell)
+                if type(cell) is str:
+                    state["categories"][(key, cell)] = category
+            except CellError as exc:
+                problems.append((key, cells.shown(cell), exc.message))
         if category is None and not any(p[0] in ("fund", "category") for p in problems):
             problems.append(("category", "", bilingual("ไม่มีงบรายจ่าย (หรือรหัสแหล่งของเงิน)",
                                                       "the budget category (or the source-of-funds code) is empty")))
@@ -172,28 +217,13 @@ class Snapshot(Layout):
                     problems.append((key, "", bilingual("ไม่มีจำนวนเงิน", "the amount is empty")))
                 continue
             try:
-                values[slot] = cells.amount(cell, allow_negative=False)
+                values[slot] = cells.amount(cell, allow_negative=False, maximum=state["maximum"])
             except CellError as exc:
                 problems.append((key, cells.shown(cell), exc.message))
         if problems:
             raise RowError(problems)
         assert unit_id is not None and month is not None and category is not None
-        key3 = (unit_id, category, month)
-        earlier = state["lines"].get(key3)
-        if earlier is not None:
-            funds = state["funds"]
-            if funds is None or not fund or (key3, fund) in funds or (key3, "") in funds:
-                raise RowError.one("unit", cells.text(ctx.cell(row, "unit")), bilingual(
-                    f"หน่วยงาน เดือน และงบรายจ่ายเดียวกันซ้ำกับแถว {earlier}",
-                    f"the same unit, month and category is already on row {earlier}"))
-            old = state["figures"][(unit_id, category)][month]
-            values = [a + b for a, b in zip(old, values, strict=True)]
-        else:
-            state["lines"][key3] = line
-        if state["funds"] is not None:
-            state["funds"].add((key3, fund))
-        state["figures"].setdefault((unit_id, category), {})[month] = values
-        return ()
+        return unit_id, category, month, values
 
     def end(self, ctx: Context) -> Iterable[Line]:
         state = ctx.state
