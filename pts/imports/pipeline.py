@@ -314,8 +314,11 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
             yield from produced
         for issue in getattr(table, "issues", lambda: [])():
             issues.add(issue.line, issue.column, issue.value, issue.message)
+        tail: Iterable[Any]
         try:
-            tail = list(layout.end(ctx))
+            tail = layout.end(ctx)
+            if not layout.lazy_end:
+                tail = list(tail)
         except RowError as exc:
             for key, value, message in exc.problems:
                 issues.add(None, ctx.column_name(key) if key else "", value, message)

@@ -110,6 +110,7 @@ class Layout:
     dedupe: bool = False         # a line already imported by an earlier file is skipped, not doubled
     coordinator_only: bool = False
     header_row: int | None = 1   # the header's row; None: the layout finds it itself (`locate_header`)
+    lazy_end: bool = False       # `end` checks at once and returns an iterator the pipeline consumes as it writes
 
     def label(self) -> str:
         return bilingual(self.th, self.en)

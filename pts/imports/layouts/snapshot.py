@@ -22,7 +22,8 @@ is read again.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -38,6 +39,7 @@ from pts.imports import cells
 from pts.imports.cells import CellError
 from pts.imports.layouts.base import Context, Field, Layout, RowError
 
+_PLAIN = re.compile(r"\d{1,15}(?:\.\d{1,2})?", re.ASCII).fullmatch
 # figure slots: allocated, disbursed, committed (outstanding), po, reserved with debt
 ALLOCATED, DISBURSED, COMMITTED, PO, DEBT = range(5)
 FIGURES = (("allocated", ALLOCATED), ("disbursed", DISBURSED), ("committed", COMMITTED), ("po", PO),
@@ -144,10 +146,17 @@ class Snapshot(Layout):
                     state["categories"].get(("category", category_cell)) if type(category_cell) is str else None)
         values = [0, 0, 0, 0, 0]
         maximum = state["maximum"]
+        plain = _PLAIN
         try:
             for slot, index in amounts:
                 cell = row[index] if index < n else None
-                if type(cell) is str and cell:
+                if type(cell) is str and plain(cell):  # 1234.50: read here, the rest by cells.amount
+                    whole, _, frac = cell.partition(".")
+                    value = int(whole) * 100 + (int((frac + "0")[:2]) if frac else 0)
+                    if value < 0 or value > maximum:
+                        raise CellError("")
+                    values[slot] = value
+                elif type(cell) is str and cell:
                     values[slot] = cells.amount(cell, allow_negative=False, maximum=maximum)
                 elif cell is not None and cell != "":
                     values[slot] = cells.amount(cell, allow_negative=False, maximum=maximum)
@@ -225,6 +234,8 @@ class Snapshot(Layout):
         assert unit_id is not None and month is not None and category is not None
         return unit_id, category, month, values
 
+    lazy_end = True  # `end` returns an iterator: a million lines are never all held at once
+
     def end(self, ctx: Context) -> Iterable[Line]:
         state = ctx.state
         start: date = state["start"]
@@ -234,8 +245,19 @@ class Snapshot(Layout):
         for index in {m for months in state["figures"].values() for m in months}:
             year, month0 = divmod(start.month - 1 + index, 12)
             ends[index] = Month(start.year + year, month0 + 1).last_day
-        out: list[Line] = []
-        for (unit_id, category), months in state["figures"].items():
+        units = sorted({u for u, _c in state["figures"]})
+        stamps = state["stamps"]
+        state["summary"] = {"snapshot_units": units, "ledger_digest": _digest(units, stamps),
+                            "months": len(ends)}
+        figures = state["figures"]
+        state["figures"] = state["held"] = state["lines"] = state["funds"] = None
+        return self._lines(figures, held, slots, ends)
+
+    @staticmethod
+    def _lines(figures: dict[tuple[int, str], dict[int, list[int]]], held: dict[tuple[int, str], dict[int, list[int]]],
+               slots: list[int], ends: dict[int, date]) -> Iterator[Line]:
+        """For each unit and category, in month order: the differences that reach the file's figures."""
+        for (unit_id, category), months in figures.items():
             ledger = sorted(held.get((unit_id, category), {}).items())
             running = [0, 0, 0, 0, 0]
             i = 0
@@ -251,15 +273,8 @@ class Snapshot(Layout):
                     if diff:
                         added[s] += diff
                         kind, ctype = KINDS[s]
-                        out.append(Line(unit_id=unit_id, category=category, kind=kind, amount=diff,
-                                        effective_date=ends[index], commitment_type=ctype,
-                                        note="snapshot"))
-        units = sorted({u for u, _c in state["figures"]})
-        stamps = state["stamps"]
-        state["summary"] = {"snapshot_units": units, "ledger_digest": _digest(units, stamps),
-                            "months": len(ends)}
-        state["figures"] = state["held"] = state["lines"] = None
-        return out
+                        yield Line(unit_id=unit_id, category=category, kind=kind, amount=diff,
+                                   effective_date=ends[index], commitment_type=ctype, note="snapshot")
 
     def conflicts(self, ctx: Context) -> bool:
         summary = ctx.batch.summary or {}
