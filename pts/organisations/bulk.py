@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Value
@@ -101,7 +102,7 @@ def referenced(ids: Iterable[int]) -> set[int]:
     wanted = list(ids)
     found: set[int] = set()
     for relation in Org._meta.related_objects:
-        model = relation.related_model
+        model: Any = relation.related_model
         column = relation.field.attname
         for i in range(0, len(wanted), 900):
             chunk = wanted[i:i + 900]
