@@ -186,3 +186,25 @@ def test_the_command_line_imports_ten_thousand_units_fast(world, tmp_path, capsy
     bad.write_text("code,name,parent\nQ1,หนึ่ง,NOPE\n", encoding="utf-8")
     assert main(["import", "units", str(bad), "--fiscal-year", "2566"]) == 2
     assert "NOPE" in capsys.readouterr().err
+
+
+def test_the_same_file_twice_is_refused_and_a_change_since_the_read_reads_again(world, tmp_path, capsys):
+    from pts.organisations.actions import org_update
+
+    path = tmp_path / "u.csv"
+    path.write_text("code,name,parent\nAG-A,หน่วยงานเอ ใหม่,PROV-T\n", encoding="utf-8")
+    assert main(["import", "units", str(path), "--fiscal-year", "2566"]) == 0
+    assert main(["import", "units", str(path), "--fiscal-year", "2566"]) == 2
+    assert "ไฟล์นี้นำเข้าแล้ว" in capsys.readouterr().err
+
+    batch = pipeline.start(actor=SYSTEM, layout="units", source=_csv([("AG-B", "บีใหม่", "PROV-T")]), file_name="v.csv",
+                           fiscal_year=2566)
+    pipeline.read(batch)
+    assert batch.state == State.PREVIEWED and batch.summary["updated"] == 1
+    org_update(actor=SYSTEM, org=world.unit_b, name_th="บีระหว่างทาง")  # someone renames it meanwhile
+    pipeline.commit(batch)
+    assert batch.state == State.COMMITTED
+    assert Org.objects.get(code="AG-B").name_th == "บีใหม่"
+    pipeline.request_undo(batch, SYSTEM)
+    pipeline.undo(batch)
+    assert Org.objects.get(code="AG-B").name_th == "บีระหว่างทาง"  # the name it had when the file was read again
