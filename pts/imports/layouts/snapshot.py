@@ -75,7 +75,7 @@ class Snapshot(Layout):
         typed = "po" in ctx.columns or "reserved_with_debt" in ctx.columns
         slots = [ALLOCATED, DISBURSED] + ([s for k, s in FIGURES[3:] if k in ctx.columns] if typed else
                                           [COMMITTED] if "committed" in ctx.columns else [])
-        ctx.state.update(start=ctx.fiscal_year.start, slots=slots, figures={}, lines={}, months={}, categories={},
+        ctx.state.update(start=ctx.fiscal_year.start, slots=slots, figures={}, months={}, categories={},
                          units={}, funds=set() if "fund" in ctx.columns else None, held=held, stamps=stamps,
                          maximum=max_amount_satang(),
                          index=(ctx.columns.get("unit"), ctx.columns.get("month"), ctx.columns.get("fund"),
@@ -168,23 +168,22 @@ class Snapshot(Layout):
             unit_id, category, month, values = self._careful(ctx, row, unit_cell, month_cell, fund_cell,
                                                              category_cell)
         fund = fund_cell if state["funds"] is not None and fund_cell else ""
-        key3 = (unit_id, category, month)
-        earlier = state["lines"].get(key3)
-        if earlier is not None:
-            funds = state["funds"]
-            if funds is None or not fund or (key3, fund) in funds or (key3, "") in funds:
-                raise RowError.one("unit", cells.text(unit_cell), bilingual(
-                    f"หน่วยงาน เดือน และงบรายจ่ายเดียวกันซ้ำกับแถว {earlier}",
-                    f"the same unit, month and category is already on row {earlier}"))
-            old = state["figures"][(unit_id, category)][month]
-            values = [a + b for a, b in zip(old, values, strict=True)]
-        else:
-            state["lines"][key3] = line
-        if state["funds"] is not None:
-            state["funds"].add((key3, fund))
         by_month = state["figures"].get((unit_id, category))
         if by_month is None:
             by_month = state["figures"][(unit_id, category)] = {}
+        old = by_month.get(month)
+        if old is not None:  # values[5]: the row of the unit, category and month first read
+            funds = state["funds"]
+            key3 = (unit_id, category, month)
+            if funds is None or not fund or (key3, fund) in funds or (key3, "") in funds:
+                raise RowError.one("unit", cells.text(unit_cell), bilingual(
+                    f"หน่วยงาน เดือน และงบรายจ่ายเดียวกันซ้ำกับแถว {old[5]}",
+                    f"the same unit, month and category is already on row {old[5]}"))
+            values = [*(a + b for a, b in zip(old[:5], values[:5], strict=True)), old[5]]
+        else:
+            values.append(line)
+        if state["funds"] is not None:
+            state["funds"].add(((unit_id, category, month), fund))
         by_month[month] = values
         return ()
 
@@ -250,7 +249,7 @@ class Snapshot(Layout):
         state["summary"] = {"snapshot_units": units, "ledger_digest": _digest(units, stamps),
                             "months": len(ends)}
         figures = state["figures"]
-        state["figures"] = state["held"] = state["lines"] = state["funds"] = None
+        state["figures"] = state["held"] = state["funds"] = None
         return self._lines(figures, held, slots, ends)
 
     @staticmethod
