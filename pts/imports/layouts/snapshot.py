@@ -256,7 +256,8 @@ class Snapshot(Layout):
     def _lines(figures: dict[tuple[int, str], dict[int, list[int]]], held: dict[tuple[int, str], dict[int, list[int]]],
                slots: list[int], ends: dict[int, date]) -> Iterator[Line]:
         """For each unit and category, in month order: the differences that reach the file's figures."""
-        for (unit_id, category), months in figures.items():
+        while figures:  # each unit and category let go once its lines are out
+            (unit_id, category), months = figures.popitem()
             ledger = sorted(held.get((unit_id, category), {}).items())
             running = [0, 0, 0, 0, 0]
             i = 0
