@@ -30,7 +30,7 @@ CELL = st.one_of(
     st.none(), st.booleans(), st.integers(), st.integers(min_value=-(10**30), max_value=10**30),
     st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([1e300, -1e300, 1e20, 1e15, 0.005, -0.0]),
     st.dates(), st.datetimes(), st.text(), AMOUNTISH, DATEISH,
-    st.text(min_size=2_000, max_size=20_000), st.sampled_from(["(1,234.50)", "1,234.50-", "๑,๒๓๔.๕๐", "15/11/2566",
+    st.text(alphabet="0123456789,.ก", min_size=2_000, max_size=5_000), st.sampled_from(["(1,234.50)", "1,234.50-", "๑,๒๓๔.๕๐", "15/11/2566",
                                                               "2023-11-15", "6611320", "ต.ค. 65", "capital", ""]),
 )
 READERS = {
