@@ -155,14 +155,18 @@ def rows_of(batch: LedgerBatch) -> QuerySet[Movement]:
 def _store_sums(batch: LedgerBatch, sums: _Sums, written: int, bounds: tuple[int | None, int | None]) -> None:
     batch.first_id, batch.last_id = bounds
     last = dict(rows_of(batch).values("unit_id").annotate(m=Max("id")).values_list("unit_id", "m"))
-    months = [
-        LedgerBatchMonth(batch=batch, unit_id=unit_id, category=category, month=month, movements=row[-1],
-                         last_id=last.get(unit_id, 0), **{name: row[i] for i, name in enumerate(SUMS)})
-        for (unit_id, category, month), row in sums.rows.items()
-    ]
+    # plain rows, not model instances: a snapshot import has one per unit x category x month (600,000)
+    sqlite = connection.vendor == "sqlite"
+    months = [(batch.pk, unit_id, category, month.isoformat() if sqlite else month, row[-1], last.get(unit_id, 0),
+               *row[:len(SUMS)]) for (unit_id, category, month), row in sums.rows.items()]
+    names = ", ".join(("batch_id", "unit_id", "category", "month", "movements", "last_id", *SUMS))
+    marks = ", ".join(["%s"] * (6 + len(SUMS)))
     with transaction.atomic():
         LedgerBatchMonth.objects.filter(batch=batch).delete()
-        LedgerBatchMonth.objects.bulk_create(months, batch_size=2000)
+        with connection.cursor() as cursor:
+            for i in range(0, len(months), CHUNK):
+                cursor.executemany(f"INSERT INTO {LedgerBatchMonth._meta.db_table} ({names}) VALUES ({marks})",
+                                   months[i:i + CHUNK])
         LedgerBatch.objects.filter(pk=batch.pk).update(movements=written, first_id=bounds[0], last_id=bounds[1])
     batch.movements = written
 

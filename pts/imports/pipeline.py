@@ -326,8 +326,11 @@ def read(batch: ImportBatch, *, echo: Callable[[str, int, int], None] | None = N
         for issue in table.log.kept:  # rows the reader skipped (more fields than the header, ...)
             issues.add(issue.line, issue.column, issue.value, issue.message)
         issues.count += table.log.count - len(table.log.kept)
+        tail: Iterable[Any]
         try:
-            tail = list(layout.end(ctx))
+            tail = layout.end(ctx)
+            if not layout.lazy_end:
+                tail = list(tail)
         except RowError as exc:
             for key, value, message in exc.problems:
                 issues.add(None, ctx.column_name(key) if key else "", value, message)

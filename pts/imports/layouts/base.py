@@ -112,6 +112,7 @@ class Layout:
     header_row: int | None = 1   # the header's row; None: the layout finds it itself (`locate_header`)
     merged_header_rows: int = 0  # merged cells allowed in the sheet's top rows up to this one
     sheet_name: str = ""         # the sheet read when the workbook has it (else the first visible one)
+    lazy_end: bool = False       # `end` checks at once and returns an iterator the pipeline consumes as it writes
 
     def label(self) -> str:
         return bilingual(self.th, self.en)
