@@ -10,8 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -494,51 +492,14 @@ def unit_export(request: HttpRequest, unit_id: int, be_year: int) -> HttpRespons
     return _export(qs, fy, f"PTS-{unit.code}-{fy.be_year}.xlsx")
 
 
-def _pending_name(request: HttpRequest, sha256: str) -> str:
-    return f"procurement/pending/{request.user.pk}/{sha256}.xlsx"
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_sheet(request: SignedInRequest, be_year: int) -> HttpResponse:
-    """Upload -> every cell checked, nothing stored -> preview -> confirm -> one atomic commit."""
+    """The PTS sheet's upload form: it posts to the one import pipeline (layout `pts`), whose pages
+    show the preview, every error and the confirm step; this page lists the earlier imports."""
     fy = _year(be_year)
     if not scope.editable(request.user, Org.objects.units()).exists():
         raise PermissionDenied
-    ctx: dict[str, Any] = {"fy": fy, "form": forms.ImportForm(), "parsed": None, "errors": []}
-    now = clock.now()
-    if request.method == "POST" and "confirm" in request.POST:
-        sha256 = request.POST.get("sha256", "")
-        name = _pending_name(request, sha256)
-        if len(sha256) != 64 or not sha256.isalnum() or not default_storage.exists(name):
-            messages.error(request, _("The previewed file is no longer there: upload it again."))
-            return redirect("procurement:import", be_year=fy.be_year)
-        with default_storage.open(name, "rb") as fh:
-            content = fh.read()
-        try:
-            batch = actions.sheet_import(actor=request.user, fiscal_year=fy, content=content,
-                                         file_name=request.POST.get("file_name", "PTS.xlsx"), now=now)
-        except ValidationError as exc:
-            ctx["errors"] = exc.messages
-        else:
-            messages.success(request, _("Imported %(rows)s rows: %(created)s new projects, %(updated)s changed.")
-                             % {"rows": batch.rows, "created": batch.created, "updated": batch.updated})
-            return redirect("procurement:overview", be_year=fy.be_year)
-        finally:
-            default_storage.delete(name)
-    elif request.method == "POST":
-        form = forms.ImportForm(request.POST, request.FILES)
-        ctx["form"] = form
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            content = upload.read()
-            parsed = sheet.read_sheet(content, file_name=upload.name, actor=request.user, fiscal_year=fy, now=now)
-            ctx["errors"] = [e.message for e in parsed.errors]
-            if parsed.ok:
-                name = _pending_name(request, parsed.sha256)
-                if not default_storage.exists(name):
-                    default_storage.save(name, ContentFile(content))
-                ctx.update({"parsed": parsed, "counts": parsed.counts(), "before": scope.visible(
-                    request.user, ImportBatch.objects.filter(sha256=parsed.sha256)).distinct().select_related("imported_by")})
-    ctx["batches"] = ImportBatch.objects.filter(imported_by_id=request.user.pk, fiscal_year=fy)[:10]
+    ctx: dict[str, Any] = {"fy": fy, "form": forms.ImportForm(),
+                           "batches": ImportBatch.objects.filter(imported_by_id=request.user.pk, fiscal_year=fy)[:10]}
     return render(request, "procurement/import.html", ctx)

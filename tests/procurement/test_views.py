@@ -208,37 +208,72 @@ def test_only_a_coordinator_adds_and_removes_extra_holidays(world):
     assert not ExtraHoliday.objects.exists()
 
 
-def test_an_import_is_previewed_then_committed_and_a_reimport_is_visible(world, a):
+@pytest.fixture
+def inline_imports(settings, tmp_path):
+    """The sheet goes through the import pipeline; its steps run in the request here."""
+    settings.PTS_IMPORT_BACKGROUND = False
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _upload(client, name, content):
+    from pts.budget.models import FiscalYear
+
+    return client.post(reverse("imports:upload"), {"layout": "pts", "file": SimpleUploadedFile(name, content),
+                                                   "fiscal_year": FiscalYear.objects.get(be_year=2566).pk})
+
+
+def _issues(batch_id):
+    """Every stored error of the import: where (row, column) and what."""
+    from pts.imports.models import BatchIssue
+
+    return " ".join(f"row {i.row} column {i.column}: {i.message_en}" for i in BatchIssue.objects.filter(batch_id=batch_id))
+
+
+@pytest.mark.usefixtures("inline_imports")
+def test_an_import_is_previewed_then_committed_and_a_reimport_is_refused(world, a):
+    from pts.imports.models import ImportBatch as Upload
+    from pts.imports.models import State
+
     client = signed_in(world.alice)
+    page = client.get(reverse("procurement:import", args=[2566]))
+    assert reverse("imports:upload") in text(page)  # the page's form posts to the one pipeline
     content = client.get(urls(world, a)["unit_export"]).content
-    url = reverse("procurement:import", args=[2566])
-    preview = client.post(url, {"file": SimpleUploadedFile("PTS-A.xlsx", content)})
-    assert preview.status_code == 200 and "นำเข้าแถวเหล่านี้" in text(preview)
-    sha = preview.context["parsed"].sha256
+    preview = _upload(client, "PTS-A.xlsx", content)
+    batch = Upload.objects.get()
+    assert preview.status_code == 302 and batch.state == State.PREVIEWED, _issues(batch.pk)
     assert not ImportBatch.objects.exists()
-    committed = client.post(url, {"confirm": "1", "sha256": sha, "file_name": "PTS-A.xlsx"})
-    assert committed.status_code == 302 and ImportBatch.objects.get().sha256 == sha
-    again = client.post(url, {"file": SimpleUploadedFile("PTS-A.xlsx", content)})
-    assert list(again.context["before"]) == [ImportBatch.objects.get()]
+    client.post(reverse("imports:confirm", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.state == State.COMMITTED and ImportBatch.objects.get().sha256 == batch.sha256
+    again = _upload(client, "PTS-A.xlsx", content)
+    assert again.status_code == 200 and "นำเข้าแล้ว" in text(again) and ImportBatch.objects.count() == 1
+    assert [b.file_name for b in client.get(reverse("procurement:import", args=[2566])).context["batches"]] == [
+        "PTS-A.xlsx"]
 
 
-@pytest.mark.usefixtures("english")
+@pytest.mark.usefixtures("english", "inline_imports")
 def test_a_bad_import_shows_every_error_and_stores_nothing(world, a, settings):
+    from pts.imports.models import ImportBatch as Upload
+    from pts.imports.models import State
+
     client = signed_in(world.alice)
-    url = reverse("procurement:import", args=[2566])
-    response = client.post(url, {"file": SimpleUploadedFile("bad.xlsx", b"not a workbook")})
-    assert response.status_code == 200 and "cannot read the file" in text(response)
+    _upload(client, "bad.xlsx", b"\x00\x01 not a workbook")
+    batch = Upload.objects.get()
+    assert batch.state == State.REFUSED and "not a spreadsheet" in _issues(batch.pk)
     settings.PTS_IMPORT_MAX_BYTES = 10
-    too_big = client.post(url, {"file": SimpleUploadedFile("big.xlsx", b"x" * 11)})
+    too_big = _upload(client, "big.xlsx", b"x" * 11)
     assert "above the limit" in text(too_big) and not ImportBatch.objects.exists()
 
 
-@pytest.mark.usefixtures("english")
+@pytest.mark.usefixtures("english", "inline_imports")
 def test_bob_cannot_import_rows_of_unit_a(world, a):
+    from pts.imports.models import ImportBatch as Upload
+    from pts.imports.models import State
+
     content = signed_in(world.alice).get(urls(world, a)["unit_export"]).content
-    response = signed_in(world.bob).post(reverse("procurement:import", args=[2566]),
-                                         {"file": SimpleUploadedFile("PTS-A.xlsx", content)})
-    assert "not a unit you may change" in text(response)
+    _upload(signed_in(world.bob), "PTS-A.xlsx", content)
+    batch = Upload.objects.get()
+    assert batch.state == State.REFUSED and "not a unit you may change" in _issues(batch.pk)
     assert Project.objects.get(pk=a["project"].pk).round_updates.count() == 1
 
 
@@ -275,7 +310,7 @@ def test_the_admin_saves_procurement_settings_through_the_action(world):
     assert client.get(reverse("admin:procurement_project_changelist")).status_code == 200
 
 
-@pytest.mark.usefixtures("english")
+@pytest.mark.usefixtures("english", "inline_imports")
 @pytest.mark.parametrize("build", ["huge_amount", "zip_bomb", "far_cell"])
 def test_a_hostile_sheet_is_refused_in_the_preview_with_where_never_a_500(world, a, build):
     import io
@@ -299,8 +334,12 @@ def test_a_hostile_sheet_is_refused_in_the_preview_with_where_never_a_500(world,
     else:
         far = PLAIN_ROWS.replace(b"</sheetData>", b'<row r="9"><c r="XFD9"><v>1</v></c></row></sheetData>')
         content, expected = xlsx(sheet_xml(far)), "column XFD"
-    url = reverse("procurement:import", args=[2566])
-    response = client.post(url, {"file": SimpleUploadedFile("hostile.xlsx", content)})
-    assert response.status_code == 200 and expected in text(response), text(response)[:2000]
-    assert response.context.get("parsed") is None and "นำเข้าแถวเหล่านี้" not in text(response)
+    from pts.imports.models import ImportBatch as Upload
+    from pts.imports.models import State
+
+    response = _upload(client, "hostile.xlsx", content)
+    batch = Upload.objects.get()
+    assert response.status_code == 302 and batch.state == State.REFUSED
+    shown = text(client.get(reverse("imports:batch", args=[batch.pk])))
+    assert expected in _issues(batch.pk) + shown, _issues(batch.pk)
     assert not ImportBatch.objects.exists()
