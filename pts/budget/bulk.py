@@ -31,6 +31,8 @@ from pts.budget.models import BatchState, FiscalYear, LedgerBatch, LedgerBatchMo
 from pts.core.appendonly import rewrite_allowed
 
 CHUNK = 20_000
+MONTH_CHUNK = 5_000
+SQLITE_CACHE_KB = 131_072  # 128 MB of page cache for the connection that writes a batch
 COLUMNS = ("category", "kind", "amount", "effective_date", "document_ref", "commitment_type", "settles_commitment",
            "note", "created_at", "activity_id", "actor_id", "fiscal_year_id", "unit_id", "reverses_id", "batch_id")
 SUMS = rollup.COLUMNS  # allocated_original, ..., carried_over
@@ -112,6 +114,8 @@ def write(batch: LedgerBatch, lines: Iterable[Line], *, actor_id: int, chunk: in
     written = 0
     span: list[int] = []
 
+    last: dict[int, int] = {}  # unit -> the id of its last row in the batch (LedgerBatchMonth.last_id)
+
     def flush() -> None:
         nonlocal written
         if not buffer:
@@ -124,22 +128,33 @@ def write(batch: LedgerBatch, lines: Iterable[Line], *, actor_id: int, chunk: in
             # only grows), found by the primary key, not by an index on the batch
             cursor.execute(f"SELECT min(id), max(id) FROM {rollup.MOVEMENT_TABLE} WHERE id > %s AND batch_id = %s",
                            [before, batch_id])
-            span.extend(cursor.fetchone())
+            low, high = cursor.fetchone()
+            if high - low + 1 == len(buffer):  # one run of ids, in the order written
+                for offset, row in enumerate(buffer):
+                    last[row[12]] = low + offset
+            else:  # another writer's rows in between (PostgreSQL): ask
+                cursor.execute(f"SELECT unit_id, max(id) FROM {rollup.MOVEMENT_TABLE} WHERE id >= %s AND id <= %s "
+                               "AND batch_id = %s GROUP BY unit_id", [low, high, batch_id])
+                last.update(cursor.fetchall())
+            span.extend((low, high))
         written += len(buffer)
         buffer.clear()
         if progress is not None:
             progress(written)
 
+    _tune()
+    append = buffer.append
+    add = sums.add
     for line in lines:
         day = line.effective_date
-        sums.add(line.unit_id, line.category, day, line.kind, line.amount, line.settles)
-        buffer.append((line.category, line.kind, line.amount, day.isoformat() if sqlite else day, line.document_ref,
-                       line.commitment_type, line.settles, line.note, now, line.activity_id, actor_id, fy_id,
-                       line.unit_id, line.reverses_id, batch_id))
+        add(line.unit_id, line.category, day, line.kind, line.amount, line.settles)
+        append((line.category, line.kind, line.amount, day.isoformat() if sqlite else day, line.document_ref,
+                line.commitment_type, line.settles, line.note, now, line.activity_id, actor_id, fy_id,
+                line.unit_id, line.reverses_id, batch_id))
         if len(buffer) >= chunk:
             flush()
     flush()
-    _store_sums(batch, sums, written, (min(span), max(span)) if span else (None, None))
+    _store_sums(batch, sums, written, (min(span), max(span)) if span else (None, None), last)
     return written
 
 
@@ -150,19 +165,31 @@ def rows_of(batch: LedgerBatch) -> QuerySet[Movement]:
     return Movement.with_pending.filter(id__gte=batch.first_id, id__lte=batch.last_id, batch_id=batch.pk)
 
 
-def _store_sums(batch: LedgerBatch, sums: _Sums, written: int, bounds: tuple[int | None, int | None]) -> None:
+def _store_sums(batch: LedgerBatch, sums: _Sums, written: int, bounds: tuple[int | None, int | None],
+                last: dict[int, int]) -> None:
+    """The batch's sums per unit, category and month, in chunks of plain INSERTs: the batch is still
+    pending, so nobody reads them until `commit`, and no chunk holds the write lock for long."""
     batch.first_id, batch.last_id = bounds
-    last = dict(rows_of(batch).values("unit_id").annotate(m=Max("id")).values_list("unit_id", "m"))
-    months = [
-        LedgerBatchMonth(batch=batch, unit_id=unit_id, category=category, month=month, movements=row[-1],
-                         last_id=last.get(unit_id, 0), **{name: row[i] for i, name in enumerate(SUMS)})
-        for (unit_id, category, month), row in sums.rows.items()
-    ]
-    with transaction.atomic():
-        LedgerBatchMonth.objects.filter(batch=batch).delete()
-        LedgerBatchMonth.objects.bulk_create(months, batch_size=2000)
-        LedgerBatch.objects.filter(pk=batch.pk).update(movements=written, first_id=bounds[0], last_id=bounds[1])
+    names = ("batch_id", "unit_id", "category", "month", "movements", "last_id", *SUMS)
+    sql = (f"INSERT INTO {LedgerBatchMonth._meta.db_table} ({', '.join(names)}) "
+           f"VALUES ({', '.join(['%s'] * len(names))})")
+    sqlite = connection.vendor == "sqlite"
+    rows = [(batch.pk, unit_id, category, month.isoformat() if sqlite else month, row[-1], last.get(unit_id, 0),
+             *row[:-1]) for (unit_id, category, month), row in sums.rows.items()]
+    LedgerBatchMonth.objects.filter(batch=batch).delete()
+    for start in range(0, len(rows), MONTH_CHUNK):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, rows[start:start + MONTH_CHUNK])
+    LedgerBatch.objects.filter(pk=batch.pk).update(movements=written, first_id=bounds[0], last_id=bounds[1])
     batch.movements = written
+
+
+def _tune() -> None:
+    """SQLite: a page cache big enough for the movement indexes while a batch is written (the
+    default 2 MB makes every index insert of a million rows read pages again)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
 
 
 def _upsert_sql(vendor: str) -> list[str]:
