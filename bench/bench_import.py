@@ -179,6 +179,7 @@ def child_floor(path: str) -> None:
     sqlite = connection.vendor == "sqlite"
     now = timezone.now().isoformat(sep=" ") if sqlite else timezone.now()
     names = ", ".join(bulk.COLUMNS)
+    bulk._tune()  # the same page cache as the import's connection: a fair floor
     with open(path, encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         next(reader)

@@ -17,6 +17,9 @@ No audit rows here: the caller (an import) records what it did in the transactio
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -227,6 +230,7 @@ def commit(batch: LedgerBatch, *, check: Callable[[LedgerBatch], None] | None = 
         with connection.cursor() as cursor:
             for sql in _upsert_sql(connection.vendor):
                 cursor.execute(sql, [locked.pk])
+        _pause_for_kill_test()
         seq = (LedgerBatch.objects.filter(fiscal_year_id=locked.fiscal_year_id, state=BatchState.COMMITTED)
                .aggregate(m=Max("commit_seq"))["m"]) or 0
         locked.state, locked.commit_seq, locked.committed_at = BatchState.COMMITTED, seq + 1, timezone.now()
@@ -234,6 +238,20 @@ def commit(batch: LedgerBatch, *, check: Callable[[LedgerBatch], None] | None = 
         if then is not None:
             then(locked)
     return locked
+
+
+PAUSE_ENV = "PTS_BULK_COMMIT_PAUSE_SECONDS"
+
+
+def _pause_for_kill_test() -> None:
+    """Tests only (tests/imports/test_kill.py): with PTS_BULK_COMMIT_PAUSE_SECONDS set, stop this
+    long inside the commit's transaction, the sums already added, so a test can SIGKILL the process
+    in the middle of a commit (SQLite offers no lock another process could hold to stop it there).
+    Never set it in production."""
+    raw = os.environ.get(PAUSE_ENV, "")
+    if raw:
+        print(f"pts: {PAUSE_ENV}: pausing inside the commit", file=sys.stderr, flush=True)
+        time.sleep(float(raw))
 
 
 def committed_since(batch: LedgerBatch) -> bool:
