@@ -360,8 +360,9 @@ def main() -> None:
         print(f"{vendor}: {args.units:,} units built in {t1 - t0:.1f} s; {args.lines:,} GFMIS lines written to CSV "
               f"({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t1:.1f} s")
         fresh = db and tmp / "fresh.sqlite3"
-        if db is not None:
-            copy_db(db, fresh)  # the floor runs on the same fresh database, in its own file
+        if db is not None:  # the floor and the xlsx import run on copies of the same fresh database
+            copy_db(db, fresh)
+            copy_db(db, tmp / "xlsx.sqlite3")
 
         before = spawn("totals")
         imp = run_import("gfmis", csv_path, tmp, sqlite_db=db, sample=True)
@@ -402,7 +403,6 @@ def main() -> None:
             print(f"xlsx of the same lines written in {time.perf_counter() - t:.1f} s "
                   f"({xlsx_path.stat().st_size / 1e6:.0f} MB)")
             if db is not None:
-                copy_db(tmp / "fresh.sqlite3", tmp / "xlsx.sqlite3")
                 os.environ["PTS_SQLITE_PATH"] = str(tmp / "xlsx.sqlite3")
             else:
                 with connection.cursor() as cursor:
