@@ -148,9 +148,9 @@ def write_xlsx(path: Path, n: int, n_units: int) -> None:
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             sheet.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                         b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
-            buf: list[str] = ['<row r="1">' + "".join(cell(f"{c}1", h) for c, h in zip(cols, HEADER)) + "</row>"]
+            buf: list[str] = ['<row r="1">' + "".join(cell(f"{c}1", h) for c, h in zip(cols, HEADER, strict=True)) + "</row>"]
             for r, values in enumerate(lines(n, n_units), start=2):
-                buf.append(f'<row r="{r}">' + "".join(cell(f"{c}{r}", v) for c, v in zip(cols, values) if v)
+                buf.append(f'<row r="{r}">' + "".join(cell(f"{c}{r}", v) for c, v in zip(cols, values, strict=True) if v)
                            + "</row>")
                 if len(buf) >= 5000:
                     sheet.write("".join(buf).encode())
