@@ -295,6 +295,7 @@ def run_import(layout: str, path: Path, tmp: Path, *, sqlite_db: Path | None, sa
                            "--progress"], capture_output=True, text=True, env=os.environ.copy(), check=False)
     seconds = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    time.sleep(3)  # the sampler sees the figure after the import too
     stop.touch()
     for helper in helpers:
         helper.wait()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -35,6 +35,8 @@ from pts.core.appendonly import rewrite_allowed
 
 CHUNK = 20_000
 MONTH_CHUNK = 5_000
+CHECKPOINT_WAIT_MS = 200
+SQLITE_BUSY_MS = 20_000  # settings.py's busy_timeout, restored after a checkpoint
 SQLITE_CACHE_KB = 131_072  # 128 MB of page cache for the connection that writes a batch
 COLUMNS = ("category", "kind", "amount", "effective_date", "document_ref", "commitment_type", "settles_commitment",
            "note", "created_at", "activity_id", "actor_id", "fiscal_year_id", "unit_id", "reverses_id", "batch_id")
@@ -142,6 +144,8 @@ def write(batch: LedgerBatch, lines: Iterable[Line], *, actor_id: int, chunk: in
             span.extend((low, high))
         written += len(buffer)
         buffer.clear()
+        if sqlite and not connection.in_atomic_block:
+            _checkpoint()
         if progress is not None:
             progress(written)
 
@@ -185,6 +189,21 @@ def _store_sums(batch: LedgerBatch, sums: _Sums, written: int, bounds: tuple[int
             cursor.executemany(sql, rows[start:start + MONTH_CHUNK])
     LedgerBatch.objects.filter(pk=batch.pk).update(movements=written, first_id=bounds[0], last_id=bounds[1])
     batch.movements = written
+
+
+def _checkpoint() -> None:
+    """SQLite: fold the write-ahead log back into the database between two chunks, waiting at most
+    CHECKPOINT_WAIT_MS for readers. Pages being read all the time (a league page) keep the log from
+    ever starting again; a million rows then leave a log of a gigabyte that every reader and writer
+    searches. Busy readers only mean the next chunk tries again."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(RESTART)")
+        except OperationalError:
+            pass  # busy: the next chunk tries again
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
 
 
 def _tune() -> None:
