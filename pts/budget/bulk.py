@@ -17,12 +17,15 @@ No audit rows here: the caller (an import) records what it did in the transactio
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
@@ -31,6 +34,10 @@ from pts.budget.models import BatchState, FiscalYear, LedgerBatch, LedgerBatchMo
 from pts.core.appendonly import rewrite_allowed
 
 CHUNK = 20_000
+MONTH_CHUNK = 5_000
+CHECKPOINT_WAIT_MS = 200
+SQLITE_BUSY_MS = 20_000  # settings.py's busy_timeout, restored after a checkpoint
+SQLITE_CACHE_KB = 131_072  # 128 MB of page cache for the connection that writes a batch
 COLUMNS = ("category", "kind", "amount", "effective_date", "document_ref", "commitment_type", "settles_commitment",
            "note", "created_at", "activity_id", "actor_id", "fiscal_year_id", "unit_id", "reverses_id", "batch_id",
            "reservation_id")
@@ -114,6 +121,8 @@ def write(batch: LedgerBatch, lines: Iterable[Line], *, actor_id: int, chunk: in
     written = 0
     span: list[int] = []
 
+    last: dict[int, int] = {}  # unit -> the id of its last row in the batch (LedgerBatchMonth.last_id)
+
     def flush() -> None:
         nonlocal written
         if not buffer:
@@ -126,22 +135,35 @@ def write(batch: LedgerBatch, lines: Iterable[Line], *, actor_id: int, chunk: in
             # only grows), found by the primary key, not by an index on the batch
             cursor.execute(f"SELECT min(id), max(id) FROM {rollup.MOVEMENT_TABLE} WHERE id > %s AND batch_id = %s",
                            [before, batch_id])
-            span.extend(cursor.fetchone())
+            low, high = cursor.fetchone()
+            if high - low + 1 == len(buffer):  # one run of ids, in the order written
+                for offset, row in enumerate(buffer):
+                    last[row[12]] = low + offset
+            else:  # another writer's rows in between (PostgreSQL): ask
+                cursor.execute(f"SELECT unit_id, max(id) FROM {rollup.MOVEMENT_TABLE} WHERE id >= %s AND id <= %s "
+                               "AND batch_id = %s GROUP BY unit_id", [low, high, batch_id])
+                last.update(cursor.fetchall())
+            span.extend((low, high))
         written += len(buffer)
         buffer.clear()
+        if sqlite and not connection.in_atomic_block:
+            _checkpoint()
         if progress is not None:
             progress(written)
 
+    _tune()
+    append = buffer.append
+    add = sums.add
     for line in lines:
         day = line.effective_date
-        sums.add(line.unit_id, line.category, day, line.kind, line.amount, line.settles)
-        buffer.append((line.category, line.kind, line.amount, day.isoformat() if sqlite else day, line.document_ref,
-                       line.commitment_type, line.settles, line.note, now, line.activity_id, actor_id, fy_id,
-                       line.unit_id, line.reverses_id, batch_id, line.reservation_id))
+        add(line.unit_id, line.category, day, line.kind, line.amount, line.settles)
+        append((line.category, line.kind, line.amount, day.isoformat() if sqlite else day, line.document_ref,
+                line.commitment_type, line.settles, line.note, now, line.activity_id, actor_id, fy_id,
+                line.unit_id, line.reverses_id, batch_id, line.reservation_id))
         if len(buffer) >= chunk:
             flush()
     flush()
-    _store_sums(batch, sums, written, (min(span), max(span)) if span else (None, None))
+    _store_sums(batch, sums, written, (min(span), max(span)) if span else (None, None), last)
     return written
 
 
@@ -152,23 +174,46 @@ def rows_of(batch: LedgerBatch) -> QuerySet[Movement]:
     return Movement.with_pending.filter(id__gte=batch.first_id, id__lte=batch.last_id, batch_id=batch.pk)
 
 
-def _store_sums(batch: LedgerBatch, sums: _Sums, written: int, bounds: tuple[int | None, int | None]) -> None:
+def _store_sums(batch: LedgerBatch, sums: _Sums, written: int, bounds: tuple[int | None, int | None],
+                last: dict[int, int]) -> None:
+    """The batch's sums per unit, category and month, in chunks of plain INSERTs: the batch is still
+    pending, so nobody reads them until `commit`, and no chunk holds the write lock for long."""
     batch.first_id, batch.last_id = bounds
-    last = dict(rows_of(batch).values("unit_id").annotate(m=Max("id")).values_list("unit_id", "m"))
-    # plain rows, not model instances: a snapshot import has one per unit x category x month (600,000)
+    names = ("batch_id", "unit_id", "category", "month", "movements", "last_id", *SUMS)
+    sql = (f"INSERT INTO {LedgerBatchMonth._meta.db_table} ({', '.join(names)}) "
+           f"VALUES ({', '.join(['%s'] * len(names))})")
     sqlite = connection.vendor == "sqlite"
-    months = [(batch.pk, unit_id, category, month.isoformat() if sqlite else month, row[-1], last.get(unit_id, 0),
-               *row[:len(SUMS)]) for (unit_id, category, month), row in sums.rows.items()]
-    names = ", ".join(("batch_id", "unit_id", "category", "month", "movements", "last_id", *SUMS))
-    marks = ", ".join(["%s"] * (6 + len(SUMS)))
-    with transaction.atomic():
-        LedgerBatchMonth.objects.filter(batch=batch).delete()
-        with connection.cursor() as cursor:
-            for i in range(0, len(months), CHUNK):
-                cursor.executemany(f"INSERT INTO {LedgerBatchMonth._meta.db_table} ({names}) VALUES ({marks})",
-                                   months[i:i + CHUNK])
-        LedgerBatch.objects.filter(pk=batch.pk).update(movements=written, first_id=bounds[0], last_id=bounds[1])
+    rows = [(batch.pk, unit_id, category, month.isoformat() if sqlite else month, row[-1], last.get(unit_id, 0),
+             *row[:-1]) for (unit_id, category, month), row in sums.rows.items()]
+    LedgerBatchMonth.objects.filter(batch=batch).delete()
+    for start in range(0, len(rows), MONTH_CHUNK):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, rows[start:start + MONTH_CHUNK])
+    LedgerBatch.objects.filter(pk=batch.pk).update(movements=written, first_id=bounds[0], last_id=bounds[1])
     batch.movements = written
+
+
+def _checkpoint() -> None:
+    """SQLite: fold the write-ahead log back into the database between two chunks, waiting at most
+    CHECKPOINT_WAIT_MS for readers. Pages being read all the time (a league page) keep the log from
+    ever starting again; a million rows then leave a log of a gigabyte that every reader and writer
+    searches. Busy readers only mean the next chunk tries again."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(RESTART)")
+        except OperationalError:
+            pass  # busy: the next chunk tries again
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}")
+
+
+def _tune() -> None:
+    """SQLite: a page cache big enough for the movement indexes while a batch is written (the
+    default 2 MB makes every index insert of a million rows read pages again)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")
 
 
 def _upsert_sql(vendor: str) -> list[str]:
@@ -206,6 +251,7 @@ def commit(batch: LedgerBatch, *, check: Callable[[LedgerBatch], None] | None = 
         with connection.cursor() as cursor:
             for sql in _upsert_sql(connection.vendor):
                 cursor.execute(sql, [locked.pk])
+        _pause_for_kill_test()
         seq = (LedgerBatch.objects.filter(fiscal_year_id=locked.fiscal_year_id, state=BatchState.COMMITTED)
                .aggregate(m=Max("commit_seq"))["m"]) or 0
         locked.state, locked.commit_seq, locked.committed_at = BatchState.COMMITTED, seq + 1, timezone.now()
@@ -213,6 +259,20 @@ def commit(batch: LedgerBatch, *, check: Callable[[LedgerBatch], None] | None = 
         if then is not None:
             then(locked)
     return locked
+
+
+PAUSE_ENV = "PTS_BULK_COMMIT_PAUSE_SECONDS"
+
+
+def _pause_for_kill_test() -> None:
+    """Tests only (tests/imports/test_kill.py): with PTS_BULK_COMMIT_PAUSE_SECONDS set, stop this
+    long inside the commit's transaction, the sums already added, so a test can SIGKILL the process
+    in the middle of a commit (SQLite offers no lock another process could hold to stop it there).
+    Never set it in production."""
+    raw = os.environ.get(PAUSE_ENV, "")
+    if raw:
+        print(f"pts: {PAUSE_ENV}: pausing inside the commit", file=sys.stderr, flush=True)
+        time.sleep(float(raw))
 
 
 def committed_since(batch: LedgerBatch) -> bool:

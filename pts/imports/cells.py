@@ -19,6 +19,7 @@ from pts.core.money import MoneyError, check_amount, parse_satang
 from pts.core.thai import DigitError, bilingual, normalize_digits, strict_digits
 
 _PLAIN = re.compile(r"-?\d{1,15}(?:\.\d{1,2})?", re.ASCII)  # ASCII digits only: others go the careful way
+_GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,2})?", re.ASCII)  # 1,234,567.50
 
 
 class CellError(ValueError):
@@ -92,6 +93,8 @@ def amount(cell: Any, *, allow_negative: bool = True, maximum: int | None = None
         raw = str(cell or "").strip()
         if not raw:
             raise CellError(bilingual("ไม่มีจำนวนเงิน", "the amount is empty"))
+        if _GROUPED.fullmatch(raw):  # thousands grouped as GFMIS exports them: 1,234,567.50
+            raw = raw.replace(",", "")
         if _PLAIN.fullmatch(raw):  # the common case, fast: 1234.50
             whole, _, frac = raw.partition(".")
             sign = -1 if whole.startswith("-") else 1

@@ -414,6 +414,9 @@ def _stage(batch: ImportBatch, outputs: Iterable[Any], counters: dict[str, int])
 def _without_imported(fiscal_year: FiscalYear, lines: Iterable[bulk.Line], counters: dict[str, int]) -> Iterator[bulk.Line]:
     """Leave out the lines an earlier, committed and not undone import already wrote (same unit, kind
     and document reference): a month's file repeating earlier months adds only what is new."""
+    if not Movement.objects.filter(fiscal_year=fiscal_year, batch__isnull=False).exclude(document_ref="").exists():
+        yield from lines  # nothing imported in the year yet: no query per chunk
+        return
     buffer: list[bulk.Line] = []
 
     def flush() -> Iterator[bulk.Line]:

@@ -52,6 +52,16 @@ class Gfmis(Layout):
     )
 
     def row(self, ctx: Context, row: Sequence[Any], line: int) -> Iterable[Line]:
+        fast = ctx.state.get("gfmis")
+        if fast is None:
+            fast = ctx.state["gfmis"] = _Fast(ctx)
+        found = fast.line(row)
+        if found is not None:
+            return (found,)
+        return self.checked(ctx, row, line)
+
+    def checked(self, ctx: Context, row: Sequence[Any], line: int) -> Iterable[Line]:
+        """The row read field by field, every problem collected (the path of a row `_Fast` refuses)."""
         problems: list[tuple[str, str, str]] = []
         values: dict[str, Any] = {}
         for key, read in (("document", lambda c: cells.code(c, what=("เลขที่เอกสาร", "document number"), max_length=40)),
@@ -89,6 +99,73 @@ class Gfmis(Layout):
                    effective_date=values["date"], document_ref=ref[:80], commitment_type=kind[1],
                    settles=kind[0] == DISBURSEMENT and bool(reference),
                    note=(f"GFMIS {reference}"[:255] if reference else ""))
+
+
+def _key(cell: Any) -> Any:
+    return cell if type(cell) is str else (type(cell), cell)  # True and 1 are different cells
+
+
+class _Fast:
+    """The same reading as `Gfmis.checked` for a row without problems, with what repeats cached:
+    a year's file has a few hundred dates, a few funds and types, a thousand units, a million rows.
+    Any doubt returns None and the row is read again by `checked`, which names every problem."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.at = [ctx.columns.get(key) for key in ("document", "item", "type", "date", "unit", "fund", "amount",
+                                                    "reference")]
+        self.width = max(i for i in self.at if i is not None) + 1
+        self.days: dict[Any, Any] = {}
+        self.funds: dict[Any, str] = {}
+        self.units: dict[Any, int] = {}
+        self.types: dict[Any, tuple[str, str] | None] = {}
+
+    def line(self, row: Sequence[Any]) -> Line | None:
+        if len(row) < self.width:
+            return None
+        doc_i, item_i, type_i, date_i, unit_i, fund_i, amount_i, ref_i = self.at
+        assert doc_i is not None and type_i is not None and date_i is not None and unit_i is not None
+        assert fund_i is not None and amount_i is not None
+        try:
+            cell = row[date_i]
+            day = self.days.get(_key(cell))
+            if day is None:
+                day = cells.day(cell)
+                if not self.ctx.fiscal_year.contains(day):
+                    return None
+                self.days[_key(cell)] = day
+            cell = row[fund_i]
+            fund = self.funds.get(_key(cell))
+            if fund is None:
+                fund = self.funds[_key(cell)] = cells.fund_category(cell)
+            cell = row[unit_i]
+            unit_id = self.units.get(_key(cell))
+            if unit_id is None:
+                unit = self.ctx.units.writable.get(cells.code(cell, what=("รหัสหน่วยเบิกจ่าย", "unit code")))
+                if unit is None:
+                    return None
+                unit_id = self.units[_key(cell)] = unit.pk
+            cell = row[type_i]
+            key = _key(cell)
+            if key not in self.types:
+                self.types[key] = TYPES.get(fold(cells.text(cell)))
+            kind = self.types[key]
+            if kind is None:
+                return None
+            amount = cells.amount(row[amount_i])
+            if amount == 0:
+                return None
+            document = row[doc_i]
+            if not (type(document) is str and document.isascii() and document.isdigit() and len(document) <= 40):
+                document = cells.code(document, what=("เลขที่เอกสาร", "document number"), max_length=40)
+        except (CellError, RowError):
+            return None
+        item = cells.text(row[item_i]) if item_i is not None and item_i < len(row) else ""
+        ref = f"{document}/{item}" if item else document
+        reference = cells.text(row[ref_i]) if ref_i is not None and ref_i < len(row) else ""
+        return Line(unit_id=unit_id, category=fund, kind=kind[0], amount=amount, effective_date=day,
+                    document_ref=ref[:80], commitment_type=kind[1], settles=kind[0] == DISBURSEMENT and bool(reference),
+                    note=(f"GFMIS {reference}"[:255] if reference else ""))
 
 
 LAYOUT = Gfmis()
