@@ -201,7 +201,7 @@ def child_floor(path: str) -> None:
             buffer.append(("operating", "disbursement" if kind in ("เบิกจ่าย", "KA") else "commitment",
                            int(float(amount.strip("()").replace(",", "")) * 100),
                            f"{int(y) - 543}-{m}-{d}", f"{doc}/{item}", "" if kind in ("เบิกจ่าย", "KA") else "po", bool(ref), "", now, None, actor, fy.pk,
-                           units[unit], None, batch.pk))
+                           units[unit], None, batch.pk, None))
             if len(buffer) >= bulk.CHUNK:
                 flush()
         flush()
