@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -628,8 +627,3 @@ def expire(now: Any = None) -> int:
 
 def layout_choices() -> list[tuple[str, str]]:
     return [(code, str(label)) for code, label in LayoutCode.choices if code in layouts.available()]
-
-
-def copy_file(source: Path, target: BinaryIO) -> None:
-    with open(source, "rb") as handle:
-        shutil.copyfileobj(handle, target)
