@@ -189,15 +189,11 @@ class LedgerBatch(models.Model):
         return f"batch {self.pk} ({self.state})"
 
 
-class LedgerBatchMonth(models.Model):
-    """A pending batch's sums per unit, category and month: what committing adds to `LedgerMonth`."""
+class MonthSums(models.Model):
+    """The count of movements and the sum of each component (`pts.budget.rollup.COMPONENTS`) of a
+    unit, category and month: the columns `LedgerMonth` and `LedgerBatchMonth` share."""
 
-    batch = models.ForeignKey(LedgerBatch, on_delete=models.CASCADE, related_name="months")
-    unit_id = models.BigIntegerField()
-    category = models.CharField(max_length=20)
-    month = models.DateField()
     movements = models.BigIntegerField(default=0)
-    last_id = models.BigIntegerField(default=0)
     allocated_original = models.BigIntegerField(default=0)
     transfers_in = models.BigIntegerField(default=0)
     transfers_out = models.BigIntegerField(default=0)
@@ -208,6 +204,19 @@ class LedgerBatchMonth(models.Model):
     settled = models.BigIntegerField(default=0)
     disbursed = models.BigIntegerField(default=0)
     carried_over = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class LedgerBatchMonth(MonthSums):
+    """A pending batch's sums per unit, category and month: what committing adds to `LedgerMonth`."""
+
+    batch = models.ForeignKey(LedgerBatch, on_delete=models.CASCADE, related_name="months")
+    unit_id = models.BigIntegerField()
+    category = models.CharField(max_length=20)
+    month = models.DateField()
+    last_id = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -324,7 +333,7 @@ class Movement(models.Model):
         return f"{self.effective_date} {self.kind} {self.amount} {self.unit_id}/{self.category}"
 
 
-class LedgerMonth(models.Model):
+class LedgerMonth(MonthSums):
     """Monthly sums of the movements per unit and category, kept by a database trigger on every
     movement insert (see `pts.budget.rollup`); never written by the application."""
 
@@ -332,17 +341,6 @@ class LedgerMonth(models.Model):
     unit = models.ForeignKey("organisations.Org", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
     category = models.CharField(max_length=20, choices=Category.choices)
     month = models.DateField(help_text="first day of the calendar month of the movements' effective date")
-    movements = models.BigIntegerField(default=0)
-    allocated_original = models.BigIntegerField(default=0)
-    transfers_in = models.BigIntegerField(default=0)
-    transfers_out = models.BigIntegerField(default=0)
-    pulled_back = models.BigIntegerField(default=0)
-    received_pullbacks = models.BigIntegerField(default=0)
-    reserved = models.BigIntegerField(default=0)
-    committed_total = models.BigIntegerField(default=0)
-    settled = models.BigIntegerField(default=0)
-    disbursed = models.BigIntegerField(default=0)
-    carried_over = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [

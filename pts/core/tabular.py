@@ -49,6 +49,7 @@ iterating. No Django here: the caps come from the environment (`max_rows`, `max_
 
 from __future__ import annotations
 
+import abc
 import html
 import io
 import os
@@ -146,8 +147,9 @@ def header_text(cell: Cell) -> str:
     return str(cell).strip()
 
 
-class Tabular:
-    """One sheet of an opened file. `rows()` and `all_rows()` may each be iterated once."""
+class Tabular(abc.ABC):
+    """One sheet of an opened file (a CSV or an xlsx sheet, below). `rows()` and `all_rows()` may
+    each be iterated once."""
 
     kind: str
     sheet_name: str
@@ -156,13 +158,13 @@ class Tabular:
     header_row: int | None  # the header's row number (None: no header)
     log: IssueLog
 
-    def rows(self) -> Iterator[tuple[int, list[Cell]]]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def rows(self) -> Iterator[tuple[int, list[Cell]]]: ...
 
-    def all_rows(self) -> Iterator[tuple[int, list[Cell]]]:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def all_rows(self) -> Iterator[tuple[int, list[Cell]]]: ...
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a sheet with nothing to release keeps this
         """Release the file; iterating ends it too."""
 
     def __enter__(self) -> Tabular:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -226,7 +227,7 @@ def read_money(value: Any) -> int | None:
         if isinstance(value, int):
             return check_amount(to_satang(Decimal(value)))
         if isinstance(value, float):
-            if value != value or value in (float("inf"), float("-inf")):
+            if not math.isfinite(value):
                 raise CellProblem(bilingual(f"'{value}' ไม่ใช่จำนวนเงิน", f"'{value}' is not an amount"))
             # Shortest repr of the float a spreadsheet stored: exact for any amount typed with 2 decimals.
             return check_amount(to_satang(Decimal(repr(value))))
