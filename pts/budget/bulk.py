@@ -223,7 +223,7 @@ def _upsert_sql(vendor: str) -> list[str]:
     excluded = "EXCLUDED" if vendor == "postgresql" else "excluded"
     greatest = "greatest" if vendor == "postgresql" else "max"
     month_table, stamp_table = rollup.MONTH_TABLE, rollup.STAMP_TABLE
-    updates = ", ".join(f"{c} = {month_table}.{c} + {excluded}.{c}" for c in ("movements", *SUMS))
+    updates = rollup._updates(month_table, excluded)  # the trigger's own SET list
     where = "WHERE m.batch_id = %s AND b.id = m.batch_id"
     return [
         f"INSERT INTO {month_table} ({cols}) SELECT {picked} FROM budget_ledgerbatchmonth m, {rollup.BATCH_TABLE} b "

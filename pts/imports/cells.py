@@ -18,7 +18,7 @@ from pts.core.fiscal import BE_OFFSET, FiscalError, parse_date
 from pts.core.money import MoneyError, check_amount, parse_amount, to_satang
 from pts.core.thai import DigitError, bilingual, normalize_digits, strict_digits
 
-_PLAIN = re.compile(r"-?\d{1,15}(?:\.\d{1,2})?", re.ASCII)  # ASCII digits only: others go the careful way
+_PLAIN = re.compile(r"-?\d{1,40}(?:\.\d{1,2})?", re.ASCII)  # ASCII digits only: others go the careful way
 _GROUPED = re.compile(r"-?\d{1,3}(?:,\d{3}){1,4}(?:\.\d{1,2})?", re.ASCII)  # 1,234,567.50
 
 

@@ -89,3 +89,12 @@ def test_the_command_line_refuses_a_bad_file_with_every_error_and_exit_2(world, 
         assert expected in err
     assert not ImportBatch.objects.filter(state=State.COMMITTED).exists()
     assert main(["import", "gfmis", str(path), "--fiscal-year", "2566", "--mapping", "none"]) == 2
+
+
+def test_an_amount_past_the_ceiling_is_named_as_such_not_as_unreadable(world, tmp_path, capsys):
+    path = tmp_path / "huge.csv"
+    path.write_text(HEADER + f"1,PO,15/11/2565,{world.unit_a.code},6611320,10000000000000000\n", encoding="utf-8")
+    assert main(["import", "gfmis", str(path), "--fiscal-year", "2566"]) == 2
+    err = capsys.readouterr().err
+    assert "10,000,000,000,000,000.00" in err and "maximum amount" in err
+    assert not Movement.with_pending.exists()

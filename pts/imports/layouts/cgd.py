@@ -59,7 +59,6 @@ SCAN_ROWS = 30                # the header must be within the first rows
 MILLION = 100_000_000         # satang in a million baht
 PCT_TOLERANCE = Decimal("0.06")  # points: the published % is rounded to 2 decimals of rounded amounts
 _AS_OF = re.compile(r"วันที่\s*(.+)$")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def _squash(text: str) -> str:
